@@ -1,0 +1,83 @@
+// Command shardlab runs shardlab's checks, scenarios, sweeps, planner and
+// report. Each subcommand only parses flags into a Config and calls the Run
+// of the package that does the work.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit statuses shared by every subcommand.
+const (
+	exitOK        = 0
+	exitFailure   = 1 // the command ran and found a failure (e.g. a violation)
+	exitUsage     = 2 // bad flags, arguments or input files
+	exitUndecided = 3 // a check ran out of time without a verdict
+)
+
+// exitError carries an exit status out of a subcommand.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageError marks err as the user's mistake: exit status 2.
+func usageError(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// withStatus wraps err so that shardlab exits with code.
+func withStatus(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: code, err: err}
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "shardlab",
+		Short:         "Verify, measure and plan a sharded registry",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	// Flag parsing errors are usage errors.
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &exitError{code: exitUsage, err: fmt.Errorf("%w\n%s", err, c.UsageString())}
+	})
+	root.AddCommand(
+	// Subcommands are added here, one constructor per file.
+	)
+	return root
+}
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(os.Stderr, "shardlab:", err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	// Cobra reports unknown commands and bad arguments as plain errors
+	// before any subcommand runs; those are usage errors too.
+	if isCobraUsage(err) {
+		return exitUsage
+	}
+	return exitFailure
+}

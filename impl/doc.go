@@ -1,0 +1,18 @@
+// Package impl is shardlab's production sharded registry: a model.Registry
+// whose entries are spread over partitions by a partition.Partitioner, with
+// lock-free, allocation-free reads, linearizable cross-partition writes,
+// per-partition statistics, contention alarms and admission control.
+//
+// What it offers:
+//
+//   - New(Options) (*Registry, error): the registry. Options are validated.
+//   - (*Registry).PartitionStats, ContentionStatus, ResetStats: statistics in
+//     real units (entries, reads, writes, lock waits).
+//   - (*Registry).Partitions, PartitionOf: the layout, for experiments.
+//   - WatchOwner: ties an owner's life to a context.Context.
+//
+// Peers that implement the same interface for side-by-side measurement live
+// in impl/baseline; partitioners in impl/partition.
+//
+// What it is not: a distributed registry. Everything here is in one process.
+package impl

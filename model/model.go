@@ -1,0 +1,137 @@
+package model
+
+import (
+	"errors"
+	"unicode/utf8"
+)
+
+// MaxIDLen is the longest ID accepted, in bytes. It bounds the memory one
+// entry can pin and the cost of hashing; MCP server and transport names are
+// short, so 255 leaves room without inviting payloads as keys.
+const MaxIDLen = 255
+
+// Sentinel errors. Implementations return these (or errors wrapping them) so
+// callers can use errors.Is; hot read paths return them unwrapped so that a
+// miss allocates nothing.
+var (
+	ErrInvalidID         = errors.New("model: invalid id (want 1..255 bytes of UTF-8 without control characters)")
+	ErrInvalidOwner      = errors.New("model: invalid owner (the zero Owner is not an owner)")
+	ErrNilHandler        = errors.New("model: nil handler")
+	ErrAlreadyRegistered = errors.New("model: already registered")
+	ErrNotFound          = errors.New("model: not found")
+	ErrServerNotFound    = &notFound{"model: server not found"}
+	ErrTransportNotFound = &notFound{"model: transport not found"}
+	ErrNotBound          = errors.New("model: transport not bound to a server")
+	ErrOverloaded        = errors.New("model: overloaded, registration rejected by admission control")
+)
+
+// notFound refines ErrNotFound: errors.Is(ErrServerNotFound, ErrNotFound) holds.
+type notFound struct{ msg string }
+
+func (e *notFound) Error() string        { return e.msg }
+func (e *notFound) Is(target error) bool { return target == ErrNotFound }
+
+// ValidateID reports whether id is a valid server or transport ID.
+func ValidateID(id string) error {
+	if len(id) == 0 || len(id) > MaxIDLen {
+		return ErrInvalidID
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if c < 0x20 || c == 0x7f {
+			return ErrInvalidID
+		}
+		if c >= utf8.RuneSelf {
+			if !utf8.ValidString(id[i:]) {
+				return ErrInvalidID
+			}
+			break
+		}
+	}
+	return nil
+}
+
+// Owner identifies the process, connection or goroutine that owns entries:
+// the analogue of an Erlang pid. Owners are unique per incarnation; the zero
+// Owner is invalid. When an owner goes down (Registry.OwnerDown) its entries
+// go with it.
+type Owner uint64
+
+// Message is what routing delivers to a handler. The registry never looks
+// inside it.
+type Message any
+
+// Handler receives routed messages for one server or transport.
+type Handler interface {
+	Handle(msg Message)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(msg Message)
+
+// Handle calls f(msg).
+func (f HandlerFunc) Handle(msg Message) { f(msg) }
+
+// Config is an entry's opaque configuration, stored and returned unchanged.
+// A string keeps Entry comparable and cheap to copy.
+type Config string
+
+// Entry is what FindServer, FindTransport and the lists return.
+type Entry struct {
+	ID     string
+	Owner  Owner
+	Config Config
+}
+
+// Registry is the interface every registry in shardlab implements. All
+// methods are safe for concurrent use and, for the implementations that
+// claim it, linearizable with respect to State.
+type Registry interface {
+	// RegisterServer adds a server. Errors: ErrInvalidID, ErrInvalidOwner,
+	// ErrNilHandler, ErrOverloaded, ErrAlreadyRegistered.
+	RegisterServer(id string, owner Owner, h Handler, cfg Config) error
+	// RegisterTransport adds a transport and, when bindTo is not empty,
+	// binds it to that server in the same atomic step. Errors: ErrInvalidID
+	// (id, then bindTo), ErrInvalidOwner, ErrNilHandler, ErrOverloaded,
+	// ErrAlreadyRegistered, ErrServerNotFound.
+	RegisterTransport(id string, owner Owner, h Handler, cfg Config, bindTo string) error
+	// UnregisterServer removes a server and every binding to it.
+	// Errors: ErrInvalidID, ErrServerNotFound.
+	UnregisterServer(id string) error
+	// UnregisterTransport removes a transport and its binding.
+	// Errors: ErrInvalidID, ErrTransportNotFound.
+	UnregisterTransport(id string) error
+	// FindServer returns the server's entry. Errors: ErrInvalidID,
+	// ErrServerNotFound.
+	FindServer(id string) (Entry, error)
+	// FindTransport returns the transport's entry. Errors: ErrInvalidID,
+	// ErrTransportNotFound.
+	FindTransport(id string) (Entry, error)
+	// ListServers returns every server, sorted by ID.
+	ListServers() []Entry
+	// ListTransports returns every transport, sorted by ID.
+	ListTransports() []Entry
+	// BindTransportToServer binds (or moves) a transport to a server.
+	// Errors: ErrInvalidID (transport, then server), ErrServerNotFound,
+	// ErrTransportNotFound.
+	BindTransportToServer(transportID, serverID string) error
+	// UnbindTransport removes the transport's binding, if any.
+	// Errors: ErrInvalidID, ErrTransportNotFound.
+	UnbindTransport(transportID string) error
+	// ServerForTransport returns the ID of the server the transport is bound
+	// to. Errors: ErrInvalidID, ErrTransportNotFound, ErrNotBound.
+	ServerForTransport(transportID string) (string, error)
+	// RouteToServer delivers msg to the server's handler.
+	// Errors: ErrInvalidID, ErrServerNotFound.
+	RouteToServer(serverID string, msg Message) error
+	// RouteToTransport delivers msg to the transport's handler.
+	// Errors: ErrInvalidID, ErrTransportNotFound.
+	RouteToTransport(transportID string, msg Message) error
+	// Broadcast delivers msg to every transport bound to the server and
+	// returns how many received it. Errors: ErrInvalidID, ErrServerNotFound.
+	Broadcast(serverID string, msg Message) (int, error)
+	// OwnerDown removes every entry owned by owner, and every binding
+	// touching them, in one atomic step, and returns how many entries went.
+	// Errors: ErrInvalidOwner.
+	OwnerDown(owner Owner) (int, error)
+}
