@@ -31,12 +31,21 @@ type notFound struct{ msg string }
 func (e *notFound) Error() string        { return e.msg }
 func (e *notFound) Is(target error) bool { return target == ErrNotFound }
 
-// ValidateID reports whether id is a valid server or transport ID.
+// ValidateID reports whether id is a valid server or transport ID. It runs
+// on every lookup, so printable ASCII (the usual case) is checked eight
+// bytes at a time; anything else takes the byte-by-byte path.
 func ValidateID(id string) error {
 	if len(id) == 0 || len(id) > MaxIDLen {
 		return ErrInvalidID
 	}
-	for i := 0; i < len(id); i++ {
+	i := 0
+	for ; i+8 <= len(id); i += 8 {
+		if !printableASCII8(uint64(id[i]) | uint64(id[i+1])<<8 | uint64(id[i+2])<<16 | uint64(id[i+3])<<24 |
+			uint64(id[i+4])<<32 | uint64(id[i+5])<<40 | uint64(id[i+6])<<48 | uint64(id[i+7])<<56) {
+			break
+		}
+	}
+	for ; i < len(id); i++ {
 		c := id[i]
 		if c < 0x20 || c == 0x7f {
 			return ErrInvalidID
@@ -45,10 +54,31 @@ func ValidateID(id string) error {
 			if !utf8.ValidString(id[i:]) {
 				return ErrInvalidID
 			}
-			break
+			// Valid UTF-8 from here on; only ASCII control bytes remain to
+			// rule out (multi-byte sequences never contain bytes < 0x80).
+			for ; i < len(id); i++ {
+				if c := id[i]; c < 0x20 || c == 0x7f {
+					return ErrInvalidID
+				}
+			}
+			return nil
 		}
 	}
 	return nil
+}
+
+// printableASCII8 reports whether all eight bytes of w are in 0x20..0x7e,
+// using the classic SWAR tests: a byte below 0x20 borrows when 0x20 is
+// subtracted, and a byte of 0x7f or above carries into the top bit when
+// 0x01 is added (bytes >= 0x80 already have it set).
+func printableASCII8(w uint64) bool {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	below := (w - 0x20*ones) & ^w & high
+	above := (w + ones) | w
+	return (below | above&high) == 0
 }
 
 // Owner identifies the process, connection or goroutine that owns entries:

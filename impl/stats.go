@@ -1,0 +1,115 @@
+package impl
+
+import "time"
+
+// closeWindow ends p's current contention window at now and raises or
+// clears the alarm. The caller holds p.mu.
+//
+// The figure is the mean wait per write-lock acquisition over the window,
+// counting uncontended acquisitions as zero wait: it is what a writer to
+// this partition paid on average. An alarm needs MinWindowWrites
+// acquisitions in the window; clearing needs none, so a partition that has
+// gone quiet clears.
+func (r *Registry) closeWindow(p *shard, now time.Duration) {
+	var mean time.Duration
+	if p.winWrites > 0 {
+		mean = p.winWait / time.Duration(p.winWrites)
+	}
+	p.lastMean = mean
+	switch {
+	case !p.alarmed && p.winWrites >= int64(r.opts.MinWindowWrites) && mean > r.opts.AlarmWait:
+		p.alarmed = true
+		p.alarms++
+		r.alarmed.Add(1)
+	case p.alarmed && mean < r.opts.ClearWait:
+		p.alarmed = false
+		r.alarmed.Add(-1)
+	}
+	p.winStart, p.winWrites, p.winWait = now, 0, 0
+}
+
+// reevaluate closes every alarmed partition's window that has run its
+// length. Windows otherwise close only when a writer waits, so without this
+// an alarm could outlive the load that raised it; this runs when admission
+// control is rejecting, at most four times a window.
+func (r *Registry) reevaluate() {
+	now := r.clock()
+	last := r.lastEval.Load()
+	if time.Duration(int64(now)-last) < r.opts.ContentionWindow/4 || !r.lastEval.CompareAndSwap(last, int64(now)) {
+		return
+	}
+	r.closeExpiredWindows(now)
+}
+
+func (r *Registry) closeExpiredWindows(now time.Duration) {
+	for i := range r.parts {
+		p := &r.parts[i]
+		p.mu.Lock()
+		if p.alarmed && now-p.winStart >= r.opts.ContentionWindow {
+			r.closeWindow(p, now)
+		}
+		p.mu.Unlock()
+	}
+}
+
+// PartitionStats returns every partition's statistics. Each partition is
+// read under its lock; the set as a whole is not one instant.
+func (r *Registry) PartitionStats() []PartitionStat {
+	out := make([]PartitionStat, len(r.parts))
+	for i := range r.parts {
+		p := &r.parts[i]
+		p.mu.Lock()
+		out[i] = PartitionStat{
+			Partition:       i,
+			Entries:         p.nServers + p.nTransports,
+			Servers:         p.nServers,
+			Transports:      p.nTransports,
+			Reads:           p.reads.Load(),
+			Writes:          p.writes,
+			ContendedWrites: p.contended,
+			WaitTotal:       p.waitTotal,
+			MaxWait:         p.maxWait,
+			WindowMeanWait:  p.lastMean,
+			Alarmed:         p.alarmed,
+			Alarms:          p.alarms,
+		}
+		p.mu.Unlock()
+	}
+	return out
+}
+
+// ContentionStatus closes any expired windows of alarmed partitions and
+// reports alarms and admission control.
+func (r *Registry) ContentionStatus() ContentionStatus {
+	r.closeExpiredWindows(r.clock())
+	st := ContentionStatus{
+		Partitions:        len(r.parts),
+		Rejected:          r.rejected.Load(),
+		AlarmWait:         r.opts.AlarmWait,
+		ClearWait:         r.opts.ClearWait,
+		AdmissionFraction: r.opts.AdmissionFraction,
+	}
+	for i := range r.parts {
+		p := &r.parts[i]
+		p.mu.Lock()
+		if p.alarmed {
+			st.Alarmed = append(st.Alarmed, i)
+		}
+		p.mu.Unlock()
+	}
+	st.Overloaded = !r.opts.DisableAdmission && int64(len(st.Alarmed)) > r.admitLimit
+	return st
+}
+
+// ResetStats zeroes the counters (reads, writes, waits, alarm counts, the
+// rejected count). Contents, current alarms and windows are kept.
+func (r *Registry) ResetStats() {
+	for i := range r.parts {
+		p := &r.parts[i]
+		p.mu.Lock()
+		p.reads.Store(0)
+		p.writes, p.contended, p.waitTotal, p.maxWait, p.alarms = 0, 0, 0, 0, 0
+		p.mu.Unlock()
+	}
+	r.rejected.Store(0)
+}
