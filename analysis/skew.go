@@ -108,8 +108,9 @@ const eulerGamma = 0.5772156649015329
 //	MaxOverMean ≈ E[max] / mu
 //	CV          ≈ sqrt((1 - 1/n) / mu)      (the root of E[CV²]; Jensen makes E[CV] slightly lower)
 //
-// The approximation is asymptotic: it is within a few percent of the
-// simulated mean for n >= 16 and mu >= 50, and poor for a handful of
+// The approximation is asymptotic: for n >= 16 and mu >= 50 its seed skew
+// is within about 5 % of the simulated mean and its max/mean within about
+// 1 % (the Gumbel limit converges slowly in n), and it is poor for a handful of
 // partitions or a few keys per partition (it can even put E[min] below 0,
 // which is clamped). SimulateIdealSkew is the authority; this is the
 // formula a reader can check by hand.
