@@ -30,8 +30,29 @@ testfull: ## the full test suite without -short
 .PHONY: bench
 bench: ## registry benchmarks (impl vs peers, -cpu 1,2) and the ratio table
 	@mkdir -p $(RESULTS)
-	$(GO) test -run '^$$' -bench . -benchmem -cpu 1,2 -benchtime $${BENCHTIME:-300ms} -count $${COUNT:-3} ./impl/ | tee $(RESULTS)/bench.txt
+	$(GO) test -run '^$$' -bench '^Benchmark(FindServer|RouteToServer|RegisterUnregister|Mix)$$' -benchmem -cpu 1,2 -benchtime $${BENCHTIME:-300ms} -count $${COUNT:-3} ./impl/ | tee $(RESULTS)/bench.txt
 	$(GO) run ./cmd/shardlab benchratio $(RESULTS)/bench.txt
 
 .PHONY: ci
 ci: test ## what CI runs (.ci/run calls this)
+
+.PHONY: check
+check: build ## longer linearizability campaign: impl at 1/4/64 partitions and the peers, several seeds (CHECK_SEEDS, CHECK_OUT)
+	@set -e; out=$${CHECK_OUT:-$(RESULTS)/check}; mkdir -p $$out; \
+	for seed in $${CHECK_SEEDS:-1 2 3}; do \
+	  for p in 1 4 64; do \
+	    ./bin/shardlab check --registry sharded --partitions $$p --seed $$seed --histories 300 --long 2 --out $$out; \
+	  done; \
+	  for r in mutex channel syncmap xsync; do \
+	    ./bin/shardlab check --registry $$r --seed $$seed --histories 100 --long 1 --out $$out; \
+	  done; \
+	done
+	$(GO) test -race -count=1 -run 'Campaign|Concurrent|StateMachine|Broken' ./check/... -rapid.checks=1000
+
+.PHONY: scenarios
+scenarios: ## the seed's ten scenarios, quick, impl and the channel peer side by side
+	$(GO) run ./cmd/shardlab run all --quick --registry sharded,channel --seed $(SEED) --out $(RESULTS)/scenarios-quick-seed$(SEED)
+
+.PHONY: experiments
+experiments: ## the quick sweep (partitions x workers x workload) into $(RESULTS)/
+	$(GO) run ./cmd/shardlab sweep quick --seed $(SEED) --out $(RESULTS)/sweep-quick-seed$(SEED)

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/model"
@@ -411,5 +412,24 @@ func TestConcurrentOwnerDownAndRegistration(t *testing.T) {
 		if err == nil && !servers[s] {
 			t.Fatalf("transport %s bound to unregistered server %s", tr.ID, s)
 		}
+	}
+}
+
+// TestShardLayout pins the cache-line layout that keeps readers' lines
+// free of writers' bookkeeping (see shard).
+func TestShardLayout(t *testing.T) {
+	var s shard
+	if size := unsafe.Sizeof(s); size%64 != 0 {
+		t.Errorf("shard is %d bytes, want a multiple of 64", size)
+	}
+	if off := unsafe.Offsetof(s.reads); off != 64 {
+		t.Errorf("reads at offset %d, want 64 (its own line)", off)
+	}
+	if off := unsafe.Offsetof(s.mu); off != 128 {
+		t.Errorf("mu at offset %d, want 128", off)
+	}
+	var e entry
+	if end := unsafe.Offsetof(e.cfg) + unsafe.Sizeof(e.cfg); end > 64 {
+		t.Errorf("a lookup's fields end at byte %d of entry, want within the first 64", end)
 	}
 }

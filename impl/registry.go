@@ -2,6 +2,7 @@ package impl
 
 import (
 	"math/bits"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,7 +74,7 @@ type shard struct {
 	lastMean    time.Duration
 	alarmed     bool
 	alarms      int64
-	_           [40]byte
+	_           [88]byte // to a multiple of 64 bytes, so shards in a slice share no line
 }
 
 // snapSlots bounds how many reader-writer locks a snapshot (a list or a
@@ -195,6 +196,9 @@ func (r *Registry) findLive(id string, servers bool) *entry {
 		}
 		if seq&1 == 0 && p.resizes.Load() == seq {
 			return nil
+		}
+		if seq&1 == 1 {
+			runtime.Gosched() // a resize is relinking: let the writer finish
 		}
 	}
 }

@@ -53,7 +53,12 @@ func newRootCmd() *cobra.Command {
 		return &exitError{code: exitUsage, err: fmt.Errorf("%w\n%s", err, c.UsageString())}
 	})
 	root.AddCommand(
-	// Subcommands are added here, one constructor per file.
+		// Subcommands are added here, one constructor per file.
+		newCheckCmd(),
+		newBenchratioCmd(),
+		newScenariosCmd(),
+		newRunCmd(),
+		newSweepCmd(),
 	)
 	return root
 }

@@ -1,0 +1,135 @@
+// Package check verifies that a registry behaves like shardlab's model
+// (package model) under concurrency: it records histories of concurrent
+// calls, decides their linearizability with porcupine, runs randomized
+// campaigns from one seed, and drives rapid state-machine tests of any
+// model.Registry against model.State.
+//
+// What it offers:
+//
+//   - Recorder, Client: wrap any model.Registry and record every call as an
+//     Operation (client, op, result, call and return tickets from one atomic
+//     logical clock). Calls that never return are recorded as pending.
+//   - History, Operation: the recorded calls.
+//   - Check(History, Options) Verdict: the linearizability check, with a
+//     three-state Outcome (Ok, Violation, Undecided) and, on a violation, a
+//     short description and porcupine's HTML visualisation of the failing
+//     partition. Undecided (the time budget ran out) is never a pass.
+//   - ReadHistory, WriteHistory, CheckFile: the history file format below,
+//     so a registry in any language can be checked (`shardlab check
+//     --history FILE`).
+//   - Workload, Execute: generated plans of operations, and a concurrent
+//     run of a plan against a registry.
+//   - Campaign (Run, CampaignResult, Failure): many short histories and a
+//     few long ones from one seed, checked one by one; failing histories
+//     and their visualisations are kept in OutDir.
+//   - StateMachine, ConcurrentMachine, Contents, MachineOptions: rapid
+//     properties for any registry: step-by-step comparison with the model
+//     plus invariants, and concurrent plans judged by Check.
+//
+// What it is not: a benchmark (sim and experiments measure), a model of
+// handlers or messages (the model ignores them), or a proof: a campaign
+// only samples interleavings, and a check is exactly as strong as the
+// history it is given.
+//
+// # Checking and partitioning
+//
+// The porcupine model is a thin adapter over model.State.Step; Equal and
+// Hash are State's. ErrOverloaded on a registration is "no effect"
+// (admission control may reject any registration); on any other operation
+// it is a violation, since the model never returns it. A pending operation
+// may take effect at any point after its call, or never. Operations with
+// invalid arguments (an invalid ID or owner) are checked one by one, since
+// the model decides them before looking at the state.
+//
+// Porcupine is exponential in the concurrency within what it checks at
+// once, so Check splits a history into independent partitions first, by
+// union-find over the things an operation's outcome depends on:
+//
+//   - single-key operations (find, route, unregister, unbind, ...) touch
+//     one server or transport ID;
+//   - bind, and register-transport with a server to bind to, join the
+//     transport and the server;
+//   - a registration that succeeded (or is pending) joins its ID and its
+//     owner, so owner death, which touches every entry the owner
+//     registered in the history, lands in the same partition as all of
+//     them. A failed registration created nothing and joins no owner.
+//
+// A history is linearizable if and only if each partition is. List
+// operations read every key: each is projected onto every partition (its
+// result cut down to that partition's IDs), which is sound but cannot see
+// whether a list was atomic across partitions; so histories with lists and
+// at most Options.WholeHistoryLimit operations (default 400) are also
+// checked whole, and longer ones say in Verdict.Lists that they were not.
+// List results must also be sorted and free of duplicates.
+//
+// # Keeping partitions small
+//
+// Generated workloads (Workload, Campaign) split the key space into
+// clusters of 8 IDs (4 servers, 4 transports) with 2 owners each; every
+// operation stays inside one cluster: transports bind only to servers of
+// their cluster and owners register only their cluster's IDs. A partition
+// therefore never spans two clusters, and checking cost grows linearly with
+// the number of clusters. Short histories use one cluster (8 keys) so that
+// operations collide; long ones use 32 (256 keys). A user recording its own
+// workload should shape it the same way: if every transport may bind to
+// every server, all keys join one partition and checks stop finishing.
+//
+// # History file format
+//
+// JSON lines, one operation per line, in any order (they are sorted by
+// call); blank lines are skipped. Fields:
+//
+//	id      integer, unique in the file (required)
+//	client  integer >= 0, the sequential process that made the call (required)
+//	op      one of register_server, register_transport, unregister_server,
+//	        unregister_transport, find_server, find_transport, list_servers,
+//	        list_transports, bind, unbind, server_for_transport,
+//	        route_to_server, route_to_transport, broadcast, owner_down (required)
+//	args    object with the op's arguments (omit for lists):
+//	          server    register_server, unregister_server, find_server,
+//	                    route_to_server, broadcast, bind; optional bind
+//	                    target of register_transport
+//	          transport register_transport, unregister_transport,
+//	                    find_transport, unbind, server_for_transport,
+//	                    route_to_transport, bind
+//	          owner     integer; register_server, register_transport,
+//	                    owner_down
+//	          config    string, optional; register_server, register_transport
+//	call    integer timestamp of the invocation (required)
+//	return  integer timestamp of the response, >= call; null or absent for
+//	        an operation that never returned (pending: cancelled, crashed,
+//	        timed out), which then has no result
+//	result  object, required when return is set:
+//	          code   ok, invalid_id, invalid_owner, nil_handler,
+//	                 already_registered, server_not_found,
+//	                 transport_not_found, not_bound, overloaded, not_found,
+//	                 other (required)
+//	          owner, config  find_server and find_transport
+//	          server         server_for_transport
+//	          count          broadcast and owner_down
+//	          ids            array of IDs, list_servers and list_transports
+//
+// Timestamps may come from any source that is monotonic across all clients
+// (a shared atomic counter is best: tick before the call and after the
+// return); intervals are closed, so equal timestamps count as concurrent.
+// Example:
+//
+//	{"id":0,"client":0,"op":"register_server","args":{"server":"s1","owner":7},"call":1,"return":2,"result":{"code":"ok"}}
+//	{"id":1,"client":1,"op":"bind","args":{"transport":"t1","server":"s1"},"call":3,"return":6,"result":{"code":"transport_not_found"}}
+//	{"id":2,"client":0,"op":"find_server","args":{"server":"s1"},"call":4,"return":5,"result":{"code":"ok","owner":7}}
+//	{"id":3,"client":2,"op":"owner_down","args":{"owner":7},"call":7}
+//
+// A malformed file (bad JSON, unknown op or code, return before call,
+// duplicate id, missing or unexpected field) is rejected with
+// "FILE:LINE: reason"; `shardlab check` exits 2.
+//
+// # Reproducing failures
+//
+// Every generated workload comes from Campaign.Seed (history i uses
+// rand.NewPCG(Seed, i)); the interleaving is the scheduler's, so a failing
+// history is saved as JSON lines and rechecks exactly with
+// `shardlab check --history FILE`. In tests, campaigns print the seed on
+// failure and -seed N replays it (go test ./check -seed N); rapid prints
+// -rapid.seed=N. Fuzz targets: FuzzOpSequence and FuzzReadHistory here,
+// FuzzSharded in check/impltest.
+package check
