@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -74,24 +75,46 @@ func serverIDs(from, n int) []string {
 
 var preloadedIDs = serverIDs(0, preloaded)
 
-// withPreloaded makes a registry holding the preloaded servers and runs f
-// as the sub-benchmark br.name over it, then closes it. The registry is
-// built outside the measured function, so loading it is neither timed nor
-// counted in B/op, and it is built once, not once per b.N calibration.
-// Sub-benchmarks of f share it: their writes leave it as they found it.
-func withPreloaded(b *testing.B, br benchRegistry, f func(b *testing.B, r model.Registry)) {
+// preloadedRegistry makes a registry holding the preloaded servers. It is
+// built outside the measured functions, so loading it is neither timed nor
+// counted in B/op, and once per benchmark, not once per b.N calibration.
+func preloadedRegistry(b *testing.B, br benchRegistry) model.Registry {
 	r := br.make(b)
-	defer func() {
+	b.Cleanup(func() {
 		if c, ok := r.(io.Closer); ok {
 			c.Close()
 		}
-	}()
+	})
 	for _, id := range preloadedIDs {
 		if err := r.RegisterServer(id, 1, model.NopHandler, ""); err != nil {
 			b.Fatalf("preload %s into %s: %v", id, br.name, err)
 		}
 	}
-	b.Run(br.name, func(b *testing.B) { f(b, r) })
+	return r
+}
+
+// forEachRegistry runs f as sub-benchmark "<registry>/<suffix>" over every
+// preloaded registry, for each suffix in turn. The registry is the innermost
+// loop so that the impl and its peers in one configuration run seconds
+// apart, not minutes: on a shared machine a busy spell then hits all of
+// them alike instead of skewing one side of a ratio. Sub-benchmarks share
+// the registries; their writes leave them as they found them. A suffix of
+// "" runs f under the registry's name alone.
+func forEachRegistry(b *testing.B, suffixes []string, f func(b *testing.B, r model.Registry, suffix string)) {
+	brs := benchRegistries()
+	regs := make([]model.Registry, len(brs))
+	for i, br := range brs {
+		regs[i] = preloadedRegistry(b, br)
+	}
+	for _, suffix := range suffixes {
+		for i, br := range brs {
+			name := br.name
+			if suffix != "" {
+				name += "/" + suffix
+			}
+			b.Run(name, func(b *testing.B) { f(b, regs[i], suffix) })
+		}
+	}
 }
 
 // goroutineSeq numbers RunParallel goroutines so each gets its own PCG
@@ -102,38 +125,34 @@ var goroutineSeq atomic.Uint64
 const benchSeed = 1
 
 func BenchmarkFindServer(b *testing.B) {
-	for _, br := range benchRegistries() {
-		withPreloaded(b, br, func(b *testing.B, r model.Registry) {
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				rng := rand.New(rand.NewPCG(benchSeed, goroutineSeq.Add(1)))
-				for pb.Next() {
-					if _, err := r.FindServer(preloadedIDs[rng.IntN(preloaded)]); err != nil {
-						b.Error(err)
-						return
-					}
+	forEachRegistry(b, []string{""}, func(b *testing.B, r model.Registry, _ string) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			rng := rand.New(rand.NewPCG(benchSeed, goroutineSeq.Add(1)))
+			for pb.Next() {
+				if _, err := r.FindServer(preloadedIDs[rng.IntN(preloaded)]); err != nil {
+					b.Error(err)
+					return
 				}
-			})
+			}
 		})
-	}
+	})
 }
 
 func BenchmarkRouteToServer(b *testing.B) {
 	var msg model.Message = "ping" // boxed once: routing itself must not allocate
-	for _, br := range benchRegistries() {
-		withPreloaded(b, br, func(b *testing.B, r model.Registry) {
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				rng := rand.New(rand.NewPCG(benchSeed, goroutineSeq.Add(1)))
-				for pb.Next() {
-					if err := r.RouteToServer(preloadedIDs[rng.IntN(preloaded)], msg); err != nil {
-						b.Error(err)
-						return
-					}
+	forEachRegistry(b, []string{""}, func(b *testing.B, r model.Registry, _ string) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			rng := rand.New(rand.NewPCG(benchSeed, goroutineSeq.Add(1)))
+			for pb.Next() {
+				if err := r.RouteToServer(preloadedIDs[rng.IntN(preloaded)], msg); err != nil {
+					b.Error(err)
+					return
 				}
-			})
+			}
 		})
-	}
+	})
 }
 
 // writeKeysPerGoroutine bounds how far the registry grows during writes.
@@ -148,32 +167,30 @@ func writeKeys(g uint64) []string {
 // BenchmarkRegisterUnregister: one op is a registration and the
 // unregistration of the same fresh key.
 func BenchmarkRegisterUnregister(b *testing.B) {
-	for _, br := range benchRegistries() {
-		withPreloaded(b, br, func(b *testing.B, r model.Registry) {
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				keys := writeKeys(goroutineSeq.Add(1))
-				i := 0
-				for pb.Next() {
-					id := keys[i%len(keys)]
-					i++
-					if err := r.RegisterServer(id, 2, model.NopHandler, ""); err != nil {
-						b.Error(err)
-						return
-					}
-					if err := r.UnregisterServer(id); err != nil {
-						b.Error(err)
-						return
-					}
+	forEachRegistry(b, []string{""}, func(b *testing.B, r model.Registry, _ string) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			keys := writeKeys(goroutineSeq.Add(1))
+			i := 0
+			for pb.Next() {
+				id := keys[i%len(keys)]
+				i++
+				if err := r.RegisterServer(id, 2, model.NopHandler, ""); err != nil {
+					b.Error(err)
+					return
 				}
-			})
+				if err := r.UnregisterServer(id); err != nil {
+					b.Error(err)
+					return
+				}
+			}
 		})
-	}
+	})
 }
 
-// zipfTheta is YCSB's zipfian constant; math/rand/v2's Zipf needs s > 1, so
-// s = 1.01 stands in for it: the top key gets about 10 % of draws out of
-// 10,000 and the top 100 about half.
+// zipfS stands in for YCSB's zipfian constant theta = 0.99: math/rand/v2's
+// Zipf needs s > 1. With s = 1.01 over 10,000 keys the top key gets about
+// 10 % of draws and the top 100 about half.
 const zipfS = 1.01
 
 // keyChooser draws preloaded key indexes for one goroutine.
@@ -183,14 +200,35 @@ func uniformKeys(rng *rand.Rand) keyChooser {
 	return func() int { return rng.IntN(preloaded) }
 }
 
-// zipfianKeys scrambles Zipf ranks through a fixed permutation, as YCSB
-// does, so the hot keys are not simply server_0, server_1, ...
+// zipfianKeys walks a shared table of zipfian draws from a random start.
+// Drawing from rand.Zipf costs more than a lookup (it takes logarithms and
+// rejects), so drawing inline would measure the generator; the table is
+// made once, outside any timed loop.
 func zipfianKeys(rng *rand.Rand) keyChooser {
-	z := rand.NewZipf(rng, zipfS, 1, preloaded-1)
-	return func() int { return zipfPerm[z.Uint64()] }
+	draws := zipfDraws()
+	i := rng.IntN(len(draws))
+	return func() int {
+		i++
+		if i == len(draws) {
+			i = 0
+		}
+		return int(draws[i])
+	}
 }
 
-var zipfPerm = rand.New(rand.NewPCG(benchSeed, 0x21f)).Perm(preloaded)
+// zipfDraws are 1<<20 draws (4 MiB, ~100 cycles through the hot keys per
+// goroutine start) of zipf ranks scrambled through a fixed permutation, as
+// YCSB does, so the hot keys are not simply server_0, server_1, ...
+var zipfDraws = sync.OnceValue(func() []int32 {
+	rng := rand.New(rand.NewPCG(benchSeed, 0x21f))
+	perm := rng.Perm(preloaded)
+	z := rand.NewZipf(rng, zipfS, 1, preloaded-1)
+	draws := make([]int32, 1<<20)
+	for i := range draws {
+		draws[i] = int32(perm[z.Uint64()])
+	}
+	return draws
+})
 
 var mixKeys = []struct {
 	name string
@@ -205,45 +243,52 @@ var mixReads = []int{100, 99, 90, 75}
 // registration or an unregistration (alternating per key) of the
 // goroutine's own keys beyond the preloaded range.
 func BenchmarkMix(b *testing.B) {
-	for _, br := range benchRegistries() {
-		withPreloaded(b, br, func(b *testing.B, r model.Registry) {
-			for _, reads := range mixReads {
-				for _, keys := range mixKeys {
-					b.Run(fmt.Sprintf("reads=%d/keys=%s", reads, keys.name), func(b *testing.B) {
-						b.ReportAllocs()
-						b.RunParallel(func(pb *testing.PB) {
-							g := goroutineSeq.Add(1)
-							rng := rand.New(rand.NewPCG(benchSeed, g))
-							next := keys.make(rng)
-							own := writeKeys(g)
-							var registered [writeKeysPerGoroutine]bool
-							w := 0
-							for pb.Next() {
-								if rng.IntN(100) < reads {
-									_, _ = r.FindServer(preloadedIDs[next()])
-									continue
-								}
-								// Errors (admission control, say) only mean this write
-								// changed nothing; the flag follows what happened.
-								k := w % writeKeysPerGoroutine
-								w++
-								if registered[k] {
-									registered[k] = r.UnregisterServer(own[k]) != nil
-								} else {
-									registered[k] = r.RegisterServer(own[k], 2, model.NopHandler, "") == nil
-								}
-							}
-							for k, ok := range registered {
-								if ok {
-									_ = r.UnregisterServer(own[k])
-								}
-							}
-						})
-					})
+	type mix struct {
+		reads int
+		keys  func(*rand.Rand) keyChooser
+	}
+	mixes := map[string]mix{}
+	var suffixes []string
+	for _, reads := range mixReads {
+		for _, keys := range mixKeys {
+			suffix := fmt.Sprintf("reads=%d/keys=%s", reads, keys.name)
+			suffixes = append(suffixes, suffix)
+			mixes[suffix] = mix{reads, keys.make}
+		}
+	}
+	zipfDraws() // made before any timer starts
+	forEachRegistry(b, suffixes, func(b *testing.B, r model.Registry, suffix string) {
+		m := mixes[suffix]
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			g := goroutineSeq.Add(1)
+			rng := rand.New(rand.NewPCG(benchSeed, g))
+			next := m.keys(rng)
+			own := writeKeys(g)
+			var registered [writeKeysPerGoroutine]bool
+			w := 0
+			for pb.Next() {
+				if rng.IntN(100) < m.reads {
+					_, _ = r.FindServer(preloadedIDs[next()])
+					continue
+				}
+				// An error (admission control, say) means this write changed
+				// nothing; the flag follows what happened.
+				k := w % writeKeysPerGoroutine
+				w++
+				if registered[k] {
+					registered[k] = r.UnregisterServer(own[k]) != nil
+				} else {
+					registered[k] = r.RegisterServer(own[k], 2, model.NopHandler, "") == nil
+				}
+			}
+			for k, ok := range registered {
+				if ok {
+					_ = r.UnregisterServer(own[k])
 				}
 			}
 		})
-	}
+	})
 }
 
 // memoryServers is how many servers BenchmarkMemory registers.

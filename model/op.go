@@ -87,6 +87,13 @@ func CodeOf(err error) Code {
 	if err == nil {
 		return CodeOK
 	}
+	// Registries return the sentinels unwrapped on hot paths: pointer
+	// comparisons settle those without errors.Is's reflection.
+	for c := CodeInvalidID; c < CodeOther; c++ {
+		if err == codeErrs[c] {
+			return c
+		}
+	}
 	for c := CodeInvalidID; c < CodeOther; c++ {
 		if errors.Is(err, codeErrs[c]) {
 			return c

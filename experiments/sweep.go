@@ -1,0 +1,170 @@
+package experiments
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/shardlab/shardlab/sim"
+)
+
+// WorkloadSpec is a sweep's workload: a built-in name ("lookup") or
+// {"name": ..., "mix": {...}, "keys": {...}}.
+type WorkloadSpec struct {
+	Name string             `json:"name"`
+	Mix  map[string]float64 `json:"mix,omitempty"`
+	Keys *KeysSpec          `json:"keys,omitempty"`
+}
+
+// UnmarshalJSON accepts a bare string as a built-in workload name.
+func (w *WorkloadSpec) UnmarshalJSON(b []byte) error {
+	var name string
+	if json.Unmarshal(b, &name) == nil {
+		*w = WorkloadSpec{Name: name}
+		return nil
+	}
+	type plain WorkloadSpec
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*w = WorkloadSpec(p)
+	return nil
+}
+
+// Sweep is a grid of closed-loop (and connection) points, as data:
+// registries x partitions x workloads x (workers + connections) x
+// repetitions. Partitions apply to the sharded registry only; every other
+// registry runs each remaining combination once, recorded with
+// partitions 0.
+type Sweep struct {
+	Name        string         `json:"name"`
+	Registries  []string       `json:"registries"`
+	Partitions  []int          `json:"partitions"`
+	Workers     []int          `json:"workers,omitempty"`
+	Connections []int          `json:"connections,omitempty"`
+	Think       Duration       `json:"think,omitempty"`
+	ThinkDist   string         `json:"think_dist,omitempty"`
+	Workloads   []WorkloadSpec `json:"workloads"`
+	Keys        KeysSpec       `json:"keys,omitzero"`
+	Preload     PreloadSpec    `json:"preload"`
+	Duration    Duration       `json:"duration"`
+	Repeat      int            `json:"repeat,omitempty"`
+	SampleEvery int            `json:"sample_every,omitempty"`
+	// SeriesInterval records a throughput time series per point.
+	SeriesInterval Duration     `json:"series_interval,omitempty"`
+	Registry       RegistrySpec `json:"registry,omitzero"`
+}
+
+func sweepErr(path, format string, args ...any) error {
+	return fmt.Errorf("%w: sweep.%s: %s", ErrSpec, path, fmt.Sprintf(format, args...))
+}
+
+// Validate checks every field and names the first bad one.
+func (s *Sweep) Validate() error {
+	if s.Name == "" || strings.ContainsAny(s.Name, "/ \t\n,") {
+		return sweepErr("name", "%q (want a non-empty name without spaces, commas or slashes)", s.Name)
+	}
+	if len(s.Registries) == 0 {
+		return sweepErr("registries", "empty")
+	}
+	for i, r := range s.Registries {
+		if !slices.Contains(RegistryNames(), r) {
+			return fmt.Errorf("%w: sweep.registries[%d]: %q (want one of %s)", ErrUnknownRegistry, i, r, strings.Join(RegistryNames(), ", "))
+		}
+	}
+	if len(s.Partitions) == 0 {
+		return sweepErr("partitions", "empty (give at least one count, e.g. [64])")
+	}
+	for i, p := range s.Partitions {
+		if p < 1 || p > 4096 {
+			return sweepErr(fmt.Sprintf("partitions[%d]", i), "%d (want 1..4096)", p)
+		}
+	}
+	if len(s.Workers)+len(s.Connections) == 0 {
+		return sweepErr("workers", "give workers, connections or both")
+	}
+	for i, w := range s.Workers {
+		if w < 1 || w > sim.MaxWorkers {
+			return sweepErr(fmt.Sprintf("workers[%d]", i), "%d (want 1..%d)", w, sim.MaxWorkers)
+		}
+	}
+	for i, c := range s.Connections {
+		if c < 1 || c > sim.MaxWorkers {
+			return sweepErr(fmt.Sprintf("connections[%d]", i), "%d (want 1..%d)", c, sim.MaxWorkers)
+		}
+	}
+	if len(s.Connections) > 0 && s.Preload.Servers == 0 {
+		return sweepErr("preload.servers", "connections need preloaded servers")
+	}
+	if s.ThinkDist != "" && s.ThinkDist != sim.ThinkFixed && s.ThinkDist != sim.ThinkExponential {
+		return sweepErr("think_dist", "%q (want fixed or exp)", s.ThinkDist)
+	}
+	if s.Think < 0 {
+		return sweepErr("think", "negative")
+	}
+	if len(s.Workloads) == 0 {
+		return sweepErr("workloads", "empty")
+	}
+	for i, w := range s.Workloads {
+		p := fmt.Sprintf("workloads[%d]", i)
+		if w.Name == "" {
+			return sweepErr(p+".name", "empty")
+		}
+		wl := ""
+		if w.Mix == nil {
+			wl = w.Name
+		}
+		if _, err := resolveMix("sweep", p, wl, w.Mix); err != nil {
+			return err
+		}
+		if w.Keys != nil {
+			if _, err := sim.NewKeyGen(w.Keys.sim(), 1); err != nil {
+				return sweepErr(p+".keys", "%v", err)
+			}
+		}
+	}
+	if _, err := sim.NewKeyGen(s.Keys.sim(), 1); err != nil {
+		return sweepErr("keys", "%v", err)
+	}
+	if s.Preload.Servers < 0 || s.Preload.Transports < 0 {
+		return sweepErr("preload", "negative counts")
+	}
+	if s.Duration <= 0 {
+		return sweepErr("duration", "%v (want > 0)", s.Duration.D())
+	}
+	if s.Repeat < 0 || s.SampleEvery < 0 || s.SeriesInterval < 0 {
+		return sweepErr("repeat", "repeat %d, sample_every %d, series_interval %v must not be negative", s.Repeat, s.SampleEvery, s.SeriesInterval.D())
+	}
+	return nil
+}
+
+// LoadSweep reads and validates a sweep spec file.
+func LoadSweep(path string) (*Sweep, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSpec, err)
+	}
+	var s Sweep
+	if err := decodeStrict(path, data, &s); err != nil {
+		return nil, err
+	}
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &s, nil
+}
+
+// ResolveSweep returns the built-in sweep of that name, or loads the file
+// at that path.
+func ResolveSweep(nameOrPath string) (*Sweep, error) {
+	if s, ok := BuiltinSweeps()[nameOrPath]; ok {
+		return &s, nil
+	}
+	if _, err := os.Stat(nameOrPath); err != nil {
+		return nil, fmt.Errorf("%w %q: not a built-in (%s) and not a readable file", ErrUnknownSweep, nameOrPath, strings.Join(BuiltinSweepNames(), ", "))
+	}
+	return LoadSweep(nameOrPath)
+}

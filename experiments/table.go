@@ -1,0 +1,160 @@
+package experiments
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// FormatMeasured renders a metric's value with its unit.
+func FormatMeasured(metric string, v float64) string {
+	switch {
+	case metric == "throughput":
+		return FormatRate(v)
+	case strings.HasSuffix(metric, "_us"):
+		if v < 10 {
+			return fmt.Sprintf("%.2f µs", v)
+		}
+		return fmt.Sprintf("%.0f µs", v)
+	case metric == "skew" || metric == "max_over_mean":
+		return fmt.Sprintf("%.3f", v)
+	case metric == "recovered":
+		if v == 1 {
+			return "yes"
+		}
+		return "no"
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+// FormatRate renders ops/s as e.g. "12.3M ops/s".
+func FormatRate(v float64) string {
+	switch {
+	case v >= 1e6:
+		return fmt.Sprintf("%.1fM ops/s", v/1e6)
+	case v >= 1e3:
+		return fmt.Sprintf("%.1fK ops/s", v/1e3)
+	}
+	return fmt.Sprintf("%.0f ops/s", v)
+}
+
+// WriteTable prints every check of every scenario point: scenario,
+// registry, the seed's target and claim, our measurement, pass or fail;
+// then the driver's ceiling and the per-scenario details (balance,
+// contention, histogram buckets).
+func WriteTable(w io.Writer, res *Results) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCENARIO\tMODE\tREGISTRY\tSEED TARGET\tSEED CLAIM\tMEASURED\tRESULT")
+	for _, p := range res.Points {
+		if p.Scenario == "" {
+			continue
+		}
+		for _, c := range p.Checks {
+			verdict := "PASS"
+			if !c.Pass {
+				verdict = "FAIL"
+			}
+			measured := FormatMeasured(c.Metric, c.Measured)
+			if c.Unmeasured {
+				measured = "n/a"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Scenario, p.Mode, p.Registry, c.Target, c.Claim, measured, verdict)
+		}
+	}
+	tw.Flush()
+	m := res.Meta
+	fmt.Fprintf(w, "\nDriver ceiling (100 workers of lookups against a registry that does nothing): %s; one latency timing costs %d ns.\n",
+		FormatRate(m.DriverCeiling), m.TimerCostNs)
+	fmt.Fprintf(w, "Latency is service time (closed loop), recorded for one op in sample_every per worker; throughput is completed ops / measured elapsed time.\n")
+	fmt.Fprintf(w, "Host: %s, GOMAXPROCS %d, %s; seed %d; results in %s\n", m.Host.CPUModel, m.Host.GOMAXPROCS, m.Host.GoVersion, m.Seed, res.Dir)
+	details := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(details, "\nPOINT\tOPS\tELAPSED\tTHROUGHPUT\tP50\tP99\tP99.9\tERRORS\tDETAIL")
+	for _, p := range res.Points {
+		if p.Scenario == "" {
+			continue
+		}
+		var p50, p99, p999 string
+		if p.Latency != nil {
+			p50, p99, p999 = ns(p.Latency.P50), ns(p.Latency.P99), ns(p.Latency.P999)
+		}
+		fmt.Fprintf(details, "%s/%s/%s\t%d\t%v\t%s\t%s\t%s\t%s\t%v\t%s\n", p.Scenario, p.Mode, p.Registry, p.Ops,
+			time.Duration(p.ElapsedNs).Round(time.Millisecond), FormatRate(p.Throughput), p50, p99, p999, errorsText(p.Errors), detail(&p))
+	}
+	details.Flush()
+}
+
+func ns(v int64) string {
+	if v < 10_000 {
+		return fmt.Sprintf("%.2fµs", float64(v)/1e3)
+	}
+	return fmt.Sprintf("%.0fµs", float64(v)/1e3)
+}
+
+func errorsText(m map[string]int64) string {
+	if len(m) == 0 {
+		return "0"
+	}
+	var parts []string
+	for k, v := range m {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, v))
+	}
+	return strings.Join(parts, ",")
+}
+
+func detail(p *Point) string {
+	switch {
+	case p.Balance != nil:
+		b := p.Balance
+		return fmt.Sprintf("%d partitions (%s): seed skew %.3f (ideal hash ~%.3f), max/mean %.3f, chi-square p %.2f",
+			len(b.Counts), b.Source, b.SeedSkew, b.IdealSeedSkew, b.MaxOverMean, b.PValue)
+	case p.Contention != nil:
+		c := p.Contention
+		if !c.Supported {
+			return "no contention monitoring or admission control in this registry"
+		}
+		rec := "not recovered"
+		if c.Recovered {
+			rec = fmt.Sprintf("recovered %.0f ms after the storm", c.RecoverMs)
+		}
+		return fmt.Sprintf("max %d partitions alarmed, %d alarms, %d registrations rejected, %s (%s)", c.MaxAlarmed, c.Alarms, c.Rejected, rec, optionsText(p.Options))
+	case len(p.Buckets) > 0:
+		var parts []string
+		for _, b := range p.Buckets {
+			hi := "inf"
+			if b.HighUs >= 0 {
+				hi = fmt.Sprint(b.HighUs)
+			}
+			parts = append(parts, fmt.Sprintf("[%d,%s)µs:%d", b.LowUs, hi, b.Count))
+		}
+		return "buckets " + strings.Join(parts, " ")
+	case len(p.Phases) > 0:
+		var parts []string
+		for _, ph := range p.Phases {
+			parts = append(parts, fmt.Sprintf("%s %v %s", ph.Name, time.Duration(ph.ElapsedNs).Round(time.Millisecond), FormatRate(ph.Throughput)))
+		}
+		return strings.Join(parts, "; ")
+	}
+	return fmt.Sprintf("sample 1/%d", max(p.SampleEvery, 1))
+}
+
+func optionsText(o map[string]string) string {
+	return fmt.Sprintf("partitions %s, alarm %s, clear %s, window %s", o["partitions"], o["alarm_wait"], o["clear_wait"], o["contention_window"])
+}
+
+// WriteSweepTable prints one line per sweep point.
+func WriteSweepTable(w io.Writer, res *Results) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "registry\tpartitions\tworkload\tworkers\tconns\trep\tthroughput\tp50\tp99\terrors\t")
+	for _, p := range res.Points {
+		var p50, p99 string
+		if p.Latency != nil {
+			p50, p99 = ns(p.Latency.P50), ns(p.Latency.P99)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t\n", p.Registry, p.Partitions, p.Workload, p.Workers, p.Connections, p.Rep,
+			FormatRate(p.Throughput), p50, p99, errorsText(p.Errors))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nDriver ceiling: %s; timing cost %d ns; results in %s\n", FormatRate(res.Meta.DriverCeiling), res.Meta.TimerCostNs, res.Dir)
+}
