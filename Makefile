@@ -64,3 +64,7 @@ scenarios: ## the seed's ten scenarios, quick, impl and the channel peer side by
 .PHONY: experiments
 experiments: ## the quick sweep (partitions x workers x workload) into $(RESULTS)/
 	$(GO) run ./cmd/shardlab sweep quick --seed $(SEED) --out $(RESULTS)/sweep-quick-seed$(SEED)
+
+.PHONY: report
+report: ## quick scenarios + sweep + balance + check, then figures and the paper (a few minutes); prints the report's path
+	$(GO) run ./cmd/shardlab report --seed $(SEED)

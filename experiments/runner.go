@@ -152,14 +152,19 @@ func execute(ctx context.Context, cfg Config, meta Meta, plans []plan) (*Results
 			ceilingFor = 300 * time.Millisecond
 		}
 	}
+	// The folder first: a corrupt or foreign one fails before a second
+	// is spent measuring.
+	st, err := openStore(cfg.Out, meta.Fingerprint)
+	if err != nil {
+		return nil, err
+	}
 	ceiling, err := DriverCeiling(ctx, ceilingFor, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
 	meta.DriverCeiling = ceiling.Throughput
 	meta.TimerCostNs = int64(ceiling.TimerCost)
-	st, err := openStore(cfg.Out, meta)
-	if err != nil {
+	if err := st.writeMetaIfNew(meta); err != nil {
 		return nil, err
 	}
 	var todo []plan
@@ -206,7 +211,7 @@ func resultsOf(dir string, st *store) *Results {
 	return &Results{Dir: dir, Meta: *m, Points: slices.Clone(st.points)}
 }
 
-// DriverCeiling runs the 100-worker lookup driver (sample 1 in 8) against
+// DriverCeiling runs the 100-worker lookup driver (lookupSampleEvery) against
 // sim.Null for d: the most any registry could show in that scenario here.
 func DriverCeiling(ctx context.Context, d time.Duration, seed uint64) (*sim.Result, error) {
 	return sim.ClosedLoop(ctx, sim.Config{
@@ -260,6 +265,11 @@ func scenarioPlans(sc Scenario, reg string, cfg Config) []plan {
 			return runContention(ctx, sc, reg, seed, cfg.Quick)
 		})}
 	case KindConnections:
+		if cfg.Quick && sc.Connections.QuickCount > 0 {
+			c := *sc.Connections
+			c.Count = c.QuickCount
+			sc.Connections = &c
+		}
 		return []plan{mk("connections", dur, func(ctx context.Context, seed uint64) (Point, error) {
 			return runConnections(ctx, sc, reg, seed, dur)
 		})}
@@ -335,7 +345,7 @@ func runClosed(ctx context.Context, sc Scenario, reg string, seed uint64, ops in
 		Registry: in.Registry, Seed: seed, Groups: groups,
 		Servers: sc.Preload.Servers, Transports: sc.Preload.Transports,
 		Duration: dur, OpsPerWorker: ops, Rate: sc.Rate, SampleEvery: sc.SampleEvery,
-		PartitionOf: pof, Partitions: parts, SeriesInterval: sc.SeriesInterval.D(),
+		MinSamples: sim.DefaultMinSamples, PartitionOf: pof, Partitions: parts, SeriesInterval: sc.SeriesInterval.D(),
 	}
 	started := time.Now().UTC()
 	var r *sim.Result

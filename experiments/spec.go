@@ -103,7 +103,10 @@ type RegistrySpec struct {
 
 // ConnSpec configures a connections scenario.
 type ConnSpec struct {
-	Count      int                `json:"count"`
+	Count int `json:"count"`
+	// QuickCount, when > 0, replaces Count under --quick; the point
+	// records the count that ran.
+	QuickCount int                `json:"quick_count,omitempty"`
 	Think      Duration           `json:"think"`
 	ThinkDist  string             `json:"think_dist,omitempty"`
 	Mix        map[string]float64 `json:"mix,omitempty"`
@@ -267,6 +270,9 @@ func (s *Scenario) Validate() error {
 		}
 		if c.Count < 1 || c.Count > sim.MaxWorkers {
 			return specErr(n, "connections.count", "%d (want 1..%d)", c.Count, sim.MaxWorkers)
+		}
+		if c.QuickCount < 0 || c.QuickCount > sim.MaxWorkers {
+			return specErr(n, "connections.quick_count", "%d (want 0 for count, or 1..%d)", c.QuickCount, sim.MaxWorkers)
 		}
 		if c.Think < 0 {
 			return specErr(n, "connections.think", "%v (want >= 0)", c.Think.D())

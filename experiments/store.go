@@ -331,11 +331,15 @@ type store struct {
 	dir    string
 	points []Point
 	done   map[string]bool
+	// fresh: dir held no run; writeMetaIfNew writes meta.json.
+	fresh bool
 }
 
-// openStore creates dir (or resumes it when it holds the same run) and
-// returns the points already finished there.
-func openStore(dir string, meta Meta) (*store, error) {
+// openStore creates dir (or resumes it when it holds the run with this
+// fingerprint) and returns the points already finished there. It reads
+// and checks everything before any measurement runs; a fresh folder gets
+// its meta.json from writeMetaIfNew.
+func openStore(dir, fingerprint string) (*store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
 	}
@@ -343,7 +347,7 @@ func openStore(dir string, meta Meta) (*store, error) {
 	old, err := readMeta(dir)
 	switch {
 	case err == nil:
-		if old.Fingerprint != meta.Fingerprint {
+		if old.Fingerprint != fingerprint {
 			return nil, fmt.Errorf("%w: %s was written by another run (%s %q, seed %d, quick %v); choose another --out or remove it",
 				ErrMismatch, dir, old.Kind, old.Name, old.Seed, old.Quick)
 		}
@@ -366,17 +370,28 @@ func openStore(dir string, meta Meta) (*store, error) {
 		if _, err := os.Stat(filepath.Join(dir, PointsFile)); err == nil {
 			return nil, fmt.Errorf("%w: %s has %s but no %s", ErrCorrupt, dir, PointsFile, MetaFile)
 		}
-		data, err := json.MarshalIndent(meta, "", "  ")
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrOutput, err)
-		}
-		if err := writeAtomic(filepath.Join(dir, MetaFile), append(data, '\n')); err != nil {
-			return nil, err
-		}
+		s.fresh = true
 		return s, nil
 	default:
 		return nil, err
 	}
+}
+
+// writeMetaIfNew writes meta.json into a fresh folder; a resumed one
+// keeps its original.
+func (s *store) writeMetaIfNew(meta Meta) error {
+	if !s.fresh {
+		return nil
+	}
+	data, err := json.MarshalIndent(meta, "", "  ")
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrOutput, err)
+	}
+	if err := writeAtomic(filepath.Join(s.dir, MetaFile), append(data, '\n')); err != nil {
+		return err
+	}
+	s.fresh = false
+	return nil
 }
 
 // writeAtomic writes data to a temp file in the same folder, syncs it and

@@ -120,6 +120,10 @@ type ownerLocks struct {
 }
 
 func (l *ownerLocks) rlock(a, b *ownerRec) {
+	if a == nil && b == nil {
+		l.n = 0
+		return
+	}
 	if b == nil || b == a {
 		l.recs[0], l.n = a, 1
 	} else if a == nil {

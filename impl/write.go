@@ -279,6 +279,13 @@ func (r *Registry) UnregisterTransport(id string) error {
 	return nil
 }
 
+func ownerOf(e *entry) *ownerRec {
+	if e == nil {
+		return nil
+	}
+	return e.owner
+}
+
 // markRemoved sets e.removed if e is live, holding e's owner so that the
 // owner cannot die between the check and the store. The caller holds e's
 // partition lock. It reports whether e was live.
@@ -312,21 +319,20 @@ func (r *Registry) BindTransportToServer(transportID, serverID string) error {
 	r.lockParts(ti, si)
 	defer r.unlockParts(ti, si)
 
+	// The partition locks freeze which entries are linked; the owner locks
+	// freeze their owners' lives. Only with both held do the two liveness
+	// checks below describe one instant: otherwise an owner of both could
+	// die between them, and the answer (server live, transport gone) would
+	// match no state the registry was ever in.
 	s := sp.servers.Load().find(sh, serverID)
+	t := tp.transports.Load().find(th, transportID)
+	var ol ownerLocks
+	ol.rlock(ownerOf(s), ownerOf(t))
+	defer ol.unlock()
 	if s == nil || !s.live() {
 		return model.ErrServerNotFound
 	}
-	t := tp.transports.Load().find(th, transportID)
 	if t == nil || !t.live() {
-		return model.ErrTransportNotFound
-	}
-	var ol ownerLocks
-	ol.rlock(s.owner, t.owner)
-	defer ol.unlock()
-	if s.owner.dead.Load() {
-		return model.ErrServerNotFound
-	}
-	if t.owner.dead.Load() {
 		return model.ErrTransportNotFound
 	}
 	t.binding.Store(s) // the linearization point; the old server's set goes stale

@@ -31,7 +31,9 @@
 // # Semantics
 //
 // IDs are non-empty strings of at most MaxIDLen bytes of valid UTF-8 with no
-// control characters (so a list of IDs joined by '\n' is unambiguous).
+// ASCII control characters (bytes below 0x20, and DEL), so a list of IDs
+// joined by '\n' is unambiguous; other Unicode, C1 controls included, is
+// allowed.
 // Registering an ID that exists fails with ErrAlreadyRegistered. A transport
 // is bound to at most one server; a server may have many transports. Binding
 // needs both to exist, the server checked first; binding a bound transport

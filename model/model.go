@@ -14,7 +14,7 @@ const MaxIDLen = 255
 // callers can use errors.Is; hot read paths return them unwrapped so that a
 // miss allocates nothing.
 var (
-	ErrInvalidID         = errors.New("model: invalid id (want 1..255 bytes of UTF-8 without control characters)")
+	ErrInvalidID         = errors.New("model: invalid id (want 1..255 bytes of UTF-8 without ASCII control characters)")
 	ErrInvalidOwner      = errors.New("model: invalid owner (the zero Owner is not an owner)")
 	ErrNilHandler        = errors.New("model: nil handler")
 	ErrAlreadyRegistered = errors.New("model: already registered")

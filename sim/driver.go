@@ -23,9 +23,16 @@ const (
 	DefaultMaxLivePerWorker = 10_000
 	// MaxWorkers bounds workers and connections (goroutines).
 	MaxWorkers = 1_000_000
-	// publishEvery: a worker publishes its op count for the time series
-	// every this many ops, so the hot loop writes shared memory rarely.
-	publishEvery = 64
+	// batchOps: a closed-loop worker draws the kinds and keys of this many
+	// ops at once, then issues them; it publishes its op count for the
+	// time series and checks the stop flag once per batch, so the hot loop
+	// touches shared memory rarely and stops at most batchOps-1 ops (plus
+	// churn) after the flag is raised. The open loop publishes at the same
+	// interval.
+	batchOps = 64
+	// DefaultMinSamples is the number of latencies an op-count run aims to
+	// record (see Config.MinSamples).
+	DefaultMinSamples = 20_000
 )
 
 // Group is a set of workers running one mix over one key distribution.
@@ -62,6 +69,13 @@ type Config struct {
 	// SampleEvery records latency for one op in SampleEvery per worker
 	// (default 1: every op). Every op is counted regardless.
 	SampleEvery int
+	// MinSamples (closed loop in op-count mode, Duration 0): SampleEvery
+	// is lowered, when needed, so that at least this many latencies are
+	// recorded: every = max(1, min(SampleEvery, workers x OpsPerWorker /
+	// MinSamples)). 0 leaves SampleEvery as given. Result.SampleEvery is
+	// the rate used. A duration run cannot know its op count in advance
+	// and keeps SampleEvery.
+	MinSamples int
 	// MaxLivePerWorker: see DefaultMaxLivePerWorker.
 	MaxLivePerWorker int
 	// IDTag distinguishes the IDs this run registers from an earlier run's
@@ -102,8 +116,8 @@ func (c *Config) validate(driver string) error {
 	if total > MaxWorkers {
 		return fmt.Errorf("%w: %d workers in all (want <= %d)", ErrConfig, total, MaxWorkers)
 	}
-	if c.Servers < 0 || c.Transports < 0 {
-		return fmt.Errorf("%w: servers %d, transports %d (want >= 0)", ErrConfig, c.Servers, c.Transports)
+	if c.Servers < 0 || c.Transports < 0 || c.Servers > math.MaxInt32 || c.Transports > math.MaxInt32 {
+		return fmt.Errorf("%w: servers %d, transports %d (want 0..%d)", ErrConfig, c.Servers, c.Transports, math.MaxInt32)
 	}
 	if c.Duration < 0 || c.OpsPerWorker < 0 {
 		return fmt.Errorf("%w: duration %v, ops per worker %d (want >= 0)", ErrConfig, c.Duration, c.OpsPerWorker)
@@ -114,8 +128,8 @@ func (c *Config) validate(driver string) error {
 	if driver == "open" && !(c.Rate > 0) {
 		return fmt.Errorf("%w: open loop rate %v (want > 0 ops/s)", ErrConfig, c.Rate)
 	}
-	if c.SampleEvery < 0 || c.MaxLivePerWorker < 0 || c.SeriesInterval < 0 {
-		return fmt.Errorf("%w: sample_every %d, max live %d, series interval %v (want >= 0)", ErrConfig, c.SampleEvery, c.MaxLivePerWorker, c.SeriesInterval)
+	if c.SampleEvery < 0 || c.MinSamples < 0 || c.MaxLivePerWorker < 0 || c.SeriesInterval < 0 {
+		return fmt.Errorf("%w: sample_every %d, min samples %d, max live %d, series interval %v (want >= 0)", ErrConfig, c.SampleEvery, c.MinSamples, c.MaxLivePerWorker, c.SeriesInterval)
 	}
 	if (c.PartitionOf == nil) != (c.Partitions == 0) || c.Partitions < 0 {
 		return fmt.Errorf("%w: PartitionOf and Partitions (%d) go together", ErrConfig, c.Partitions)
@@ -170,10 +184,14 @@ func (q *idQueue) reset() { q.ids, q.head = q.ids[:0], 0 }
 
 // worker issues ops for one goroutine of a closed or open loop.
 type worker struct {
-	reg         model.Registry
-	ids         *idTable
-	rec         *recorder
-	mix         Mix
+	reg  model.Registry
+	ids  *idTable
+	rec  *recorder
+	mix  Mix
+	rng  *rand.Rand
+	// single is the mix's only kind (0 when it has several): no draw
+	// picks a kind then.
+	single      model.OpKind
 	servers     *KeyStream
 	transports  *KeyStream
 	index       int
@@ -186,6 +204,11 @@ type worker struct {
 	liveT       idQueue
 	partitionOf func(string) int
 	idBuf       []byte
+	// The current batch: op j is kinds[j] (or single) on server
+	// sKeys[j] and transport tKeys[j], where its kind takes them.
+	kinds        [batchOps]model.OpKind
+	sKeys, tKeys [batchOps]int32
+	batchIDs     [batchOps]string // readBatch's IDs, looked up together
 }
 
 // ownerFor gives worker i, incarnation n an owner no other worker or the
@@ -208,9 +231,46 @@ func (w *worker) freshID(prefix string) string {
 // missingID is an ID no run registers: unregistering it is a clean miss.
 const missingID = "missing_entry"
 
-// do performs one op of kind k and returns its outcome and the ID it
-// touched first ("" when it has none).
-func (w *worker) do(k model.OpKind) (model.Code, string) {
+// drawKeys draws the keys op j of kind k takes, in the order do uses
+// them (a bind's transport before its server).
+func (w *worker) drawKeys(k model.OpKind, j int) {
+	switch k {
+	case model.OpFindServer, model.OpRouteToServer, model.OpBroadcast:
+		w.sKeys[j] = int32(w.servers.Next())
+	case model.OpFindTransport, model.OpUnbind, model.OpServerForTransport, model.OpRouteToTransport:
+		w.tKeys[j] = int32(w.transports.Next())
+	case model.OpBind:
+		w.tKeys[j] = int32(w.transports.Next())
+		w.sKeys[j] = int32(w.servers.Next())
+	}
+}
+
+// draw plans the next n ops (n <= batchOps). It consumes the worker's
+// random numbers exactly as drawing each op's kind and then its keys one
+// op at a time would, so a seed replays the same ops however they are
+// batched.
+func (w *worker) draw(n int) {
+	switch w.single {
+	case 0:
+		for j := range n {
+			k := w.mix.Pick(w.rng)
+			w.kinds[j] = k
+			w.drawKeys(k, j)
+		}
+	case model.OpFindServer, model.OpRouteToServer, model.OpBroadcast:
+		w.servers.fill(w.sKeys[:n])
+	case model.OpFindTransport, model.OpUnbind, model.OpServerForTransport, model.OpRouteToTransport:
+		w.transports.fill(w.tKeys[:n])
+	default:
+		for j := range n {
+			w.drawKeys(w.single, j)
+		}
+	}
+}
+
+// do performs op j of the batch, of kind k, and returns its outcome and
+// the ID it touched first ("" when it has none).
+func (w *worker) do(k model.OpKind, j int) (model.Code, string) {
 	var (
 		err error
 		id  string
@@ -240,32 +300,32 @@ func (w *worker) do(k model.OpKind) (model.Code, string) {
 		}
 		err = r.UnregisterTransport(id)
 	case model.OpFindServer:
-		id = w.ids.servers[w.servers.Next()]
+		id = w.ids.servers[w.sKeys[j]]
 		_, err = r.FindServer(id)
 	case model.OpFindTransport:
-		id = w.ids.transports[w.transports.Next()]
+		id = w.ids.transports[w.tKeys[j]]
 		_, err = r.FindTransport(id)
 	case model.OpListServers:
 		_ = r.ListServers()
 	case model.OpListTransports:
 		_ = r.ListTransports()
 	case model.OpBind:
-		id = w.ids.transports[w.transports.Next()]
-		err = r.BindTransportToServer(id, w.ids.servers[w.servers.Next()])
+		id = w.ids.transports[w.tKeys[j]]
+		err = r.BindTransportToServer(id, w.ids.servers[w.sKeys[j]])
 	case model.OpUnbind:
-		id = w.ids.transports[w.transports.Next()]
+		id = w.ids.transports[w.tKeys[j]]
 		err = r.UnbindTransport(id)
 	case model.OpServerForTransport:
-		id = w.ids.transports[w.transports.Next()]
+		id = w.ids.transports[w.tKeys[j]]
 		_, err = r.ServerForTransport(id)
 	case model.OpRouteToServer:
-		id = w.ids.servers[w.servers.Next()]
+		id = w.ids.servers[w.sKeys[j]]
 		err = r.RouteToServer(id, nil)
 	case model.OpRouteToTransport:
-		id = w.ids.transports[w.transports.Next()]
+		id = w.ids.transports[w.tKeys[j]]
 		err = r.RouteToTransport(id, nil)
 	case model.OpBroadcast:
-		id = w.ids.servers[w.servers.Next()]
+		id = w.ids.servers[w.sKeys[j]]
 		_, err = r.Broadcast(id, nil)
 	case model.OpOwnerDown:
 		_, err = r.OwnerDown(w.owner)
@@ -330,13 +390,15 @@ func newRun(cfg Config) *run {
 		sg, _ := NewKeyGen(g.Keys, max(cfg.Servers, 1))
 		tg, _ := NewKeyGen(g.Keys, max(cfg.Transports, 1))
 		for range g.Workers {
-			rng := rand.New(rand.NewPCG(cfg.Seed, uint64(index)+1))
+			pcg := rand.NewPCG(cfg.Seed, uint64(index)+1)
+			rng := rand.New(pcg)
 			total := totalWorkers(cfg.Groups)
 			w := &worker{
 				reg:         cfg.Registry,
 				ids:         ids,
 				rec:         newRecorder(cfg.Partitions),
 				mix:         g.Mix,
+				rng:         rng,
 				servers:     sg.Stream(rng, index*max(cfg.Servers, 1)/total),
 				transports:  tg.Stream(rng, index*max(cfg.Transports, 1)/total),
 				index:       index,
@@ -344,6 +406,10 @@ func newRun(cfg Config) *run {
 				maxLive:     cfg.MaxLivePerWorker,
 				tag:         []byte(cfg.IDTag),
 				partitionOf: cfg.PartitionOf,
+			}
+			w.servers.pcg, w.transports.pcg = pcg, pcg
+			if len(g.Mix.kinds) == 1 {
+				w.single = g.Mix.kinds[0]
 			}
 			ru.workers = append(ru.workers, w)
 			index++
@@ -410,6 +476,12 @@ func probeNames(ps []Probe) []string {
 // as the previous one returns, until Duration passes or it has done
 // OpsPerWorker ops. Latency is service time. Cancelling ctx stops the
 // workers early; the partial result comes back with ctx's error.
+//
+// A worker plans batchOps ops at a time (kinds and keys from its PCG, the
+// same draws as one at a time), then issues them; it checks the stop
+// flag between batches, so it may run up to batchOps-1 ops past the
+// Duration. Those ops are counted and Elapsed runs until the last worker
+// has stopped, so Throughput stays completed ops over the time they took.
 func ClosedLoop(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.validate("closed"); err != nil {
 		return nil, err
@@ -417,47 +489,131 @@ func ClosedLoop(ctx context.Context, cfg Config) (*Result, error) {
 	if err := validateKeys(cfg.Groups); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
+	if cfg.Duration == 0 && cfg.MinSamples > 0 {
+		every := max(cfg.SampleEvery, 1)
+		total := cfg.OpsPerWorker * int64(totalWorkers(cfg.Groups))
+		cfg.SampleEvery = int(max(1, min(int64(every), total/int64(cfg.MinSamples))))
+	}
 	ru := newRun(cfg)
 	cfg = ru.cfg
 	res := &Result{Driver: "closed", LatencyBasis: LatencyService, Workers: len(ru.workers),
 		SampleEvery: cfg.SampleEvery, TimerCost: MeasureTimerCost(1 << 14)}
 	return ru.execute(ctx, res, func(w *worker, slot *paddedCount) {
-		limit := cfg.OpsPerWorker
-		sampleIn := 1
-		var done int64 // ops including churn unregistrations
-		for i := int64(0); limit == 0 || i < limit; i++ {
-			if ru.stop.Load() {
-				break
-			}
-			k := w.mix.Pick(w.servers.r)
-			if c := w.churnFirst(k); c != 0 {
-				w.timed(c, &sampleIn, cfg.SampleEvery)
-				done++
-			}
-			w.timed(k, &sampleIn, cfg.SampleEvery)
-			done++
-			if done%publishEvery == 0 {
-				slot.n.Store(done)
-			}
-		}
-		slot.n.Store(done)
+		w.closedLoop(&ru.stop, cfg.OpsPerWorker, cfg.SampleEvery, ru.start, slot)
 	})
 }
 
-// timed performs one op, timing it when its turn in the sampling comes.
-func (w *worker) timed(k model.OpKind, sampleIn *int, every int) {
+// closedLoop is one closed-loop worker: batches of planned ops until stop
+// is raised or limit ops (0: no limit) were issued.
+func (w *worker) closedLoop(stop *atomic.Bool, limit int64, every int, base time.Time, slot *paddedCount) {
+	sampleIn := 1
+	var issued, done int64 // done also counts churn unregistrations
+	for (limit == 0 || issued < limit) && !stop.Load() {
+		n := batchOps
+		if limit > 0 {
+			n = int(min(int64(n), limit-issued))
+		}
+		w.draw(n)
+		if isRead(w.single) {
+			w.readBatch(w.single, n, &sampleIn, every, base)
+			done += int64(n)
+		} else {
+			for j := range n {
+				k := w.single
+				if k == 0 {
+					k = w.kinds[j]
+				}
+				if c := w.churnFirst(k); c != 0 {
+					w.timed(c, j, &sampleIn, every, base)
+					done++
+				}
+				w.timed(k, j, &sampleIn, every, base)
+				done++
+			}
+		}
+		issued += int64(n)
+		slot.n.Store(done)
+	}
+}
+
+// isRead reports the kinds readBatch issues: one preloaded key, no
+// worker state.
+func isRead(k model.OpKind) bool {
+	switch k {
+	case model.OpFindServer, model.OpFindTransport, model.OpRouteToServer, model.OpRouteToTransport, model.OpServerForTransport:
+		return true
+	}
+	return false
+}
+
+// readBatch issues the batch's n ops of read kind k: the lookup and
+// routing scenarios' hot loop. It samples, times and counts exactly as
+// timed does, with the per-op work cut to the call itself: successes are
+// counted once per batch and only a failure classifies its error.
+func (w *worker) readBatch(k model.OpKind, n int, sampleIn *int, every int, base time.Time) {
+	r, ids := w.reg, w.batchIDs[:n]
+	// Independent loads in a tight loop overlap their cache misses.
+	if k == model.OpFindServer || k == model.OpRouteToServer {
+		for j := range ids {
+			ids[j] = w.ids.servers[w.sKeys[j]]
+		}
+	} else {
+		for j := range ids {
+			ids[j] = w.ids.transports[w.tKeys[j]]
+		}
+	}
+	ok := int64(0)
+	for _, id := range ids {
+		*sampleIn--
+		timed := *sampleIn == 0
+		var t0 time.Duration
+		if timed {
+			*sampleIn = every
+			t0 = time.Since(base)
+		}
+		var err error
+		switch k {
+		case model.OpFindServer:
+			_, err = r.FindServer(id)
+		case model.OpFindTransport:
+			_, err = r.FindTransport(id)
+		case model.OpRouteToServer:
+			err = r.RouteToServer(id, nil)
+		case model.OpRouteToTransport:
+			err = r.RouteToTransport(id, nil)
+		case model.OpServerForTransport:
+			_, err = r.ServerForTransport(id)
+		}
+		if timed {
+			w.rec.latency(k, time.Since(base)-t0)
+			w.countPartition(id)
+		}
+		if err == nil {
+			ok++
+		} else {
+			w.rec.codes[k][model.CodeOf(err)]++
+		}
+	}
+	w.rec.ops[k] += int64(n)
+	w.rec.codes[k][model.CodeOK] += ok
+}
+
+// timed performs op j of the batch as kind k, timing it when its turn in
+// the sampling comes. A timing is two monotonic clock reads against base
+// (time.Since of a time with a monotonic reading reads one clock).
+func (w *worker) timed(k model.OpKind, j int, sampleIn *int, every int, base time.Time) {
 	*sampleIn--
 	if *sampleIn == 0 {
 		*sampleIn = every
-		t0 := time.Now()
-		code, id := w.do(k)
-		d := time.Since(t0)
+		t0 := time.Since(base)
+		code, id := w.do(k, j)
+		d := time.Since(base) - t0
 		w.rec.latency(k, d)
 		w.rec.count(k, code)
 		w.countPartition(id)
 		return
 	}
-	code, _ := w.do(k)
+	code, _ := w.do(k, j)
 	w.rec.count(k, code)
 }
 
@@ -578,14 +734,15 @@ func OpenLoop(ctx context.Context, cfg Config) (*Result, error) {
 			if wait := intended - now; wait > 20*time.Microsecond {
 				time.Sleep(wait)
 			}
-			k := w.mix.Pick(w.servers.r)
+			k := w.mix.Pick(w.rng)
+			w.drawKeys(k, 0)
 			if c := w.churnFirst(k); c != 0 {
 				w.openOp(c, intended, ru.start)
 				done++
 			}
 			w.openOp(k, intended, ru.start)
 			done++
-			if done%publishEvery == 0 {
+			if done%batchOps == 0 {
 				slot.n.Store(done)
 			}
 		}
@@ -605,7 +762,7 @@ func (w *worker) openOp(k model.OpKind, intended time.Duration, start time.Time)
 	// Late: from the intended start, so queueing behind a stall counts.
 	// Early (the sleep was skipped): from the actual start.
 	began := min(time.Since(start), intended)
-	code, id := w.do(k)
+	code, id := w.do(k, 0)
 	w.rec.latency(k, time.Since(start)-began)
 	w.rec.count(k, code)
 	w.countPartition(id)

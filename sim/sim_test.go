@@ -370,3 +370,44 @@ func BenchmarkClosedLoopNull(b *testing.B) {
 		b.ReportMetric(res.Throughput, "ops/s")
 	}
 }
+
+func TestReadBatchCountsHitsAndMisses(t *testing.T) {
+	// 100 servers registered, keys drawn over 200: about half the
+	// lookups miss, and every op is counted once, as a hit or by code.
+	reg := preloaded(t, 100, 0)
+	res, err := sim.ClosedLoop(context.Background(), sim.Config{
+		Registry: reg, Seed: testSeed(t), Servers: 200,
+		Groups:       []sim.Group{{Workers: 3, Mix: sim.MustMix(map[model.OpKind]float64{model.OpFindServer: 1})}},
+		OpsPerWorker: 1000, SampleEvery: 7,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := res.Kind(model.OpFindServer)
+	hits, misses := k.Codes[model.CodeOK], k.Codes[model.CodeServerNotFound]
+	if k.Ops != 3000 || hits+misses != 3000 {
+		t.Fatalf("ops %d, hits %d, misses %d: want 3000 = hits + misses", k.Ops, hits, misses)
+	}
+	// Binomial(3000, 1/2): sd ~27; 6 sd either side.
+	if misses < 1340 || misses > 1660 {
+		t.Errorf("%d misses of 3000, want about half", misses)
+	}
+	if got, want := k.Latency.TotalCount(), int64(3*((1000+6)/7)); got != want {
+		t.Errorf("%d latencies, want %d (one op in 7 per worker, the first included)", got, want)
+	}
+}
+
+func TestMinSamplesLowersSampleEveryInOpCountMode(t *testing.T) {
+	res, err := sim.ClosedLoop(context.Background(), sim.Config{
+		Registry: sim.Null{}, Seed: testSeed(t), Servers: 10,
+		Groups:       []sim.Group{{Workers: 10, Mix: sim.MustMix(map[model.OpKind]float64{model.OpFindServer: 1})}},
+		OpsPerWorker: 1000, SampleEvery: 64, MinSamples: 1000,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 10,000 ops / 1,000 wanted samples: one op in 10.
+	if res.SampleEvery != 10 || res.Latency().TotalCount() != 1000 {
+		t.Errorf("sample_every %d with %d latencies, want 10 and 1000", res.SampleEvery, res.Latency().TotalCount())
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -246,12 +247,51 @@ type KeyStream struct {
 	g   *KeyGen
 	r   *rand.Rand
 	pos uint64
+	// pcg, when set, is r's source: the uniform distribution then draws
+	// from it directly (see fill), the same numbers without the
+	// interface call per draw.
+	pcg *rand.PCG
 }
 
 // Stream returns a stream drawing from r. start is the sequential
 // distribution's first index (taken modulo n); other distributions ignore it.
 func (g *KeyGen) Stream(r *rand.Rand, start int) *KeyStream {
 	return &KeyStream{g: g, r: r, pos: uint64(start % g.n)}
+}
+
+// is32bit: rand.Rand reduces small bounds differently on 32-bit
+// platforms; fill then leaves the reduction to it.
+const is32bit = ^uint(0)>>32 == 0
+
+// uint64n is rand.Rand.Uint64N (Lemire's multiply-and-reject, the same
+// draws and the same results) over a concrete PCG, so it inlines.
+func uint64n(p *rand.PCG, n uint64) uint64 {
+	if n&(n-1) == 0 {
+		return p.Uint64() & (n - 1)
+	}
+	hi, lo := bits.Mul64(p.Uint64(), n)
+	if lo < n {
+		thresh := -n % n
+		for lo < thresh {
+			hi, lo = bits.Mul64(p.Uint64(), n)
+		}
+	}
+	return hi
+}
+
+// fill draws len(dst) key indices, exactly the ones len(dst) calls of
+// Next would return, in order.
+func (s *KeyStream) fill(dst []int32) {
+	if s.g.keys.Dist == DistUniform && s.pcg != nil && !is32bit {
+		n := uint64(s.g.n)
+		for i := range dst {
+			dst[i] = int32(uint64n(s.pcg, n))
+		}
+		return
+	}
+	for i := range dst {
+		dst[i] = int32(s.Next())
+	}
 }
 
 // Next returns the next key index in [0, n).

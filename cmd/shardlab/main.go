@@ -59,6 +59,9 @@ func newRootCmd() *cobra.Command {
 		newScenariosCmd(),
 		newRunCmd(),
 		newSweepCmd(),
+		newReportCmd(),
+		newPlanCmd(),
+		newBalanceCmd(),
 	)
 	return root
 }

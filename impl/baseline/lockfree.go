@@ -429,7 +429,7 @@ func (r *lockFree[M]) Broadcast(serverID string, msg model.Message) (int, error)
 // ListServers implements model.Registry.
 func (r *lockFree[M]) ListServers() []model.Entry {
 	r.mu.Lock()
-	var out []model.Entry
+	out := []model.Entry{}
 	r.maps.rangeServers(func(sv *lfServer) { out = append(out, sv.entry) })
 	r.mu.Unlock()
 	return sortEntries(out)
@@ -438,7 +438,7 @@ func (r *lockFree[M]) ListServers() []model.Entry {
 // ListTransports implements model.Registry.
 func (r *lockFree[M]) ListTransports() []model.Entry {
 	r.mu.Lock()
-	var out []model.Entry
+	out := []model.Entry{}
 	r.maps.rangeTransports(func(t *lfTransport) { out = append(out, t.entry) })
 	r.mu.Unlock()
 	return sortEntries(out)

@@ -26,7 +26,8 @@
 //     agree with the bindings, and OwnerDown of every owner empties the
 //     registry).
 //   - Snapshot, SnapshotOf, SnapshotOfState: a registry's whole observable
-//     contents (entries and bindings), for comparisons.
+//     contents (entries, bindings as ServerForTransport reports them, and
+//     each server's Broadcast fan-out), for comparisons.
 //   - SeedEnv: the environment variable that replays one random sequence.
 //
 // # Seeds and replay

@@ -376,9 +376,9 @@ func testConcurrent(t *testing.T, r model.Registry) {
 	if !ok {
 		seed = 1
 	}
-	goroutines, opsEach := 4, 20_000
+	goroutines, opsEach := 4, 50_000
 	if testing.Short() {
-		opsEach = 2_000
+		opsEach = 5_000
 	}
 	const owners = 4
 	serverIDs := make([]string, 8)

@@ -1,0 +1,330 @@
+package paper
+
+import (
+	"bytes"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	htmltemplate "html/template"
+	"path/filepath"
+	"slices"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/shardlab/shardlab/analysis"
+	"github.com/shardlab/shardlab/experiments"
+	"github.com/shardlab/shardlab/experiments/balance"
+)
+
+//go:embed templates/report.md.tmpl templates/report.html.tmpl
+var templates embed.FS
+
+// Config configures Build.
+type Config struct {
+	// Results is a report's results directory (see Load).
+	Results string
+	// Out receives report.md, report.html and figures/ [paper/build].
+	Out string
+	// AllowMixedHosts builds a report from parts measured on different
+	// machines, stating it, instead of refusing.
+	AllowMixedHosts bool
+
+	_ struct{}
+}
+
+// Built names what Build wrote.
+type Built struct {
+	Markdown, HTML string
+	Figures        int
+}
+
+// ScenarioRow is one scenario point in the results table.
+type ScenarioRow struct {
+	Scenario, Registry, Mode, Basis, Sampling string
+	Workers                                   int
+	Throughput, P50, P99, P999, Max           string
+	Errors                                    string
+}
+
+// BalanceRow is one partitioner at one partition count.
+type BalanceRow struct {
+	Partitioner, Skew, Band, Verdict, Moved, Theory string
+	Partitions                                      int
+}
+
+// CheckRow is one verification campaign.
+type CheckRow struct {
+	CheckRun
+	Seconds string
+}
+
+// Report is everything the templates show. Every figure in it comes from
+// the results directory, except SeedClaims' constants.
+type Report struct {
+	Title     string
+	Created   string
+	Results   string
+	Abstract  []string
+	Host      experiments.Host
+	Scenarios experiments.Meta
+	Sweep     experiments.Meta
+	SweepDesc string
+	Method    []string
+	Figures   []Figure
+	Gaps      []string
+	Rows      []ScenarioRow
+	Claims    []ClaimRow
+	Balance   []BalanceRow
+	BalanceOf string
+	SeedCheck balance.SeedCheck
+	SeedLine  string
+	PlanText  string
+	PlanWhy   []string
+	Check     *CheckSummary
+	CheckRows []CheckRow
+	CheckLine string
+	Threats   []string
+	Notes     []string
+}
+
+// Build loads cfg.Results, draws every figure and writes report.md and a
+// self-contained report.html (figures embedded as base64 PNG) to cfg.Out.
+func Build(cfg Config) (*Built, error) {
+	if cfg.Results == "" {
+		return nil, fmt.Errorf("%w: no results directory", ErrConfig)
+	}
+	if cfg.Out == "" {
+		cfg.Out = filepath.Join("paper", "build")
+	}
+	in, err := Load(cfg.Results, cfg.AllowMixedHosts)
+	if err != nil {
+		return nil, err
+	}
+	r, err := newReport(in, cfg.Out)
+	if err != nil {
+		return nil, err
+	}
+	md, err := renderMarkdown(r)
+	if err != nil {
+		return nil, err
+	}
+	html, err := renderHTML(r)
+	if err != nil {
+		return nil, err
+	}
+	b := &Built{Markdown: filepath.Join(cfg.Out, "report.md"), HTML: filepath.Join(cfg.Out, "report.html"), Figures: len(r.Figures)}
+	if err := writeFileAtomic(b.Markdown, md); err != nil {
+		return nil, fmt.Errorf("paper: %w", err)
+	}
+	if err := writeFileAtomic(b.HTML, html); err != nil {
+		return nil, fmt.Errorf("paper: %w", err)
+	}
+	return b, nil
+}
+
+func newReport(in *Inputs, out string) (*Report, error) {
+	figs, gaps, err := makeFigures(in, out)
+	if err != nil {
+		return nil, err
+	}
+	h := in.Host()
+	r := &Report{
+		Title:   "shardlab: a sharded registry measured against its seed's claims",
+		Created: in.Created().UTC().Format(time.RFC3339), Results: in.Dir, Host: h,
+		Scenarios: in.Scenarios.Meta, Sweep: in.Sweep.Meta, Figures: figs, Gaps: gaps,
+		Claims: audit(in), Check: in.Check, SeedCheck: in.Balance.SeedCheck, Notes: in.Notes,
+	}
+	r.Rows = scenarioRows(in.Scenarios)
+	r.Balance, r.BalanceOf = balanceRows(in.Balance)
+	s := in.Balance.SeedCheck
+	r.SeedLine = s.Verdict
+	r.SweepDesc = sweepDesc(in.Sweep)
+	r.PlanText, r.PlanWhy = reportPlan(in)
+	for _, run := range in.Check.Runs {
+		r.CheckRows = append(r.CheckRows, CheckRow{CheckRun: run, Seconds: fmt.Sprintf("%.2g s run, %.2g s check", run.RunSeconds, run.CheckSeconds)})
+	}
+	hs, ops := in.Check.Histories()
+	r.CheckLine = fmt.Sprintf("%d campaigns, %s histories, %s operations, %d not linearizable or undecided",
+		len(in.Check.Runs), commas(hs), commas(ops), in.Check.Violations())
+	r.Method = methodLines(in)
+	r.Abstract = abstract(in, r)
+	r.Threats = threats(in, gaps)
+	return r, nil
+}
+
+func scenarioRows(res *experiments.Results) []ScenarioRow {
+	var rows []ScenarioRow
+	for i := range res.Points {
+		p := &res.Points[i]
+		row := ScenarioRow{Scenario: p.Scenario, Registry: p.Registry, Mode: p.Mode, Workers: p.Workers,
+			Basis: p.LatencyBasis, Throughput: fmtOps(p.Throughput), Sampling: sampling(p),
+			P50: "—", P99: "—", P999: "—", Max: "—", Errors: "0"}
+		if p.Latency != nil {
+			row.P50, row.P99, row.P999, row.Max = fmtNs(float64(p.Latency.P50)), fmtNs(float64(p.Latency.P99)), fmtNs(float64(p.Latency.P999)), fmtNs(float64(p.Latency.Max))
+		}
+		if n, codes := errorTotal(p); n > 0 {
+			row.Errors = codes
+		}
+		if p.Mode == "balance" {
+			row.Basis, row.Sampling = "—", "—"
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func balanceRows(st *balance.Study) ([]BalanceRow, string) {
+	keys := balanceKeys(st)
+	var rows []BalanceRow
+	for _, c := range st.Cells {
+		if c.Keys != keys || !slices.Contains([]int{1, 4, 16, 64, 256, 1024}, c.Partitions) {
+			continue
+		}
+		row := BalanceRow{Partitioner: c.Partitioner, Partitions: c.Partitions, Skew: "—", Band: "—", Verdict: "one partition",
+			Moved: fmt.Sprintf("%.4f", c.MovedFraction), Theory: fmt.Sprintf("%.4f", c.ExpectedMoved)}
+		if c.SeedSkew != nil {
+			row.Skew = fmt.Sprintf("%.3f", *c.SeedSkew)
+			row.Verdict = c.Verdict
+		}
+		if c.Ideal != nil {
+			row.Band = fmt.Sprintf("%.3f [%.3f, %.3f]", c.Ideal.Mean, c.Ideal.P025, c.Ideal.P975)
+		}
+		rows = append(rows, row)
+	}
+	return rows, fmt.Sprintf("%s server_N keys; skew = (max−min)/(mean+1); verdict = two-sided chi-square test at α = %g (analysis.JudgeBalance); moved = fraction of keys that change partition from n to n+1", commas(keys), st.Alpha)
+}
+
+func sweepDesc(res *experiments.Results) string {
+	var sw experiments.Sweep
+	if err := jsonUnmarshal(res.Meta.Spec, &sw); err != nil {
+		return fmt.Sprintf("sweep %q, %d points", res.Meta.Name, len(res.Points))
+	}
+	var wls []string
+	for _, w := range sw.Workloads {
+		wls = append(wls, w.Name)
+	}
+	return fmt.Sprintf("sweep %q: registries %v, partitions %v, workers %v, workloads %s, %v per point, %d repetitions, 1 in %d ops timed; %d points",
+		sw.Name, sw.Registries, sw.Partitions, sw.Workers, strings.Join(wls, ", "), sw.Duration.D(), max(sw.Repeat, 1), max(sw.SampleEvery, 1), len(res.Points))
+}
+
+// ReportTarget is the capacity question the report answers: the seed's
+// own targets (100 workers, > 100K ops/s, p99 < 100 µs, skew < 0.30) for
+// the sustained mix, on this machine's cores.
+func ReportTarget(cores int) analysis.Target {
+	return analysis.Target{Workers: 100, Throughput: 100_000, P99: 100 * time.Microsecond, MaxSkew: balance.SeedTargetSkew, Cores: cores}
+}
+
+func reportPlan(in *Inputs) (string, []string) {
+	res, err := planFrom(in.Sweep, PlanConfig{Target: ReportTarget(in.Host().GOMAXPROCS), Workload: "sustained"})
+	if err != nil {
+		return "", []string{"no recommendation: " + err.Error()}
+	}
+	var why []string
+	p := res.Plan
+	if p.Recommended > 0 {
+		why = append(why, fmt.Sprintf("recommended: %d partitions, the smallest measured count meeting every requirement (evidence: %s)", p.Recommended, p.Evidence))
+	} else {
+		why = append(why, "no measured partition count meets every requirement on this machine")
+	}
+	why = append(why, res.Beyond...)
+	return res.Text(), why
+}
+
+func methodLines(in *Inputs) []string {
+	h := in.Host()
+	m := in.Scenarios.Meta
+	rev := h.GitRevision
+	if rev == "" {
+		rev = "unknown (not built from a git checkout)"
+	}
+	return []string{
+		fmt.Sprintf("Machine: %s; %d CPUs, GOMAXPROCS %d; %s/%s. Build: %s, revision %s.", h.CPUModel, h.NumCPU, h.GOMAXPROCS, h.OS, h.Arch, h.GoVersion, rev),
+		fmt.Sprintf("Seeds: scenarios %d, sweep %d, balance study %d, verification %d. Every random choice derives from these (math/rand/v2 PCG); rerunning with the same seed replays the workloads, not the scheduler's interleavings.", m.Seed, in.Sweep.Meta.Seed, in.Balance.Seed, in.Check.Seed),
+		fmt.Sprintf("Scenarios: the seed's ten, quick=%v (1-2 s each instead of 10-30 s), registries %v side by side, each on a fresh registry preloaded with the seed's 10,000 servers and 10,000 bound transports.", m.Quick, m.Registries),
+		"Latency: closed-loop drivers (every figure and table here unless stated) record service time, the call's own duration, because each worker waits for its reply before the next call; open-loop drivers would measure from the intended start to avoid coordinated omission. Lookups are timed 1 op in 8 (a clock pair costs about as much as a lookup); every op is counted.",
+		fmt.Sprintf("Timer cost: %s per timed op (measured); driver ceiling: %s with the 100-worker lookup driver against a registry that does nothing.", fmtNs(float64(m.TimerCostNs)), fmtOps(m.DriverCeiling)),
+		"Throughput: completed operations divided by measured elapsed time. Percentile intervals are 95 % order-statistic intervals within one run; throughput intervals are Student-t over sweep repetitions or per-interval series.",
+		"Skew: the seed's (max−min)/(mean+1) over per-partition counts, beside the ideal hash (balls into bins: closed form analysis.ExpectedIdealSkew, seeded simulation analysis.SimulateIdealSkew) and a chi-square test (analysis.JudgeBalance).",
+		fmt.Sprintf("Verification: %s.", in.Check.Method),
+	}
+}
+
+func abstract(in *Inputs, r *Report) []string {
+	met := 0
+	for _, c := range r.Claims {
+		if c.Met {
+			met++
+		}
+	}
+	out := []string{
+		fmt.Sprintf("We reimplemented the seed's sharded registry of MCP servers and transports in Go and measured it against the seed's %d headline claims on %s (%d CPUs). %d of the seed's targets are met here.", len(r.Claims), in.Host().CPUModel, in.Host().NumCPU, met),
+	}
+	if p := scenarioPoint(in.Scenarios, "lookup_100", experiments.RegistrySharded); p != nil && p.Latency != nil {
+		if h := kindHist(p, "find_server"); h != nil {
+			out = append(out, fmt.Sprintf("With 100 workers, lookups run at %s with p99 %s (closed-loop service time), against the seed's claimed 140K ops/s and ~75 µs.", fmtOps(p.Throughput), fmtNs(float64(h.P99))))
+		}
+	}
+	s := in.Balance.SeedCheck
+	out = append(out, fmt.Sprintf("The seed's 18 %% partition skew is implausible: placing its 10,000 keys in 64 partitions gives %.3f, an ideal hash averages %.3f, and 0.18 occurred in %d of %s simulated trials.",
+		s.SeedSkew, s.Ideal.Mean, int(s.ClaimFraction*float64(s.Ideal.Trials)+0.5), commas(s.Ideal.Trials)))
+	out = append(out, fmt.Sprintf("Verification: %s.", r.CheckLine))
+	return out
+}
+
+func threats(in *Inputs, gaps []string) []string {
+	h := in.Host()
+	t := []string{
+		fmt.Sprintf("A shared, noisy machine: %d CPUs that other jobs use at the same time. Single runs can move by tens of percent; the sweep's repetitions give intervals, the scenarios do not.", h.NumCPU),
+		fmt.Sprintf("Timer cost (%s per clock pair) is of the order of a lookup: timed operations include it, which is why lookups are timed 1 in 8.", fmtNs(float64(in.Scenarios.Meta.TimerCostNs))),
+		"Closed-loop latency is service time: under overload a closed loop slows its own arrivals, so its tail understates what users of an open system would wait.",
+		"Go is not Erlang: the seed's ETS tables, schedulers and message passing have different costs. Comparisons with the seed's figures compare designs and implementations together.",
+		"Quick durations (1-2 s per scenario, 100 ms per sweep point) favour warm caches and miss slow effects (GC cycles, long-tail pauses); `shardlab run all` without --quick runs the seed's 10-30 s.",
+		"Throughput measured here does not transfer to other hardware; the capacity plan says so when it extrapolates.",
+		"The verification campaign samples interleavings; it finds bugs, it does not prove their absence.",
+	}
+	if in.Scenarios.Meta.Quick {
+		t = append(t, "These results were taken in quick mode.")
+	}
+	for _, g := range gaps {
+		t = append(t, "Figure left out for lack of data: "+g)
+	}
+	return append(t, in.Notes...)
+}
+
+var funcs = map[string]any{
+	"inc": func(i int) int { return i + 1 },
+	"mdcell": func(s string) string {
+		return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+	},
+}
+
+func renderMarkdown(r *Report) ([]byte, error) {
+	t, err := texttemplate.New("report.md.tmpl").Funcs(funcs).ParseFS(templates, "templates/report.md.tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("paper: markdown template: %w", err)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, r); err != nil {
+		return nil, fmt.Errorf("paper: markdown template: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+func renderHTML(r *Report) ([]byte, error) {
+	fs := map[string]any{
+		"inc": funcs["inc"],
+		"img": func(f Figure) htmltemplate.URL {
+			return htmltemplate.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(f.png))
+		},
+	}
+	t, err := htmltemplate.New("report.html.tmpl").Funcs(fs).ParseFS(templates, "templates/report.html.tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("paper: html template: %w", err)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, r); err != nil {
+		return nil, fmt.Errorf("paper: html template: %w", err)
+	}
+	return b.Bytes(), nil
+}

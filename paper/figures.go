@@ -1,0 +1,426 @@
+package paper
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/shardlab/shardlab/analysis"
+	"github.com/shardlab/shardlab/experiments"
+	"github.com/shardlab/shardlab/experiments/balance"
+	"github.com/shardlab/shardlab/impl/partition"
+	"github.com/shardlab/shardlab/plots"
+)
+
+// Figure is one figure of the report, saved as PNG and SVG.
+type Figure struct {
+	ID      string
+	Title   string
+	Caption string
+	// Latency says which latency the figure shows ("" when none).
+	Latency string
+	PNG     string // path relative to the report
+	SVG     string
+	png     []byte
+}
+
+// Latency bases, as the report states them.
+const (
+	latencyClosed = "closed-loop service time (the call's own duration; the driver waits for each reply before the next call)"
+	latencyOpen   = "open-loop, from the intended start (no coordinated omission)"
+)
+
+// figureBuilder returns a figure's plot, or plots.ErrNoData when the
+// results hold nothing to draw (the figure is then left out and listed).
+type figureBuilder struct {
+	id, title, caption, latency string
+	build                       func() (*plot.Plot, error)
+}
+
+// makeFigures builds every figure into outDir/figures. Figures without
+// data are omitted and named in the returned list of gaps.
+func makeFigures(in *Inputs, outDir string) ([]Figure, []string, error) {
+	var figs []Figure
+	var gaps []string
+	for _, b := range figureBuilders(in) {
+		p, err := b.build()
+		if errors.Is(err, plots.ErrNoData) {
+			gaps = append(gaps, fmt.Sprintf("%s: %v", b.title, err))
+			continue
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("figure %s: %w", b.id, err)
+		}
+		base := filepath.Join(outDir, "figures", b.id)
+		if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
+			return nil, nil, err
+		}
+		if err := plots.Save(p, base, "png", "svg"); err != nil {
+			return nil, nil, fmt.Errorf("figure %s: %w", b.id, err)
+		}
+		data, err := os.ReadFile(base + ".png")
+		if err != nil {
+			return nil, nil, err
+		}
+		figs = append(figs, Figure{ID: b.id, Title: b.title, Caption: b.caption, Latency: b.latency,
+			PNG: "figures/" + b.id + ".png", SVG: "figures/" + b.id + ".svg", png: data})
+	}
+	return figs, gaps, nil
+}
+
+// balanceKeys is the key count the balance figures show: the seed's
+// 10,000 when studied, else the largest.
+func balanceKeys(st *balance.Study) int {
+	if slices.Contains(st.Keys, balance.SeedKeys) {
+		return balance.SeedKeys
+	}
+	return slices.Max(st.Keys)
+}
+
+func figureBuilders(in *Inputs) []figureBuilder {
+	st := in.Balance
+	keys := balanceKeys(st)
+	return []figureBuilder{
+		{id: "skew_vs_partitions", title: "Partition skew vs partition count",
+			caption: fmt.Sprintf("Seed skew (max−min)/(mean+1) of %s server_N keys placed by each partitioner (single, which puts every key in one partition, is off this scale; see the table). The band is the central 95%% of %d simulated ideal-hash placements (analysis.SimulateIdealSkew), the dashed line their mean.", commas(keys), trialsOf(st)),
+			build:   func() (*plot.Plot, error) { return skewFigure(st, keys) }},
+		{id: "partition_load", title: "Seed claim: 10,000 servers in 64 partitions",
+			caption: "Entries per partition of a real 64-partition registry (impl.New, then PartitionStats) after registering server_0..server_9999, with the ideal hash's expected max and min (analysis.ExpectedIdealSkew).",
+			build: func() (*plot.Plot, error) {
+				return plots.PartitionLoad(plots.LoadFigure{Title: "10,000 server_N keys in 64 partitions (impl placement)", Unit: "servers", Counts: st.SeedCheck.ImplCounts})
+			}},
+		{id: "moved_fraction", title: "Keys moved when growing from n to n+1 partitions",
+			caption: fmt.Sprintf("Fraction of %s keys that change partition (partition.Moved) against theory: 1/(n+1) for consistent schemes, 1/2 for hashmod's multiply-shift reduction.", commas(keys)),
+			build:   func() (*plot.Plot, error) { return movedFigure(st, keys) }},
+		{id: "p99_vs_workers", title: "p99 lookup latency vs workers", latency: latencyClosed,
+			caption: "Sweep, lookup workload, one line per partition count; median of the repetitions' p99; 1 in 8 operations timed.",
+			build:   func() (*plot.Plot, error) { return p99Figure(in.Sweep, "lookup") }},
+		{id: "throughput_vs_workers", title: "Throughput vs workers with USL fits",
+			caption: "Sweep, sustained mix (40 % lookup / 30 % route / 20 % register / 10 % bind); points are means over repetitions, curves the Universal Scalability Law fitted to them (analysis.FitUSL).",
+			build:   func() (*plot.Plot, error) { return scalingFigure(in.Sweep, "sustained") }},
+		{id: "latency_percentiles", title: "Lookup latency by percentile, 100 workers", latency: latencyClosed,
+			caption: "lookup_100 scenario (duration mode), find_server latency per registry; 1 in 8 operations timed; HdrHistogram, 3 significant digits.",
+			build:   func() (*plot.Plot, error) { return percentileFigure(in.Scenarios) }},
+		{id: "throughput_over_time", title: "Sustained throughput over time",
+			caption: "sustained scenario, per-interval throughput per registry, with the seed's 80K ops/s target.",
+			build:   func() (*plot.Plot, error) { return timelineFigure(in.Scenarios) }},
+		{id: "registries", title: "Throughput by registry and scenario",
+			caption: "Duration-mode points of each scenario, completed operations over measured elapsed time.",
+			build:   func() (*plot.Plot, error) { return registriesFigure(in.Scenarios) }},
+	}
+}
+
+func trialsOf(st *balance.Study) int {
+	for _, c := range st.Cells {
+		if c.Ideal != nil {
+			return c.Ideal.Trials
+		}
+	}
+	return 0
+}
+
+func skewFigure(st *balance.Study, keys int) (*plot.Plot, error) {
+	f := plots.SkewFigure{
+		Title:      fmt.Sprintf("Partition skew vs partition count (%s keys)", commas(keys)),
+		References: []plots.Reference{{Name: "seed claim 0.18", Value: balance.SeedClaimedSkew}, {Name: "seed target 0.30", Value: balance.SeedTargetSkew}},
+	}
+	seen := map[int]bool{}
+	for _, name := range st.Partitioners {
+		if name == partition.NameSingle {
+			continue
+		}
+		s := plots.Series{Name: name}
+		for _, c := range st.Cells {
+			if c.Partitioner != name || c.Keys != keys || c.SeedSkew == nil {
+				continue
+			}
+			s.X = append(s.X, float64(c.Partitions))
+			s.Y = append(s.Y, *c.SeedSkew)
+			if !seen[c.Partitions] && c.Ideal != nil {
+				seen[c.Partitions] = true
+				// The study stores the band's summary; the figure needs
+				// only mean, P025 and P975.
+				e := analysis.Empirical{Mean: c.Ideal.Mean, P025: c.Ideal.P025, P975: c.Ideal.P975, Samples: []float64{c.Ideal.Mean}}
+				f.Ideal = append(f.Ideal, analysis.IdealSkewSimulation{Keys: int64(keys), Partitions: c.Partitions, Trials: c.Ideal.Trials, SeedSkew: e})
+			}
+		}
+		if len(s.X) > 0 {
+			f.Partitioners = append(f.Partitioners, s)
+		}
+	}
+	return plots.SkewVsPartitions(f)
+}
+
+func movedFigure(st *balance.Study, keys int) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("Keys moved growing n → n+1 (%s keys)", commas(keys))
+	p.X.Label.Text = "partitions n (log scale)"
+	p.Y.Label.Text = "fraction of keys moved (log scale)"
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.Legend.Top, p.Legend.Left = false, true
+	p.Legend.Top = false
+	var ns []float64
+	lines := 0
+	for i, name := range st.Partitioners {
+		var xy plotter.XYs
+		for _, c := range st.Cells {
+			if c.Partitioner == name && c.Keys == keys && c.MovedFraction > 0 {
+				xy = append(xy, plotter.XY{X: float64(c.Partitions), Y: c.MovedFraction})
+				if !slices.Contains(ns, float64(c.Partitions)) {
+					ns = append(ns, float64(c.Partitions))
+				}
+			}
+		}
+		if len(xy) == 0 {
+			continue
+		}
+		l, s, err := plotter.NewLinePoints(xy)
+		if err != nil {
+			return nil, err
+		}
+		l.Color, s.Color, s.Shape = plotutil.Color(i), plotutil.Color(i), plotutil.Shape(i)
+		p.Add(l, s)
+		p.Legend.Add(name, l, s)
+		lines++
+	}
+	if lines == 0 {
+		return nil, fmt.Errorf("moved figure: %w", plots.ErrNoData)
+	}
+	slices.Sort(ns)
+	var cons, half plotter.XYs
+	for _, n := range ns {
+		cons = append(cons, plotter.XY{X: n, Y: 1 / (n + 1)})
+		half = append(half, plotter.XY{X: n, Y: 0.5})
+	}
+	for _, t := range []struct {
+		name string
+		xy   plotter.XYs
+		dash []vg.Length
+	}{{"theory 1/(n+1)", cons, []vg.Length{vg.Points(4), vg.Points(2)}}, {"theory 1/2 (hashmod)", half, []vg.Length{vg.Points(1), vg.Points(2)}}} {
+		l, err := plotter.NewLine(t.xy)
+		if err != nil {
+			return nil, err
+		}
+		l.Dashes, l.Width = t.dash, vg.Points(1.2)
+		p.Add(l)
+		p.Legend.Add(t.name, l)
+	}
+	return p, nil
+}
+
+func p99Figure(res *experiments.Results, workload string) (*plot.Plot, error) {
+	cells, err := SweepCells(res, workload, "")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", plots.ErrNoData, err)
+	}
+	f := plots.LatencyFigure{Kind: "closed-loop service time", Title: "p99 " + workload + " latency vs workers",
+		References: []plots.Reference{{Name: "seed target p99 < 100 µs", Value: 100}}}
+	for _, part := range cellPartitions(cells) {
+		s := plots.Series{Name: fmt.Sprintf("%d partitions", part)}
+		for _, c := range cells {
+			if c.Partitions == part && c.P99 > 0 {
+				s.X = append(s.X, float64(c.Workers))
+				s.Y = append(s.Y, float64(c.P99)/1e3)
+			}
+		}
+		if len(s.X) > 0 {
+			f.Lines = append(f.Lines, s)
+		}
+	}
+	return plots.P99VsWorkers(f)
+}
+
+func cellPartitions(cells []Cell) []int {
+	var ps []int
+	for _, c := range cells {
+		if !slices.Contains(ps, c.Partitions) {
+			ps = append(ps, c.Partitions)
+		}
+	}
+	slices.Sort(ps)
+	return ps
+}
+
+func scalingFigure(res *experiments.Results, workload string) (*plot.Plot, error) {
+	cells, err := SweepCells(res, workload, "")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", plots.ErrNoData, err)
+	}
+	f := plots.ScalingFigure{Title: "Throughput vs workers, " + workload + " mix"}
+	for _, part := range cellPartitions(cells) {
+		s := plots.ScalingSeries{Name: fmt.Sprintf("%d partitions", part)}
+		var pts []analysis.ScalingPoint
+		for _, c := range cells {
+			if c.Partitions == part {
+				s.Workers = append(s.Workers, float64(c.Workers))
+				s.Throughput = append(s.Throughput, c.Throughput)
+				pts = append(pts, analysis.ScalingPoint{N: float64(c.Workers), Throughput: c.Throughput})
+			}
+		}
+		if fit, err := analysis.FitUSL(pts); err == nil {
+			s.Fit = &fit
+		}
+		f.Lines = append(f.Lines, s)
+	}
+	return plots.ThroughputVsWorkers(f)
+}
+
+// scenarioPoint returns a scenario's point for a registry, preferring
+// the duration mode (long enough to measure steadily).
+func scenarioPoint(res *experiments.Results, scenario, registry string) *experiments.Point {
+	var found *experiments.Point
+	for i := range res.Points {
+		p := &res.Points[i]
+		if p.Scenario != scenario || p.Registry != registry {
+			continue
+		}
+		if found == nil || p.Mode == "duration" {
+			found = p
+		}
+	}
+	return found
+}
+
+func registriesOf(res *experiments.Results) []string {
+	if len(res.Meta.Registries) > 0 {
+		return res.Meta.Registries
+	}
+	var rs []string
+	for _, p := range res.Points {
+		if !slices.Contains(rs, p.Registry) {
+			rs = append(rs, p.Registry)
+		}
+	}
+	return rs
+}
+
+func kindHist(p *experiments.Point, kind string) *experiments.Hist {
+	for _, k := range p.Kinds {
+		if k.Kind == kind {
+			return k.Latency
+		}
+	}
+	return nil
+}
+
+func percentileFigure(res *experiments.Results) (*plot.Plot, error) {
+	f := plots.PercentileFigure{Title: "find_server latency by percentile, 100 workers", Kind: "closed-loop service time"}
+	for _, reg := range registriesOf(res) {
+		p := scenarioPoint(res, "lookup_100", reg)
+		if p == nil {
+			continue
+		}
+		h := kindHist(p, "find_server")
+		if h == nil || h.H == nil {
+			continue
+		}
+		c, err := plots.CurveFromHistogram(reg, h.H, 1e-3)
+		if err != nil {
+			continue
+		}
+		f.Curves = append(f.Curves, c)
+	}
+	return plots.LatencyPercentiles(f)
+}
+
+func timelineFigure(res *experiments.Results) (*plot.Plot, error) {
+	f := plots.TimelineFigure{Title: "Sustained mix throughput over time",
+		References: []plots.Reference{{Name: "seed target 80K ops/s", Value: 80_000}}}
+	for _, reg := range registriesOf(res) {
+		p := scenarioPoint(res, "sustained", reg)
+		if p == nil || p.Series == nil || p.Series.IntervalMs <= 0 {
+			continue
+		}
+		s := plots.Series{Name: reg}
+		for _, t := range p.Series.Ticks {
+			s.X = append(s.X, t.AtMs/1e3)
+			s.Y = append(s.Y, float64(t.Ops)/(p.Series.IntervalMs/1e3))
+		}
+		if len(s.X) > 0 {
+			f.Lines = append(f.Lines, s)
+		}
+	}
+	return plots.ThroughputOverTime(f)
+}
+
+func registriesFigure(res *experiments.Results) (*plot.Plot, error) {
+	regs := registriesOf(res)
+	f := plots.GroupedBarFigure{Title: "Throughput by registry and scenario (quick runs)"}
+	for _, sc := range []string{"lookup_100", "register_lookup_storm", "binding_routing", "routing_100", "sustained"} {
+		ok := true
+		for _, r := range regs {
+			if p := scenarioPoint(res, sc, r); p == nil || p.ElapsedNs <= 0 {
+				ok = false
+			}
+		}
+		if ok {
+			f.Groups = append(f.Groups, shortScenario(sc))
+		}
+	}
+	for _, r := range regs {
+		b := plots.BarSeries{Name: r}
+		for _, g := range f.Groups {
+			b.Values = append(b.Values, scenarioPoint(res, longScenario(g), r).Throughput)
+		}
+		f.Bars = append(f.Bars, b)
+	}
+	if len(f.Groups) == 0 {
+		return nil, fmt.Errorf("registries figure: %w", plots.ErrNoData)
+	}
+	return plots.CompareRegistries(f)
+}
+
+var scenarioShort = map[string]string{
+	"lookup_100": "lookup", "register_lookup_storm": "storm", "binding_routing": "bind+route",
+	"routing_100": "route", "sustained": "sustained",
+}
+
+func shortScenario(s string) string { return scenarioShort[s] }
+
+func longScenario(short string) string {
+	for k, v := range scenarioShort {
+		if v == short {
+			return k
+		}
+	}
+	return short
+}
+
+func commas(n int) string {
+	s := fmt.Sprint(n)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	var out []byte
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
+}
+
+// round3 keeps three significant digits, so the report does not pretend
+// to more precision than a single noisy run has.
+func round3(v float64) float64 {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return v
+	}
+	e := math.Pow(10, math.Floor(math.Log10(math.Abs(v)))-2)
+	return math.Round(v/e) * e
+}

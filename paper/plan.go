@@ -1,0 +1,386 @@
+package paper
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shardlab/shardlab/analysis"
+	"github.com/shardlab/shardlab/experiments"
+	"github.com/shardlab/shardlab/sim"
+)
+
+// Cell is a sweep cell (partitions x concurrency) with its repetitions
+// aggregated, as the planner and the figures use it.
+type Cell struct {
+	Partitions int
+	Workers    int // closed-loop workers, or connections
+	Reps       int
+	// Throughput is the mean over repetitions; CI its Student-t 95 %
+	// interval (zero width with one repetition).
+	Throughput float64
+	CI         analysis.Interval
+	// P99 is the median of the repetitions' p99s (closed-loop service
+	// time): one 100 ms repetition on a shared machine can catch a
+	// scheduler or GC pause that says nothing about the partition count.
+	P99  time.Duration
+	Skew float64 // seed skew of the entries' placement; 0 for one partition
+}
+
+// SweepCells aggregates a sweep's sharded points of one workload (and
+// key distribution, "" for any) into cells sorted by partitions, workers.
+func SweepCells(res *experiments.Results, workload, dist string) ([]Cell, error) {
+	type key struct{ p, w int }
+	groups := map[key][]experiments.Point{}
+	for _, p := range res.Points {
+		if p.Registry != experiments.RegistrySharded || p.Workload != workload || (dist != "" && p.Dist != dist) {
+			continue
+		}
+		w := p.Workers
+		if p.Connections > 0 {
+			w = p.Connections
+		}
+		if p.Partitions < 1 || w < 1 {
+			continue
+		}
+		groups[key{p.Partitions, w}] = append(groups[key{p.Partitions, w}], p)
+	}
+	if len(groups) == 0 {
+		return nil, fmt.Errorf("%w: %s has no sharded points for workload %q%s (it has %s)",
+			ErrPartial, res.Dir, workload, distSuffix(dist), strings.Join(sweepWorkloads(res), ", "))
+	}
+	var cells []Cell
+	for k, pts := range groups {
+		c := Cell{Partitions: k.p, Workers: k.w, Reps: len(pts)}
+		var xs, p99s []float64
+		for _, p := range pts {
+			xs = append(xs, p.Throughput)
+			if p.Latency != nil {
+				p99s = append(p99s, float64(p.Latency.P99))
+			}
+			if len(p.Entries) >= 2 {
+				if s, err := analysis.Skew(p.Entries); err == nil {
+					c.Skew = max(c.Skew, s.SeedSkew)
+				}
+			}
+		}
+		if m, err := analysis.Median(p99s); err == nil {
+			c.P99 = time.Duration(m)
+		}
+		if len(xs) >= 2 {
+			ci, err := analysis.MeanCI(xs, 0.95)
+			if err != nil {
+				return nil, fmt.Errorf("paper: cell P=%d W=%d: %w", k.p, k.w, err)
+			}
+			c.Throughput, c.CI = ci.Estimate, ci
+		} else {
+			c.Throughput = xs[0]
+			c.CI = analysis.Interval{Estimate: xs[0], Low: xs[0], High: xs[0], Level: 0.95}
+		}
+		cells = append(cells, c)
+	}
+	slices.SortFunc(cells, func(a, b Cell) int {
+		return cmp.Or(cmp.Compare(a.Partitions, b.Partitions), cmp.Compare(a.Workers, b.Workers))
+	})
+	return cells, nil
+}
+
+func distSuffix(d string) string {
+	if d == "" {
+		return ""
+	}
+	return " with " + d + " keys"
+}
+
+func sweepWorkloads(res *experiments.Results) []string {
+	var ws []string
+	for _, p := range res.Points {
+		s := p.Workload + "/" + p.Dist
+		if !slices.Contains(ws, s) {
+			ws = append(ws, s)
+		}
+	}
+	slices.Sort(ws)
+	if len(ws) == 0 {
+		return []string{"nothing"}
+	}
+	return ws
+}
+
+// Measurements turns cells into the planner's input.
+func Measurements(cells []Cell, cores int) []analysis.Measurement {
+	var ms []analysis.Measurement
+	for _, c := range cells {
+		m := analysis.Measurement{
+			Partitions: c.Partitions, Workers: c.Workers, Cores: cores,
+			Throughput: c.Throughput, P99: c.P99, Skew: c.Skew,
+		}
+		if c.Reps >= 2 {
+			m.ThroughputLow = min(max(0, c.CI.Low), c.Throughput)
+		}
+		ms = append(ms, m)
+	}
+	return ms
+}
+
+// PlanConfig configures Plan.
+type PlanConfig struct {
+	// Results is a sweep results directory, or a report's (its sweep/ is
+	// used). Empty: Plan runs a focused quick sweep into Out first.
+	Results string
+	Out     string
+	// Target: Workers is the concurrency (closed-loop workers, or
+	// connections when Connections is set).
+	Target      analysis.Target
+	Connections bool
+	Think       time.Duration // per connection, for the focused sweep
+	// Workload names a built-in mix (experiments.Workloads) or, with Mix,
+	// labels a custom one; Dist is the key distribution ("" = uniform).
+	Workload string
+	Mix      map[string]float64
+	Dist     string
+	// Partitions measured by the focused sweep [1, 4, 16, 64, 256].
+	Partitions []int
+	Seed       uint64
+	Host       experiments.Host
+	Progress   io.Writer
+	Terminal   bool
+
+	_ struct{}
+}
+
+// PlanReport is Plan's answer, with the evidence it used.
+type PlanReport struct {
+	Plan     analysis.CapacityPlan
+	Results  string // the sweep results directory used
+	Workload string
+	Dist     string
+	Cells    []Cell
+	// Beyond explains, when the target lies past what was measured, what
+	// the USL fit extrapolates and how far to trust it.
+	Beyond []string
+}
+
+// MaxQuickWorkers caps the focused sweep's closed-loop workers: beyond it
+// a 2-core machine measures its scheduler, not the registry.
+const MaxQuickWorkers = 256
+
+// Validate checks the configuration; every error wraps ErrConfig.
+func (c *PlanConfig) Validate() error {
+	t := c.Target
+	switch {
+	case t.Workers < 1:
+		return fmt.Errorf("%w: the target needs a concurrency (workers or connections) >= 1, got %d", ErrConfig, t.Workers)
+	case !(t.Throughput >= 0) || math.IsInf(t.Throughput, 0):
+		return fmt.Errorf("%w: ops/s %v (want >= 0)", ErrConfig, t.Throughput)
+	case t.P99 < 0:
+		return fmt.Errorf("%w: p99 goal %v (want >= 0)", ErrConfig, t.P99)
+	case !(t.MaxSkew >= 0) || math.IsInf(t.MaxSkew, 0):
+		return fmt.Errorf("%w: skew limit %v (want >= 0)", ErrConfig, t.MaxSkew)
+	case t.Cores < 0:
+		return fmt.Errorf("%w: cores %d (want >= 0)", ErrConfig, t.Cores)
+	case t.Throughput == 0 && t.P99 == 0 && t.MaxSkew == 0:
+		return fmt.Errorf("%w: nothing to plan for: give ops/s, a p99 goal or a skew limit", ErrConfig)
+	case c.Connections && c.Think <= 0 && c.Results == "":
+		return fmt.Errorf("%w: connections need a think time > 0", ErrConfig)
+	case c.Connections && t.Workers > sim.MaxWorkers:
+		return fmt.Errorf("%w: %d connections (this driver simulates at most %d)", ErrConfig, t.Workers, sim.MaxWorkers)
+	}
+	if c.Workload == "" {
+		return fmt.Errorf("%w: no workload", ErrConfig)
+	}
+	if c.Mix != nil {
+		if _, err := sim.ParseMix(c.Mix); err != nil {
+			return fmt.Errorf("%w: mix: %w", ErrConfig, err)
+		}
+	} else if _, ok := experiments.Workloads()[c.Workload]; !ok {
+		return fmt.Errorf("%w: unknown workload %q (want one of %s, or give a mix)", ErrConfig, c.Workload, strings.Join(experiments.WorkloadNames(), ", "))
+	}
+	if c.Dist != "" {
+		if _, err := sim.NewKeyGen(sim.Keys{Dist: c.Dist}, 1); err != nil {
+			return fmt.Errorf("%w: key distribution: %w", ErrConfig, err)
+		}
+	}
+	for _, p := range c.Partitions {
+		if p < 1 || p > 4096 {
+			return fmt.Errorf("%w: partitions %d (want 1..4096)", ErrConfig, p)
+		}
+	}
+	return nil
+}
+
+// focusedSweep measures what the target needs: the partition counts, and
+// concurrencies spanning the target (capped at what this machine measures
+// meaningfully; the planner extrapolates past that and says so).
+func (c *PlanConfig) focusedSweep() experiments.Sweep {
+	parts := c.Partitions
+	if len(parts) == 0 {
+		parts = []int{1, 4, 16, 64, 256}
+	}
+	wl := experiments.WorkloadSpec{Name: c.Workload, Mix: c.Mix}
+	if c.Dist != "" {
+		wl.Keys = &experiments.KeysSpec{Dist: c.Dist}
+	}
+	sw := experiments.Sweep{
+		Name: "plan", Registries: []string{experiments.RegistrySharded}, Partitions: parts,
+		Workloads: []experiments.WorkloadSpec{wl},
+		Preload:   experiments.PreloadSpec{Servers: 10_000, Transports: 10_000, Bind: true},
+		Duration:  experiments.Duration(150 * time.Millisecond), Repeat: 2, SampleEvery: 8,
+	}
+	w := c.Target.Workers
+	if c.Connections {
+		var cs []int
+		for _, v := range []int{w / 100, w / 10, w} {
+			if v >= 1 && !slices.Contains(cs, v) {
+				cs = append(cs, v)
+			}
+		}
+		sw.Connections, sw.Think, sw.ThinkDist = cs, experiments.Duration(c.Think), sim.ThinkExponential
+		sw.Repeat = 1
+		return sw
+	}
+	ws := []int{1, 2, 8, 32}
+	if w <= MaxQuickWorkers {
+		ws = append(ws, w)
+	} else {
+		ws = append(ws, 64, 128, MaxQuickWorkers)
+	}
+	slices.Sort(ws)
+	sw.Workers = slices.Compact(ws)
+	return sw
+}
+
+// Plan recommends a partition count for cfg.Target from measured sweep
+// results (running a focused quick sweep when cfg.Results is empty).
+// analysis.PlanCapacity makes the decision.
+func Plan(ctx context.Context, cfg PlanConfig) (*PlanReport, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	var res *experiments.Results
+	var err error
+	if cfg.Results != "" {
+		res, err = loadSweep(cfg.Results)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		sw := cfg.focusedSweep()
+		if cfg.Out == "" {
+			return nil, fmt.Errorf("%w: no --results and no output directory for the focused sweep", ErrConfig)
+		}
+		res, err = experiments.RunSweep(ctx, experiments.Config{
+			Sweep: &sw, Seed: cfg.Seed, Quick: true, Out: cfg.Out, Host: cfg.Host,
+			Progress: cfg.Progress, Terminal: cfg.Terminal,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("focused sweep: %w", err)
+		}
+	}
+	return planFrom(res, cfg)
+}
+
+func loadSweep(dir string) (*experiments.Results, error) {
+	if _, err := os.Stat(filepath.Join(dir, SweepDir, experiments.MetaFile)); err == nil {
+		dir = filepath.Join(dir, SweepDir)
+	}
+	if _, err := os.Stat(filepath.Join(dir, experiments.MetaFile)); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s holds no sweep results (no %s)", ErrEmpty, dir, experiments.MetaFile)
+	}
+	res, err := experiments.Load(dir)
+	if err != nil {
+		if strings.Contains(err.Error(), "schema version") {
+			return nil, fmt.Errorf("%w: %w", ErrSchema, err)
+		}
+		return nil, fmt.Errorf("%w: %w", ErrPartial, err)
+	}
+	if res.Meta.Kind != "sweep" {
+		return nil, fmt.Errorf("%w: %s holds %q results; the planner needs a sweep", ErrPartial, dir, res.Meta.Kind)
+	}
+	if len(res.Points) == 0 {
+		return nil, fmt.Errorf("%w: %s has no finished points", ErrPartial, dir)
+	}
+	return res, nil
+}
+
+func planFrom(res *experiments.Results, cfg PlanConfig) (*PlanReport, error) {
+	cells, err := SweepCells(res, cfg.Workload, cfg.Dist)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := analysis.PlanCapacity(Measurements(cells, res.Meta.Host.GOMAXPROCS), cfg.Target)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	r := &PlanReport{Plan: plan, Results: res.Dir, Workload: cfg.Workload, Dist: cfg.Dist, Cells: cells}
+	r.Beyond = beyond(plan, cells, res.Meta.Host)
+	return r, nil
+}
+
+// beyond explains targets past the measured range: what the USL fit
+// extrapolates and how far to trust it.
+func beyond(plan analysis.CapacityPlan, cells []Cell, host experiments.Host) []string {
+	t := plan.Target
+	var out []string
+	maxW, best := 0, 0.0
+	for _, c := range cells {
+		maxW = max(maxW, c.Workers)
+		best = max(best, c.Throughput)
+	}
+	if t.Workers > maxW {
+		ratio := float64(t.Workers) / float64(maxW)
+		trust := "within the planner's trusted range"
+		if ratio > analysis.MaxTrustedExtrapolation {
+			trust = fmt.Sprintf("past the %gx the planner trusts: treat it as a guess and measure at %d", analysis.MaxTrustedExtrapolation, t.Workers)
+		}
+		out = append(out, fmt.Sprintf("the target concurrency %d is %.1fx the largest measured (%d); %s", t.Workers, ratio, maxW, trust))
+	}
+	if t.Throughput > best {
+		out = append(out, fmt.Sprintf("the target %.0f ops/s exceeds the best measured here (%.0f ops/s on %d CPUs, GOMAXPROCS %d)",
+			t.Throughput, best, host.NumCPU, host.GOMAXPROCS))
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	for _, c := range plan.Candidates {
+		if c.Fit == nil {
+			continue
+		}
+		f := c.Fit
+		peak := "no peak (throughput keeps rising)"
+		if !math.IsInf(f.PeakN, 1) {
+			peak = fmt.Sprintf("peak %.0f ops/s at N*≈%.0f", f.PeakThroughput, f.PeakN)
+		} else if !math.IsInf(f.PeakThroughput, 1) {
+			peak = fmt.Sprintf("asymptote λ/σ ≈ %.0f ops/s", f.PeakThroughput)
+		}
+		out = append(out, fmt.Sprintf("P=%d: %s, fitted on %d points up to N=%.0f: X(%d) ≈ %.0f ops/s, %s (evidence: %s)",
+			c.Partitions, f, f.Points, f.MaxN, t.Workers, f.Predict(float64(t.Workers)), peak, c.Evidence))
+	}
+	out = append(out, "a USL fit pins σ and κ only over the measured range; past it new bottlenecks (cores, memory bandwidth, GC) appear that the model does not contain, and throughput measured on this machine does not transfer to other hardware")
+	return out
+}
+
+// Text renders the report: the source, the planner's table and the
+// extrapolation notes.
+func (r *PlanReport) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "from %s (workload %s%s, %d cells; throughput = mean of repetitions with its 95%% CI low end, p99 = median of repetitions, closed-loop service time)\n\n",
+		r.Results, r.Workload, distSuffix(r.Dist), len(r.Cells))
+	b.WriteString(r.Plan.Table())
+	if len(r.Beyond) > 0 {
+		b.WriteString("\nbeyond this machine:\n")
+		for _, s := range r.Beyond {
+			fmt.Fprintf(&b, "  - %s\n", s)
+		}
+	}
+	return b.String()
+}
