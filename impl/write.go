@@ -133,14 +133,8 @@ func clearBindings(s *entry) {
 
 // RegisterServer implements model.Registry.
 func (r *Registry) RegisterServer(id string, owner model.Owner, h model.Handler, cfg model.Config) error {
-	if err := model.ValidateID(id); err != nil {
+	if err := model.CheckRegistration(id, owner, h, ""); err != nil {
 		return err
-	}
-	if owner == 0 {
-		return model.ErrInvalidOwner
-	}
-	if h == nil {
-		return model.ErrNilHandler
 	}
 	if err := r.admit(); err != nil {
 		return err
@@ -170,19 +164,8 @@ func (r *Registry) RegisterServer(id string, owner model.Owner, h model.Handler,
 
 // RegisterTransport implements model.Registry.
 func (r *Registry) RegisterTransport(id string, owner model.Owner, h model.Handler, cfg model.Config, bindTo string) error {
-	if err := model.ValidateID(id); err != nil {
+	if err := model.CheckRegistration(id, owner, h, bindTo); err != nil {
 		return err
-	}
-	if bindTo != "" {
-		if err := model.ValidateID(bindTo); err != nil {
-			return err
-		}
-	}
-	if owner == 0 {
-		return model.ErrInvalidOwner
-	}
-	if h == nil {
-		return model.ErrNilHandler
 	}
 	if err := r.admit(); err != nil {
 		return err
@@ -236,29 +219,12 @@ func (r *Registry) RegisterTransport(id string, owner model.Owner, h model.Handl
 
 // UnregisterServer implements model.Registry. Bindings to the server stop
 // counting at the same store that removes it.
-func (r *Registry) UnregisterServer(id string) error {
-	if err := model.ValidateID(id); err != nil {
-		return err
-	}
-	hash, p, idx := r.locate(id)
-	slot := r.slotFor(idx)
-	slot.RLock()
-	defer slot.RUnlock()
-	r.lockPart(p)
-	defer p.mu.Unlock()
-	e := p.servers.Load().find(hash, id)
-	if !r.markRemoved(e) {
-		return model.ErrServerNotFound
-	}
-	if p.servers.Load().remove(e) {
-		p.nServers--
-	}
-	clearBindings(e)
-	return nil
-}
+func (r *Registry) UnregisterServer(id string) error { return r.unregister(id, true) }
 
 // UnregisterTransport implements model.Registry.
-func (r *Registry) UnregisterTransport(id string) error {
+func (r *Registry) UnregisterTransport(id string) error { return r.unregister(id, false) }
+
+func (r *Registry) unregister(id string, server bool) error {
 	if err := model.ValidateID(id); err != nil {
 		return err
 	}
@@ -268,14 +234,22 @@ func (r *Registry) UnregisterTransport(id string) error {
 	defer slot.RUnlock()
 	r.lockPart(p)
 	defer p.mu.Unlock()
-	e := p.transports.Load().find(hash, id)
+	tp, n, notFound := &p.transports, &p.nTransports, model.ErrTransportNotFound
+	if server {
+		tp, n, notFound = &p.servers, &p.nServers, model.ErrServerNotFound
+	}
+	e := tp.Load().find(hash, id)
 	if !r.markRemoved(e) {
-		return model.ErrTransportNotFound
+		return notFound
 	}
-	if p.transports.Load().remove(e) {
-		p.nTransports--
+	if tp.Load().remove(e) {
+		*n--
 	}
-	e.binding.Store(nil)
+	if server {
+		clearBindings(e)
+	} else {
+		e.binding.Store(nil)
+	}
 	return nil
 }
 

@@ -81,6 +81,28 @@ func printableASCII8(w uint64) bool {
 	return (below | above&high) == 0
 }
 
+// CheckRegistration runs the argument checks of RegisterServer (bindTo "")
+// and RegisterTransport in the model's error order: the ID, then bindTo if
+// not empty, then the owner, then the handler. Every registry runs it before
+// touching its state, so the order is written once.
+func CheckRegistration(id string, owner Owner, h Handler, bindTo string) error {
+	if err := ValidateID(id); err != nil {
+		return err
+	}
+	if bindTo != "" {
+		if err := ValidateID(bindTo); err != nil {
+			return err
+		}
+	}
+	if owner == 0 {
+		return ErrInvalidOwner
+	}
+	if h == nil {
+		return ErrNilHandler
+	}
+	return nil
+}
+
 // Owner identifies the process, connection or goroutine that owns entries:
 // the analogue of an Erlang pid. Owners are unique per incarnation; the zero
 // Owner is invalid. When an owner goes down (Registry.OwnerDown) its entries

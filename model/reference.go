@@ -36,17 +36,13 @@ func (r *Reference) apply(op Op) Result {
 	return r.state.Apply(op)
 }
 
-// register applies a registration and keeps h beside it. The handler check
-// sits after the ID and owner checks, as the error order requires.
-func (r *Reference) register(op Op, id string, h Handler, into func() map[string]Handler) error {
+// register applies a registration and keeps h beside it.
+func (r *Reference) register(op Op, id, bindTo string, h Handler, into func() map[string]Handler) error {
+	if err := CheckRegistration(id, op.Owner, h, bindTo); err != nil {
+		return err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if h == nil {
-		if err := preHandlerChecks(op); err != nil {
-			return err
-		}
-		return ErrNilHandler
-	}
 	res := r.state.Apply(op)
 	if res.Code != CodeOK {
 		return res.Code.Err()
@@ -55,39 +51,15 @@ func (r *Reference) register(op Op, id string, h Handler, into func() map[string
 	return nil
 }
 
-// preHandlerChecks are the argument checks that precede the nil-handler
-// check in the error order.
-func preHandlerChecks(op Op) error {
-	switch op.Kind {
-	case OpRegisterServer:
-		if err := ValidateID(op.Server); err != nil {
-			return err
-		}
-	case OpRegisterTransport:
-		if err := ValidateID(op.Transport); err != nil {
-			return err
-		}
-		if op.Server != "" {
-			if err := ValidateID(op.Server); err != nil {
-				return err
-			}
-		}
-	}
-	if op.Owner == 0 {
-		return ErrInvalidOwner
-	}
-	return nil
-}
-
 // RegisterServer implements Registry.
 func (r *Reference) RegisterServer(id string, owner Owner, h Handler, cfg Config) error {
-	return r.register(Op{Kind: OpRegisterServer, Server: id, Owner: owner, Config: cfg}, id, h,
+	return r.register(Op{Kind: OpRegisterServer, Server: id, Owner: owner, Config: cfg}, id, "", h,
 		func() map[string]Handler { return r.servers })
 }
 
 // RegisterTransport implements Registry.
 func (r *Reference) RegisterTransport(id string, owner Owner, h Handler, cfg Config, bindTo string) error {
-	return r.register(Op{Kind: OpRegisterTransport, Transport: id, Owner: owner, Config: cfg, Server: bindTo}, id, h,
+	return r.register(Op{Kind: OpRegisterTransport, Transport: id, Owner: owner, Config: cfg, Server: bindTo}, id, bindTo, h,
 		func() map[string]Handler { return r.transports })
 }
 

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"fmt"
+	"github.com/shardlab/shardlab/internal/atomicfile"
 	htmltemplate "html/template"
 	"path/filepath"
 	"slices"
@@ -114,10 +115,10 @@ func Build(cfg Config) (*Built, error) {
 		return nil, err
 	}
 	b := &Built{Markdown: filepath.Join(cfg.Out, "report.md"), HTML: filepath.Join(cfg.Out, "report.html"), Figures: len(r.Figures)}
-	if err := writeFileAtomic(b.Markdown, md); err != nil {
+	if err := atomicfile.Write(b.Markdown, md); err != nil {
 		return nil, fmt.Errorf("paper: %w", err)
 	}
-	if err := writeFileAtomic(b.HTML, html); err != nil {
+	if err := atomicfile.Write(b.HTML, html); err != nil {
 		return nil, fmt.Errorf("paper: %w", err)
 	}
 	return b, nil

@@ -3,11 +3,10 @@ package plots
 import (
 	"errors"
 	"fmt"
+	"github.com/shardlab/shardlab/internal/atomicfile"
 	"image/color"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -69,7 +68,7 @@ func Save(p *plot.Plot, pathWithoutExt string, formats ...string) error {
 		if err != nil {
 			return fmt.Errorf("save %s: %w", pathWithoutExt, err)
 		}
-		if err := writeAtomic(pathWithoutExt+"."+format, w); err != nil {
+		if err := atomicfile.WriteFrom(pathWithoutExt+"."+format, w); err != nil {
 			return fmt.Errorf("save %s: %w", pathWithoutExt, err)
 		}
 	}
@@ -86,34 +85,6 @@ func render(p *plot.Plot, format string) (io.WriterTo, error) {
 		return p.WriterTo(FigureWidth, FigureHeight, "svg")
 	}
 	return nil, fmt.Errorf("format %q not supported (want png or svg)", format)
-}
-
-func writeAtomic(path string, w io.WriterTo) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = w.WriteTo(tmp); err != nil {
-		return err
-	}
-	// CreateTemp makes the file private (0600); figures are for sharing.
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // newPlot returns a plot with the shared look: title, axis labels with

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/shardlab/shardlab/internal/atomicfile"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -405,8 +406,8 @@ func Write(dir string, st *Study) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrOutput, err)
 	}
-	if err := writeAtomic(filepath.Join(dir, JSONFile), append(data, '\n')); err != nil {
-		return err
+	if err := atomicfile.Write(filepath.Join(dir, JSONFile), append(data, '\n')); err != nil {
+		return fmt.Errorf("%w: %w", ErrOutput, err)
 	}
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
@@ -431,7 +432,10 @@ func Write(dir string, st *Study) error {
 		})
 	}
 	w.Flush()
-	return writeAtomic(filepath.Join(dir, CSVFile), buf.Bytes())
+	if err := atomicfile.Write(filepath.Join(dir, CSVFile), buf.Bytes()); err != nil {
+		return fmt.Errorf("%w: %w", ErrOutput, err)
+	}
+	return nil
 }
 
 // Load reads balance.json from dir. A missing file wraps fs.ErrNotExist;
@@ -459,23 +463,4 @@ func Load(dir string) (*Study, error) {
 		return nil, fmt.Errorf("%w: %s: no cells", ErrRead, path)
 	}
 	return &st, nil
-}
-
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrOutput, err)
-	}
-	_, werr := f.Write(data)
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("%w: %s: %w", ErrOutput, path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("%w: %w", ErrOutput, err)
-	}
-	return nil
 }

@@ -89,7 +89,7 @@ func (c *Channel) call(fn func(*plainState)) error {
 
 // RegisterServer implements model.Registry.
 func (c *Channel) RegisterServer(id string, owner model.Owner, h model.Handler, cfg model.Config) error {
-	if err := checkRegisterServer(id, owner, h); err != nil {
+	if err := model.CheckRegistration(id, owner, h, ""); err != nil {
 		return err
 	}
 	var err error
@@ -101,7 +101,7 @@ func (c *Channel) RegisterServer(id string, owner model.Owner, h model.Handler, 
 
 // RegisterTransport implements model.Registry.
 func (c *Channel) RegisterTransport(id string, owner model.Owner, h model.Handler, cfg model.Config, bindTo string) error {
-	if err := checkRegisterTransport(id, owner, h, bindTo); err != nil {
+	if err := model.CheckRegistration(id, owner, h, bindTo); err != nil {
 		return err
 	}
 	var err error

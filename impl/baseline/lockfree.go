@@ -138,7 +138,7 @@ func (r *lockFree[M]) disownLocked(owner model.Owner, id string, server bool) {
 
 // RegisterServer implements model.Registry.
 func (r *lockFree[M]) RegisterServer(id string, owner model.Owner, h model.Handler, cfg model.Config) error {
-	if err := checkRegisterServer(id, owner, h); err != nil {
+	if err := model.CheckRegistration(id, owner, h, ""); err != nil {
 		return err
 	}
 	r.mu.Lock()
@@ -154,7 +154,7 @@ func (r *lockFree[M]) RegisterServer(id string, owner model.Owner, h model.Handl
 
 // RegisterTransport implements model.Registry.
 func (r *lockFree[M]) RegisterTransport(id string, owner model.Owner, h model.Handler, cfg model.Config, bindTo string) error {
-	if err := checkRegisterTransport(id, owner, h, bindTo); err != nil {
+	if err := model.CheckRegistration(id, owner, h, bindTo); err != nil {
 		return err
 	}
 	r.mu.Lock()

@@ -25,7 +25,7 @@ func (*Mutex) Close() error { return nil }
 
 // RegisterServer implements model.Registry.
 func (r *Mutex) RegisterServer(id string, owner model.Owner, h model.Handler, cfg model.Config) error {
-	if err := checkRegisterServer(id, owner, h); err != nil {
+	if err := model.CheckRegistration(id, owner, h, ""); err != nil {
 		return err
 	}
 	r.mu.Lock()
@@ -35,7 +35,7 @@ func (r *Mutex) RegisterServer(id string, owner model.Owner, h model.Handler, cf
 
 // RegisterTransport implements model.Registry.
 func (r *Mutex) RegisterTransport(id string, owner model.Owner, h model.Handler, cfg model.Config, bindTo string) error {
-	if err := checkRegisterTransport(id, owner, h, bindTo); err != nil {
+	if err := model.CheckRegistration(id, owner, h, bindTo); err != nil {
 		return err
 	}
 	r.mu.Lock()

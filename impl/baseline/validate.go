@@ -2,39 +2,8 @@ package baseline
 
 import "github.com/shardlab/shardlab/model"
 
-// The argument checks every peer runs before touching its state, in the
-// model's error order: IDs in argument order, owner, handler.
-
-func checkRegisterServer(id string, owner model.Owner, h model.Handler) error {
-	if err := model.ValidateID(id); err != nil {
-		return err
-	}
-	if owner == 0 {
-		return model.ErrInvalidOwner
-	}
-	if h == nil {
-		return model.ErrNilHandler
-	}
-	return nil
-}
-
-func checkRegisterTransport(id string, owner model.Owner, h model.Handler, bindTo string) error {
-	if err := model.ValidateID(id); err != nil {
-		return err
-	}
-	if bindTo != "" {
-		if err := model.ValidateID(bindTo); err != nil {
-			return err
-		}
-	}
-	if owner == 0 {
-		return model.ErrInvalidOwner
-	}
-	if h == nil {
-		return model.ErrNilHandler
-	}
-	return nil
-}
+// Registrations are checked by model.CheckRegistration; checkTwoIDs is the
+// same for the two-ID operations, in argument order.
 
 func checkTwoIDs(first, second string) error {
 	if err := model.ValidateID(first); err != nil {
