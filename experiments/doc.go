@@ -10,7 +10,13 @@
 //     Check: a scenario spec; LoadScenarios reads a JSON file,
 //     (*Scenario).Validate names the first bad field.
 //   - BuiltinScenarios, ScenarioNames, SelectScenarios ("all", names, or a
-//     .json file): the seed's ten, with its targets and claimed figures.
+//     .json file): the seed's ten, with its targets and claimed figures,
+//     and four it never ran: open_loop_lookup (the seed's 140K lookups/s
+//     offered on a schedule, latency from intended start),
+//     open_loop_overload (200M/s offered: the backlog must show in
+//     latency, no coordinated omission), connections_10k and
+//     connections_100k (the seed's headline "100K concurrent
+//     connections" as 100,000 client connections; --quick runs 20,000).
 //   - Sweep, WorkloadSpec, LoadSweep, ResolveSweep, BuiltinSweeps (quick,
 //     partitions, connections).
 //   - Workloads: the built-in mixes (lookup, route, storm, register,
@@ -43,11 +49,12 @@
 //	  "ops_per_worker": 1000,               // with duration too: two points, "ops" and "duration"
 //	  "duration": "10s", "quick_duration": "1s",
 //	  "rate": 100000,                       // open: target ops/s over all workers
-//	  "connections": {"count": 100000, "think": "1s", "think_dist": "exp",
+//	  "connections": {"count": 100000, "quick_count": 20000,  // quick_count: --quick's count
+//	                  "think": "1s", "think_dist": "exp",
 //	                  "mix": {"route_to_server": 1}, "server_keys": {"dist": "uniform"}},
 //	  "phases": [{"name": "storm", "duration": "10s", "quick_duration": "1s",
 //	              "groups": [...]}],        // contention: run in order on one registry
-//	  "sample_every": 8,                    // time one op in 8 per worker (default 1)
+//	  "sample_every": 64,                   // time one op in 64 per worker (default 1)
 //	  "series_interval": "100ms",           // throughput (and probe) time series
 //	  "registry": {"partitions": 64, "partitioner": "hashmod", "contention_window": "10ms",
 //	               "alarm_wait": "2us", "clear_wait": "1us", "min_window_writes": 16,
@@ -122,9 +129,12 @@
 //
 // The lookup and routing scenarios run the seed's op counts (x1000 per
 // worker, finished in milliseconds here) and also run for 10 s (1 s with
-// Quick) to measure steadily; they time one op in 8 per worker
+// Quick) to measure steadily; they time one op in 64 per worker
 // (lookupSampleEvery) because a clock pair costs about a lookup; the
-// latency_histogram scenario times every op. The storm runs 20 s, the
+// latency_histogram scenario times every op. Every closed-loop point sets
+// sim's MinSamples to sim.DefaultMinSamples (20,000), so the op-count
+// points (100,000 ops) time one op in 5 rather than 64; the point's
+// sample_every says which. The storm runs 20 s, the
 // sustained mix 30 s (1.5 s and 2 s with Quick). Registrations create
 // fresh IDs; past 10,000 live per worker a worker unregisters its oldest
 // first (recorded). partition_balance counts real placements from
@@ -133,7 +143,10 @@
 // contention runs on 4 partitions with a 10 ms window, alarm at 2 µs and
 // clear at 1 µs of mean lock wait, through calm, storm and recovery
 // phases, probing alarmed partitions, rejections and admission every
-// 10 ms. Every run first measures the driver's ceiling against sim.Null.
+// 10 ms. Every run first checks its results folder (a corrupt one, or one
+// holding another run, fails at once with ErrCorrupt or ErrMismatch), then
+// measures the driver's ceiling against sim.Null, then writes meta.json
+// (a fresh folder) and runs the points.
 //
 // What it is not: statistics (package analysis), figures (plots), the
 // report (paper). It reads no flags or environment; the CLI passes Host

@@ -273,3 +273,83 @@ func TestSweepRuns(t *testing.T) {
 		}
 	}
 }
+
+func TestBadFolderFailsBeforeTheDriverCeiling(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "res")
+	if _, err := runTiny(t, out, "sharded"); err != nil {
+		t.Fatal(err)
+	}
+	// A cancelled context stops the ceiling measurement at once with
+	// context.Canceled: only a folder check made before it can answer
+	// with the folder's own error.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	run := func(regs ...string) error {
+		_, err := experiments.RunScenarios(ctx, experiments.Config{
+			Scenarios: tiny(), Registries: regs, Seed: *seedFlag, Out: out, CeilingFor: time.Hour,
+		})
+		return err
+	}
+	if err := run("mutex"); !errors.Is(err, experiments.ErrMismatch) {
+		t.Errorf("foreign folder: err = %v, want ErrMismatch before measuring", err)
+	}
+	path := filepath.Join(out, experiments.PointsFile)
+	data, _ := os.ReadFile(path)
+	os.WriteFile(path, append([]byte("{not json\n"), data...), 0o644)
+	if err := run("sharded"); !errors.Is(err, experiments.ErrCorrupt) {
+		t.Errorf("corrupt folder: err = %v, want ErrCorrupt before measuring", err)
+	}
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	_, err := experiments.RunScenarios(ctx, experiments.Config{Scenarios: tiny(), Seed: *seedFlag, Out: fresh, CeilingFor: time.Hour})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("fresh folder, cancelled: err = %v, want context.Canceled", err)
+	}
+	if _, err := os.Stat(filepath.Join(fresh, experiments.MetaFile)); err == nil {
+		t.Errorf("a run cancelled before its ceiling wrote %s", experiments.MetaFile)
+	}
+}
+
+func TestBuiltinScenarios(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range experiments.BuiltinScenarios() {
+		if err := s.Validate(); err != nil {
+			t.Errorf("%s: %v", s.Name, err)
+		}
+		if seen[s.Name] {
+			t.Errorf("%s defined twice", s.Name)
+		}
+		seen[s.Name] = true
+	}
+	for _, want := range []string{"lookup_100", "open_loop_lookup", "open_loop_overload", "connections_10k", "connections_100k"} {
+		if !seen[want] {
+			t.Errorf("no built-in %s", want)
+		}
+	}
+	sc, err := experiments.SelectScenarios("connections_100k")
+	if err != nil || sc[0].Connections.Count != 100_000 || sc[0].Connections.QuickCount >= 100_000 {
+		t.Errorf("connections_100k: %v %+v, want 100,000 connections, fewer under --quick", err, sc)
+	}
+}
+
+func TestQuickConnectionCountIsRecorded(t *testing.T) {
+	sc := experiments.Scenario{Name: "c", Kind: experiments.KindConnections, Preload: experiments.PreloadSpec{Servers: 10},
+		Duration:    experiments.Duration(20 * time.Millisecond),
+		Connections: &experiments.ConnSpec{Count: 60, QuickCount: 15, Think: experiments.Duration(time.Millisecond)}}
+	for _, quick := range []bool{false, true} {
+		res, err := experiments.RunScenarios(context.Background(), experiments.Config{
+			Scenarios: []experiments.Scenario{sc}, Seed: *seedFlag, Quick: quick,
+			Out: filepath.Join(t.TempDir(), "res"), CeilingFor: 10 * time.Millisecond,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 60
+		if quick {
+			want = 15
+		}
+		p := res.Points[0]
+		if p.Connections != want || p.Kinds[0].Ops == 0 {
+			t.Errorf("quick %v: %d connections recorded (%+v), want %d", quick, p.Connections, p.Kinds, want)
+		}
+	}
+}

@@ -58,7 +58,7 @@ type Meta struct {
 	// Spec is the resolved scenarios or sweep that ran.
 	Spec json.RawMessage `json:"spec"`
 	// DriverCeiling is the throughput of the lookup driver (100 workers,
-	// sample 1 in 8) against sim.Null: what no registry can exceed here.
+	// sample 1 in lookupSampleEvery = 64) against sim.Null: what no registry can exceed here.
 	DriverCeiling float64 `json:"driver_ceiling_ops_per_s"`
 	TimerCostNs   int64   `json:"timer_cost_ns"`
 }

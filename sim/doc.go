@@ -28,18 +28,35 @@
 //     per-partition op counts, a throughput time series with probes, the
 //     measured timer cost.
 //   - Null: a registry that does nothing, to measure the driver's ceiling.
-//   - MeasureTimerCost, NewLatencyHistogram.
+//   - MeasureTimerCost, NewLatencyHistogram, DefaultMinSamples.
 //
 // # Method
 //
 // Every random choice comes from one seed: worker (or connection) i draws
-// from rand.NewPCG(Seed, i+1). Throughput is completed ops divided by
-// measured elapsed time. Every op is counted; latency may be sampled one op
-// in SampleEvery per worker, because a clock read here costs about as much
-// as a lookup: the Result records the sampling and the measured cost of a
-// timing (TimerCost), which every sampled latency includes. Workers publish
-// their counts for the time series every 64 ops, so the hot loop writes
-// only its own memory. Registrations create fresh IDs
+// from rand.NewPCG(Seed, i+1). A closed-loop worker plans 64 ops at a
+// time: it draws their kinds and keys into arrays, consuming its PCG
+// exactly as drawing op by op would (kind, then transport key, then
+// server key), so a seed replays the same ops; uniform keys are drawn
+// from the PCG directly with rand's own reduction. Between batches it
+// publishes its op count for the time series and checks the stop flag, so
+// the hot loop writes only its own memory and a worker runs at most 63
+// ops past the duration; those ops are counted and Elapsed runs until
+// the last worker has stopped, so throughput, completed ops divided by
+// measured elapsed time, stays exact. A single-kind read mix (find_*,
+// route_*, server_for_transport) runs a loop with nothing per op but the
+// call: no kind choice, successes counted once per batch, only a failure
+// classified by model.CodeOf.
+//
+// Every op is counted; latency is sampled one op in SampleEvery per worker
+// (the worker's first op, then every SampleEvery-th), because a clock read
+// here costs about as much as a lookup. In op-count mode with MinSamples
+// set, SampleEvery is lowered to max(1, min(SampleEvery, total ops /
+// MinSamples)) so a short run still records enough latencies for its
+// tail; Result.SampleEvery is the rate used. A sampled latency is the
+// difference of two monotonic clock reads (time.Since of the run's start)
+// around the call: service time in the closed loop. It includes the cost
+// of one such pair, measured at the start of every run (TimerCost, the
+// median of 8 rounds) and recorded, not subtracted. Registrations create fresh IDs
 // (server_<tag><worker>_<n>); a worker keeps at most MaxLivePerWorker of
 // them alive and unregisters its oldest first when it would exceed that
 // (recorded as an unregister op), so sustained write mixes measure the

@@ -184,11 +184,11 @@ func (q *idQueue) reset() { q.ids, q.head = q.ids[:0], 0 }
 
 // worker issues ops for one goroutine of a closed or open loop.
 type worker struct {
-	reg  model.Registry
-	ids  *idTable
-	rec  *recorder
-	mix  Mix
-	rng  *rand.Rand
+	reg model.Registry
+	ids *idTable
+	rec *recorder
+	mix Mix
+	rng *rand.Rand
 	// single is the mix's only kind (0 when it has several): no draw
 	// picks a kind then.
 	single      model.OpKind

@@ -221,23 +221,27 @@ func mergeRecorders(res *Result, partitions int, rcs []*recorder) {
 	sort.Slice(res.Kinds, func(i, j int) bool { return res.Kinds[i].Kind < res.Kinds[j].Kind })
 }
 
-// MeasureTimerCost returns the mean cost of one latency measurement as the
-// drivers take it (two monotonic clock reads, time.Since of a base time),
-// over n back-to-back pairs.
+// MeasureTimerCost returns the cost of one latency measurement as the
+// drivers take it (two monotonic clock reads, time.Since of a base time):
+// n back-to-back pairs in 8 rounds, the median round's mean, so one
+// preemption or a neighbour's burst on a shared machine does not decide it.
 func MeasureTimerCost(n int) time.Duration {
-	if n < 1 {
-		n = 1
-	}
+	const rounds = 8
+	per := max(n/rounds, 1)
 	var sink time.Duration
 	base := time.Now()
-	start := time.Since(base)
-	for range n {
-		t0 := time.Since(base)
-		sink += time.Since(base) - t0
+	means := make([]time.Duration, rounds)
+	for r := range means {
+		start := time.Since(base)
+		for range per {
+			t0 := time.Since(base)
+			sink += time.Since(base) - t0
+		}
+		means[r] = (time.Since(base) - start) / time.Duration(per)
 	}
-	total := time.Since(base) - start
 	_ = sink
-	return total / time.Duration(n)
+	slices.Sort(means)
+	return means[rounds/2]
 }
 
 // String summarises r on one line.
