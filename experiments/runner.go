@@ -866,9 +866,15 @@ func Measure(p *Point, metric, kind string) (float64, bool) {
 			return 0, false
 		}
 		return float64(p.Ops) / float64(p.Workers), true
-	case "errors":
+	case "errors", "failed":
+		// "failed" leaves out registrations admission control rejected:
+		// for clients that retry them (the connection scenarios), a
+		// rejection is backpressure, and only what never succeeded fails.
 		var n int64
-		for _, v := range p.Errors {
+		for code, v := range p.Errors {
+			if metric == "failed" && code == model.CodeOverloaded.String() {
+				continue
+			}
 			n += v
 		}
 		return float64(n), true

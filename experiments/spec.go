@@ -136,7 +136,7 @@ type Check struct {
 // Metrics a Check can name.
 var Metrics = []string{
 	"throughput", "p50_us", "p95_us", "p99_us", "p999_us", "max_us",
-	"ops_per_worker", "errors", "skew", "max_over_mean",
+	"ops_per_worker", "errors", "failed", "skew", "max_over_mean",
 	"alarmed_max", "rejected", "recovered",
 }
 

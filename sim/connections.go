@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -46,6 +47,14 @@ type ConnConfig struct {
 	Duration time.Duration
 	// SampleEvery: as in Config (default 1).
 	SampleEvery int
+	// ConnectRetries is how many times a connection retries a registration
+	// that admission control rejected with model.ErrOverloaded, as a real
+	// client would: after a backoff that starts at ConnectBackoff, doubles
+	// each time up to 64x, and is jittered to 50-150 % by the connection's
+	// PCG. Every attempt is recorded, so rejections stay visible in the
+	// overloaded count. 0 means DefaultConnectRetries; negative, none.
+	ConnectRetries int
+	ConnectBackoff time.Duration // default DefaultConnectBackoff
 	// IDTag distinguishes this run's transport IDs (conn_<tag><i>).
 	IDTag          string
 	PartitionOf    func(id string) int
@@ -100,6 +109,12 @@ type shard struct {
 	_   [64]byte
 }
 
+// Defaults for a connection's retries of rejected registrations.
+const (
+	DefaultConnectRetries = 10
+	DefaultConnectBackoff = time.Millisecond
+)
+
 // Connections models C client connections with the life of an MCP
 // transport: a connect storm (every connection registers its transport
 // conn_<i> and binds it to a server, all at once), a steady phase of
@@ -124,6 +139,12 @@ func Connections(ctx context.Context, cfg ConnConfig) (*Result, error) {
 	}
 	if cfg.IDTag == "" {
 		cfg.IDTag = "c"
+	}
+	if cfg.ConnectRetries == 0 {
+		cfg.ConnectRetries = DefaultConnectRetries
+	}
+	if cfg.ConnectBackoff <= 0 {
+		cfg.ConnectBackoff = DefaultConnectBackoff
 	}
 	keys, _ := NewKeyGen(cfg.ServerKeys, cfg.Servers)
 	ids := newIDTable(cfg.Servers, 0)
@@ -167,7 +188,7 @@ func Connections(ctx context.Context, cfg ConnConfig) (*Result, error) {
 			tid := "conn_" + cfg.IDTag + strconv.Itoa(i)
 			owner := ownerFor(i, 0)
 			sampleIn := 1 + i%cfg.SampleEvery
-			op := func(k model.OpKind, f func() error) {
+			op := func(k model.OpKind, f func() error) error {
 				sampleIn--
 				timed := sampleIn == 0
 				if timed {
@@ -181,12 +202,24 @@ func Connections(ctx context.Context, cfg ConnConfig) (*Result, error) {
 					id = sid
 				}
 				record(sh, k, model.CodeOf(err), id, d, timed)
+				return err
 			}
 			<-startGate
-			op(model.OpRegisterTransport, func() error {
-				return cfg.Registry.RegisterTransport(tid, owner, model.NopHandler, "", "")
-			})
-			op(model.OpBind, func() error { return cfg.Registry.BindTransportToServer(tid, sid) })
+			backoff := cfg.ConnectBackoff
+			for attempt := 0; ; attempt++ {
+				err := op(model.OpRegisterTransport, func() error {
+					return cfg.Registry.RegisterTransport(tid, owner, model.NopHandler, "", "")
+				})
+				if !errors.Is(err, model.ErrOverloaded) || attempt >= cfg.ConnectRetries {
+					break
+				}
+				select {
+				case <-stop:
+				case <-time.After(time.Duration((0.5 + rng.Float64()) * float64(backoff))):
+				}
+				backoff = min(2*backoff, 64*cfg.ConnectBackoff)
+			}
+			_ = op(model.OpBind, func() error { return cfg.Registry.BindTransportToServer(tid, sid) })
 			connected.Done()
 			<-steadyGate
 			think := func() time.Duration {
@@ -206,21 +239,21 @@ func Connections(ctx context.Context, cfg ConnConfig) (*Result, error) {
 				}
 				switch k := cfg.Mix.Pick(rng); k {
 				case model.OpRouteToServer:
-					op(k, func() error { return cfg.Registry.RouteToServer(sid, nil) })
+					_ = op(k, func() error { return cfg.Registry.RouteToServer(sid, nil) })
 				case model.OpRouteToTransport:
-					op(k, func() error { return cfg.Registry.RouteToTransport(tid, nil) })
+					_ = op(k, func() error { return cfg.Registry.RouteToTransport(tid, nil) })
 				case model.OpServerForTransport:
-					op(k, func() error { _, err := cfg.Registry.ServerForTransport(tid); return err })
+					_ = op(k, func() error { _, err := cfg.Registry.ServerForTransport(tid); return err })
 				case model.OpFindServer:
-					op(k, func() error { _, err := cfg.Registry.FindServer(sid); return err })
+					_ = op(k, func() error { _, err := cfg.Registry.FindServer(sid); return err })
 				case model.OpFindTransport:
-					op(k, func() error { _, err := cfg.Registry.FindTransport(tid); return err })
+					_ = op(k, func() error { _, err := cfg.Registry.FindTransport(tid); return err })
 				case model.OpBroadcast:
-					op(k, func() error { _, err := cfg.Registry.Broadcast(sid, nil); return err })
+					_ = op(k, func() error { _, err := cfg.Registry.Broadcast(sid, nil); return err })
 				}
 				timer.Reset(think())
 			}
-			op(model.OpUnregisterTransport, func() error { return cfg.Registry.UnregisterTransport(tid) })
+			_ = op(model.OpUnregisterTransport, func() error { return cfg.Registry.UnregisterTransport(tid) })
 		}()
 	}
 

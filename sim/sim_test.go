@@ -341,6 +341,40 @@ func TestConnectionsLifecycle(t *testing.T) {
 	}
 }
 
+// rejecting refuses its first n transport registrations as overloaded,
+// like admission control during a connect storm.
+type rejecting struct {
+	*model.Reference
+	left atomic.Int64
+}
+
+func (r *rejecting) RegisterTransport(id string, o model.Owner, h model.Handler, cfg model.Config, bindTo string) error {
+	if r.left.Add(-1) >= 0 {
+		return model.ErrOverloaded
+	}
+	return r.Reference.RegisterTransport(id, o, h, cfg, bindTo)
+}
+
+func TestConnectionsRetryRejectedRegistrations(t *testing.T) {
+	reg := &rejecting{Reference: preloaded(t, 20, 0)}
+	const conns, rejected = 50, 120
+	reg.left.Store(rejected)
+	res, err := sim.Connections(context.Background(), sim.ConnConfig{
+		Registry: reg, Seed: testSeed(t), Connections: conns, Servers: 20,
+		Think: time.Millisecond, Duration: 10 * time.Millisecond, ConnectBackoff: 10 * time.Microsecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := res.Kind(model.OpRegisterTransport)
+	if ks.Codes[model.CodeOK] != conns || ks.Codes[model.CodeOverloaded] != rejected {
+		t.Fatalf("register_transport codes %v: want %d ok after %d overloaded attempts", ks.Codes, conns, rejected)
+	}
+	if b := res.Kind(model.OpBind); b.Codes[model.CodeOK] != conns {
+		t.Fatalf("bind codes %v: every connection should bind once registered", b.Codes)
+	}
+}
+
 func TestNullDriverCeilingIsMeasured(t *testing.T) {
 	if testing.Short() {
 		t.Skip("ceiling is a measurement; see BenchmarkClosedLoopNull")
