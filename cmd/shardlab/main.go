@@ -1,6 +1,3 @@
-// Command shardlab runs shardlab's checks, scenarios, sweeps, planner and
-// report. Each subcommand only parses flags into a Config and calls the Run
-// of the package that does the work.
 package main
 
 import (
