@@ -242,8 +242,8 @@ func methodLines(in *Inputs) []string {
 	return []string{
 		fmt.Sprintf("Machine: %s; %d CPUs, GOMAXPROCS %d; %s/%s. Build: %s, revision %s.", h.CPUModel, h.NumCPU, h.GOMAXPROCS, h.OS, h.Arch, h.GoVersion, rev),
 		fmt.Sprintf("Seeds: scenarios %d, sweep %d, balance study %d, verification %d. Every random choice derives from these (math/rand/v2 PCG); rerunning with the same seed replays the workloads, not the scheduler's interleavings.", m.Seed, in.Sweep.Meta.Seed, in.Balance.Seed, in.Check.Seed),
-		fmt.Sprintf("Scenarios: the seed's ten, quick=%v (1-2 s each instead of 10-30 s), registries %v side by side, each on a fresh registry preloaded with the seed's 10,000 servers and 10,000 bound transports.", m.Quick, m.Registries),
-		"Latency: closed-loop drivers (every figure and table here unless stated) record service time, the call's own duration, because each worker waits for its reply before the next call; open-loop drivers would measure from the intended start to avoid coordinated omission. Lookups are timed 1 op in 8 (a clock pair costs about as much as a lookup); every op is counted.",
+		fmt.Sprintf("Scenarios: %s, quick=%v (1-2 s each instead of 10-30 s), registries %v side by side, each on a fresh registry preloaded with the seed's 10,000 servers and 10,000 bound transports.", scenarioCount(m), m.Quick, m.Registries),
+		"Latency: closed-loop drivers (every figure and table here unless stated) record service time, the call's own duration, because each worker waits for its reply before the next call; open-loop drivers would measure from the intended start to avoid coordinated omission. Fast operations are timed only a sample at a time, because a clock pair costs about as much as a lookup (lookup_100: " + samplingNote(scenarioPoint(in.Scenarios, "lookup_100", experiments.RegistrySharded)) + "); every op is counted.",
 		fmt.Sprintf("Timer cost: %s per timed op (measured); driver ceiling: %s with the 100-worker lookup driver against a registry that does nothing.", fmtNs(float64(m.TimerCostNs)), fmtOps(m.DriverCeiling)),
 		"Throughput: completed operations divided by measured elapsed time. Percentile intervals are 95 % order-statistic intervals within one run; throughput intervals are Student-t over sweep repetitions or per-interval series.",
 		"Skew: the seed's (max−min)/(mean+1) over per-partition counts, beside the ideal hash (balls into bins: closed form analysis.ExpectedIdealSkew, seeded simulation analysis.SimulateIdealSkew) and a chi-square test (analysis.JudgeBalance).",
@@ -273,14 +273,42 @@ func abstract(in *Inputs, r *Report) []string {
 	return out
 }
 
+// scenarioCount describes how many scenarios ran: the seed's ten, and any
+// beyond them (open-loop, many-connection).
+func scenarioCount(m experiments.Meta) string {
+	n := strings.Count(m.Name, ",") + 1
+	switch {
+	case n == 10:
+		return "the seed's ten"
+	case n < 10:
+		return fmt.Sprintf("%d of the seed's ten", n)
+	}
+	return fmt.Sprintf("the seed's ten and %d more (open-loop, many-connection)", n-10)
+}
+
+// durationsNote states how long the scenarios and sweep points ran, from
+// the results themselves.
+func durationsNote(in *Inputs) string {
+	scen := "full-length scenarios"
+	if in.Scenarios.Meta.Quick {
+		scen = "quick scenarios of 1-2 s"
+	}
+	var sw experiments.Sweep
+	if err := jsonUnmarshal(in.Sweep.Meta.Spec, &sw); err != nil || sw.Duration.D() == 0 {
+		return scen
+	}
+	return fmt.Sprintf("%s, %v per sweep point", scen, sw.Duration.D())
+}
+
 func threats(in *Inputs, gaps []string) []string {
 	h := in.Host()
 	t := []string{
 		fmt.Sprintf("A shared, noisy machine: %d CPUs that other jobs use at the same time. Single runs can move by tens of percent; the sweep's repetitions give intervals, the scenarios do not.", h.NumCPU),
-		fmt.Sprintf("Timer cost (%s per clock pair) is of the order of a lookup: timed operations include it, which is why lookups are timed 1 in 8.", fmtNs(float64(in.Scenarios.Meta.TimerCostNs))),
+		fmt.Sprintf("Timer cost (%s per clock pair) is of the order of a lookup: timed operations include it, which is why fast operations are timed a sample at a time (each figure says how often).", fmtNs(float64(in.Scenarios.Meta.TimerCostNs))),
 		"Closed-loop latency is service time: under overload a closed loop slows its own arrivals, so its tail understates what users of an open system would wait.",
 		"Go is not Erlang: the seed's ETS tables, schedulers and message passing have different costs. Comparisons with the seed's figures compare designs and implementations together.",
-		"Quick durations (1-2 s per scenario, 100 ms per sweep point) favour warm caches and miss slow effects (GC cycles, long-tail pauses); `shardlab run all` without --quick runs the seed's 10-30 s.",
+		fmt.Sprintf("Short durations (%s) favour warm caches and miss slow effects (GC cycles, long-tail pauses); `shardlab run all` without --quick runs the seed's 10-30 s.", durationsNote(in)),
+		fmt.Sprintf("Scaling is bounded by this machine's %d CPUs: beyond that many workers, the sweeps measure oversubscription (workers queueing for a core), not parallel scaling, and the USL fits say so with a contention term near 1.", h.NumCPU),
 		"Throughput measured here does not transfer to other hardware; the capacity plan says so when it extrapolates.",
 		"The verification campaign samples interleavings; it finds bugs, it does not prove their absence.",
 	}

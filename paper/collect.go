@@ -36,15 +36,17 @@ type CollectConfig struct {
 var DefaultReportRegistries = []string{experiments.RegistrySharded, "mutex", "channel"}
 
 // ReportSweep is the sweep a report runs: partition counts x workers for
-// the lookup and sustained mixes, three repetitions of 100 ms each so
-// throughput carries a confidence interval. About 30 s on 2 cores.
+// the lookup and sustained mixes, three repetitions of 250 ms each so
+// throughput carries a confidence interval and each p99 rests on tens of
+// thousands of samples (100 ms points let one scheduler hiccup decide a
+// p99). About a minute on 2 cores.
 func ReportSweep() experiments.Sweep {
 	return experiments.Sweep{
 		Name: "report", Registries: []string{experiments.RegistrySharded},
 		Partitions: []int{1, 4, 16, 64, 256}, Workers: []int{1, 2, 8, 32, 100},
 		Workloads: []experiments.WorkloadSpec{{Name: "lookup"}, {Name: "sustained"}},
 		Preload:   experiments.PreloadSpec{Servers: 10_000, Transports: 10_000, Bind: true},
-		Duration:  experiments.Duration(100 * time.Millisecond), Repeat: 3, SampleEvery: 8,
+		Duration:  experiments.Duration(250 * time.Millisecond), Repeat: 3, SampleEvery: 8,
 	}
 }
 

@@ -101,13 +101,13 @@ func figureBuilders(in *Inputs) []figureBuilder {
 			caption: fmt.Sprintf("Fraction of %s keys that change partition (partition.Moved) against theory: 1/(n+1) for consistent schemes, 1/2 for hashmod's multiply-shift reduction.", commas(keys)),
 			build:   func() (*plot.Plot, error) { return movedFigure(st, keys) }},
 		{id: "p99_vs_workers", title: "p99 lookup latency vs workers", latency: latencyClosed,
-			caption: "Sweep, lookup workload, one line per partition count; median of the repetitions' p99; 1 in 8 operations timed.",
+			caption: "Sweep, lookup workload, one line per partition count; median of the repetitions' p99; " + samplingNote(sweepPoint(in.Sweep, "lookup")) + ".",
 			build:   func() (*plot.Plot, error) { return p99Figure(in.Sweep, "lookup") }},
 		{id: "throughput_vs_workers", title: "Throughput vs workers with USL fits",
 			caption: "Sweep, sustained mix (40 % lookup / 30 % route / 20 % register / 10 % bind); points are means over repetitions, curves the Universal Scalability Law fitted to them (analysis.FitUSL).",
 			build:   func() (*plot.Plot, error) { return scalingFigure(in.Sweep, "sustained") }},
 		{id: "latency_percentiles", title: "Lookup latency by percentile, 100 workers", latency: latencyClosed,
-			caption: "lookup_100 scenario (duration mode), find_server latency per registry; 1 in 8 operations timed; HdrHistogram, 3 significant digits.",
+			caption: "lookup_100 scenario (duration mode), find_server latency per registry; " + samplingNote(scenarioPoint(in.Scenarios, "lookup_100", experiments.RegistrySharded)) + "; HdrHistogram, 3 significant digits.",
 			build:   func() (*plot.Plot, error) { return percentileFigure(in.Scenarios) }},
 		{id: "throughput_over_time", title: "Sustained throughput over time",
 			caption: "sustained scenario, per-interval throughput per registry, with the seed's 80K ops/s target.",
@@ -273,6 +273,29 @@ func scalingFigure(res *experiments.Results, workload string) (*plot.Plot, error
 		f.Lines = append(f.Lines, s)
 	}
 	return plots.ThroughputVsWorkers(f)
+}
+
+// samplingNote says how often p's operations were timed, as the point
+// recorded it (the driver may time more often than the spec asked, to
+// collect enough samples from a short run).
+func samplingNote(p *experiments.Point) string {
+	switch {
+	case p == nil:
+		return "sampling not recorded"
+	case p.SampleEvery <= 1:
+		return "every operation timed"
+	}
+	return fmt.Sprintf("1 in %d operations timed", p.SampleEvery)
+}
+
+// sweepPoint returns the first sweep point of a workload.
+func sweepPoint(res *experiments.Results, workload string) *experiments.Point {
+	for i := range res.Points {
+		if res.Points[i].Workload == workload {
+			return &res.Points[i]
+		}
+	}
+	return nil
 }
 
 // scenarioPoint returns a scenario's point for a registry, preferring
