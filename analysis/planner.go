@@ -378,7 +378,7 @@ func planNotes(ms []Measurement, t Target, plan CapacityPlan) []string {
 	}
 	switch {
 	case plan.Recommended == 0:
-		notes = append(notes, "no measured partition count meets every requirement; measure larger partition counts or relax the target")
+		notes = append(notes, whyNone(plan.Candidates)...)
 	case plan.Evidence == EvidenceUntrusted:
 		notes = append(notes, fmt.Sprintf(
 			"the recommendation rests on extrapolation beyond %gx the measured concurrency; measure P=%d at %d workers before relying on it",
@@ -387,6 +387,48 @@ func planNotes(ms []Measurement, t Target, plan CapacityPlan) []string {
 		notes = append(notes, fmt.Sprintf(
 			"the recommendation extrapolates past the measured concurrency (within %gx); confirm with a run at %d workers",
 			MaxTrustedExtrapolation, t.Workers))
+	}
+	return notes
+}
+
+// whyNone explains an empty recommendation: which requirement no measured
+// count meets, or, when each is met somewhere but never all at once, where
+// each is met. Skew limits and latency goals often pull apart: an ideal
+// hash's skew over a fixed key count grows with the partition count, while
+// lock contention, and so tail latency, shrinks with it.
+func whyNone(cs []Candidate) []string {
+	passing := map[string][]int{}
+	var names []string
+	for _, c := range cs {
+		for _, ch := range c.Checks {
+			if !ch.Checked {
+				continue
+			}
+			if _, seen := passing[ch.Name]; !seen {
+				names = append(names, ch.Name)
+				passing[ch.Name] = nil
+			}
+			if ch.Pass {
+				passing[ch.Name] = append(passing[ch.Name], c.Partitions)
+			}
+		}
+	}
+	var notes, where []string
+	for _, n := range names {
+		if len(passing[n]) == 0 {
+			advice := "measure larger partition counts, or relax the target"
+			if n == "skew" {
+				advice = "fewer partitions or more keys per partition lower skew; or relax the limit"
+			}
+			notes = append(notes, fmt.Sprintf("no measured partition count meets the %s requirement: %s", n, advice))
+		} else {
+			where = append(where, fmt.Sprintf("%s at P=%v", n, passing[n]))
+		}
+	}
+	if len(notes) == 0 {
+		notes = append(notes, fmt.Sprintf(
+			"each requirement is met somewhere, never all at once (%s): the requirements conflict on this machine; an ideal hash's skew grows with the partition count for a fixed key count, while contention falls with it, so relax one of them",
+			strings.Join(where, "; ")))
 	}
 	return notes
 }

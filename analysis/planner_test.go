@@ -224,3 +224,36 @@ func TestPlanTableGolden(t *testing.T) {
 		t.Errorf("Table() differs from %s (rerun with -update if intended):\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }
+
+// TestPlanCapacityExplainsNoRecommendation: when no count passes, the notes
+// say which requirement fails everywhere, or, when each passes somewhere,
+// that they conflict and where each holds (the shape the report's sustained
+// sweep showed: p99 met only at many partitions, skew only at few).
+func TestPlanCapacityExplainsNoRecommendation(t *testing.T) {
+	ms := []Measurement{
+		{Partitions: 4, Workers: 100, Throughput: 1e6, P99: time.Millisecond, Skew: 0.04},
+		{Partitions: 64, Workers: 100, Throughput: 1e6, P99: 200 * time.Microsecond, Skew: 0.24},
+		{Partitions: 256, Workers: 100, Throughput: 1e6, P99: 3 * time.Microsecond, Skew: 0.55},
+	}
+	notes := func(target Target) string {
+		t.Helper()
+		plan, err := PlanCapacity(ms, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan.Recommended != 0 {
+			t.Fatalf("recommended P=%d, want none", plan.Recommended)
+		}
+		return strings.Join(plan.Notes, "\n")
+	}
+	got := notes(Target{Workers: 100, P99: 100 * time.Microsecond, MaxSkew: 0.3})
+	for _, want := range []string{"conflict", "p99 at P=[256]", "skew at P=[4 64]"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("notes %q do not contain %q", got, want)
+		}
+	}
+	got = notes(Target{Workers: 100, MaxSkew: 0.01})
+	if !strings.Contains(got, "no measured partition count meets the skew requirement") || strings.Contains(got, "conflict") {
+		t.Errorf("skew failing everywhere: notes %q", got)
+	}
+}
