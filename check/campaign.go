@@ -8,8 +8,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/shardlab/shardlab/model"
 )
@@ -233,8 +236,17 @@ func (c Campaign) Run(ctx context.Context) (CampaignResult, error) {
 	return res, nil
 }
 
+// artifact names history i's file in OutDir. The name is made file-safe:
+// a Name such as "sharded/partitions=4" must not point into a
+// subdirectory that save never creates.
 func (c Campaign) artifact(i int, ext string) string {
-	return filepath.Join(c.OutDir, fmt.Sprintf("%s-seed%d-history%d.%s", c.Name, c.Seed, i, ext))
+	name := strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' || r == '=' || r == '.' || r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			return r
+		}
+		return '_'
+	}, c.Name)
+	return filepath.Join(c.OutDir, fmt.Sprintf("%s-seed%d-history%d.%s", name, c.Seed, i, ext))
 }
 
 // save writes h to OutDir, if set, and returns its path.

@@ -51,13 +51,14 @@ var (
 )
 
 func TestCheckHandWrittenHistories(t *testing.T) {
-	cases := []struct {
+	type checkCase struct {
 		name  string
 		h     History
 		opts  Options
 		want  Outcome
 		about string // a substring the description must hold on a violation
-	}{
+	}
+	cases := []checkCase{
 		{"sequential ok", History{b(0, 0, 1, 2, regS1, ok), b(1, 0, 3, 4, findS1, found1)}, Options{}, Ok, ""},
 		{"stale read after register returned", History{b(0, 0, 1, 2, regS1, ok), b(1, 1, 3, 4, findS1, missing)}, Options{}, Violation, `find_server("s1")`},
 		{"read concurrent with register may miss", History{b(0, 0, 1, 4, regS1, ok), b(1, 1, 2, 3, findS1, missing)}, Options{}, Ok, ""},
@@ -82,20 +83,8 @@ func TestCheckHandWrittenHistories(t *testing.T) {
 		b(2, 2, 1, 5, listS, model.Result{IDs: "s2"}),
 	}
 	cases = append(cases,
-		struct {
-			name  string
-			h     History
-			opts  Options
-			want  Outcome
-			about string
-		}{"list not atomic across partitions, whole check", crossKey, Options{}, Violation, "list_servers"},
-		struct {
-			name  string
-			h     History
-			opts  Options
-			want  Outcome
-			about string
-		}{"list not atomic across partitions, projection only", crossKey, Options{WholeHistoryLimit: -1}, Ok, ""},
+		checkCase{"list not atomic across partitions, whole check", crossKey, Options{}, Violation, "list_servers"},
+		checkCase{"list not atomic across partitions, projection only", crossKey, Options{WholeHistoryLimit: -1}, Ok, ""},
 	)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -296,7 +285,9 @@ func TestRapidConcurrentOnCorrectRegistries(t *testing.T) {
 func TestViolationArtifactsReplay(t *testing.T) {
 	seed := testSeed(t)
 	dir := t.TempDir()
-	c := shortCampaign(t, "stale-cache", toyFactory(bugs{staleReadCache: true}), seed)
+	// A name with a slash, as check/impltest uses: artifacts must still
+	// land in OutDir itself.
+	c := shortCampaign(t, "toy/stale-cache", toyFactory(bugs{staleReadCache: true}), seed)
 	c.OutDir = dir
 	res, err := c.Run(context.Background())
 	if err != nil {
@@ -311,6 +302,9 @@ func TestViolationArtifactsReplay(t *testing.T) {
 	}
 	if html, err := os.ReadFile(v.HTMLPath); err != nil || !strings.Contains(string(html), "find_server") {
 		t.Fatalf("visualisation unreadable or empty: %v", err)
+	}
+	if filepath.Dir(res.Failure.HistoryPath) != dir {
+		t.Fatalf("history not saved in %s: %q", dir, res.Failure.HistoryPath)
 	}
 	f, err := os.Open(res.Failure.HistoryPath)
 	if err != nil {

@@ -3,18 +3,20 @@ package check
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/shardlab/shardlab/model"
 )
 
 // ErrMalformed is wrapped by every error ReadHistory returns for bad input;
-// the message starts with name:line.
+// the message goes on with name:line: reason.
 var ErrMalformed = errors.New("check: malformed history")
 
 // maxLineBytes bounds one history line. A list of every ID of a large
@@ -149,9 +151,10 @@ func ReadHistory(r io.Reader, name string) (History, error) {
 	return h, nil
 }
 
+// sortByCall sorts h by call time, stably, so equal call times keep file
+// order.
 func sortByCall(h History) {
-	// Stable, so equal call times keep file order.
-	slicesSortStable(h)
+	slices.SortStableFunc(h, func(a, b Operation) int { return cmp.Compare(a.Call, b.Call) })
 }
 
 func parseLine(text []byte) (Operation, error) {

@@ -2,6 +2,7 @@ package check
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 
 	"github.com/shardlab/shardlab/model"
@@ -49,6 +50,9 @@ func FuzzReadHistory(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		h, err := ReadHistory(bytes.NewReader(data), "fuzz")
 		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("rejected without ErrMalformed: %v", err)
+			}
 			return
 		}
 		_ = Check(h, Options{})

@@ -72,7 +72,8 @@ func NewRecorder(reg model.Registry) *Recorder {
 }
 
 // Client returns the recording client with the given id (ids are small
-// non-negative integers; the same id returns the same Client).
+// non-negative integers; the same id returns the same Client). A negative
+// id is a programming error and panics.
 func (r *Recorder) Client(id int) *Client {
 	if id < 0 {
 		panic(fmt.Sprintf("check: negative client id %d", id))
@@ -326,8 +327,4 @@ func (c *Client) OwnerDown(owner model.Owner) (int, error) {
 		return model.Result{Count: n}
 	})
 	return n, err
-}
-
-func slicesSortStable(h History) {
-	slices.SortStableFunc(h, func(a, b Operation) int { return cmp.Compare(a.Call, b.Call) })
 }

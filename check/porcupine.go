@@ -1,6 +1,7 @@
 package check
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -259,21 +260,11 @@ func partitionHistory(h History) []partition {
 		}
 	}
 	for g := range parts {
-		slices.SortStableFunc(parts[g].ops, func(a, b Operation) int { return cmpInt64(a.Call, b.Call) })
+		slices.SortStableFunc(parts[g].ops, func(a, b Operation) int { return cmp.Compare(a.Call, b.Call) })
 	}
 	// Largest first so the slowest checks start early.
 	slices.SortStableFunc(parts, func(a, b partition) int { return len(b.ops) - len(a.ops) })
 	return parts
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func splitIDs(s string) []string {

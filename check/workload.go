@@ -57,7 +57,7 @@ func (w Workload) withDefaults() (Workload, error) {
 		return w, fmt.Errorf("%w: cluster keys %d < 2", ErrWorkload, w.ClusterKeys)
 	case w.OwnersPerCluster < 1:
 		return w, fmt.Errorf("%w: owners per cluster %d < 1", ErrWorkload, w.OwnersPerCluster)
-	case w.Invalid < 0 || w.Invalid > 1:
+	case !(w.Invalid >= 0 && w.Invalid <= 1): // NaN too
 		return w, fmt.Errorf("%w: invalid fraction %v outside [0, 1]", ErrWorkload, w.Invalid)
 	}
 	return w, nil

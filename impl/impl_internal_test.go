@@ -212,6 +212,40 @@ func TestOptionsValidation(t *testing.T) {
 	}
 }
 
+// lastPartition is a partitioner that calls itself "hashmod" but sends
+// every ID to its last partition.
+type lastPartition struct{ n int }
+
+func (p lastPartition) Partition(string) int     { return p.n - 1 }
+func (p lastPartition) PartitionHash(uint64) int { return p.n - 1 }
+func (p lastPartition) Partitions() int          { return p.n }
+func (lastPartition) Name() string               { return partition.NameHashMod }
+
+// TestCustomPartitionerIsHonoured: the inlined hashmod reduction is used
+// only for package partition's hashmod, not for anything named like it.
+func TestCustomPartitionerIsHonoured(t *testing.T) {
+	r, err := New(Options{Partitioner: lastPartition{n: 8}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"server_1", "server_2", "transport_42"} {
+		if got := r.PartitionOf(id); got != 7 {
+			t.Fatalf("PartitionOf(%q) = %d, the partitioner says 7", id, got)
+		}
+	}
+	hm, _ := partition.NewHashMod(8)
+	r, err = New(Options{Partitioner: hm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.hashModN != 8 {
+		t.Fatalf("hashmod's reduction not inlined: hashModN = %d", r.hashModN)
+	}
+	if got, want := r.PartitionOf("server_1"), hm.Partition("server_1"); got != want {
+		t.Fatalf("PartitionOf(server_1) = %d, hashmod says %d", got, want)
+	}
+}
+
 func TestStatisticsAgreeWithContents(t *testing.T) {
 	r, err := New(Options{Partitions: 8, ReadSampling: 1})
 	if err != nil {

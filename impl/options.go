@@ -61,7 +61,8 @@ func SystemClock() Clock {
 
 // Options configure New. The zero value gives the defaults.
 type Options struct {
-	// Partitions is the number of partitions, 1..4096 (default 64).
+	// Partitions is the number of partitions, 1..4096 (default: the
+	// Partitioner's count when one is given, else 64).
 	Partitions int
 	// Partitioner places IDs; its Partitions() must equal Partitions
 	// (default: partition.NewHashMod(Partitions)).
@@ -69,7 +70,9 @@ type Options struct {
 	// Clock is read for contention measurement (default SystemClock()).
 	Clock Clock
 	// ContentionWindow, AlarmWait, ClearWait, MinWindowWrites: see the
-	// Default* constants. ClearWait must not exceed AlarmWait.
+	// Default* constants. ClearWait must not exceed AlarmWait; left zero it
+	// is min(DefaultClearWait, AlarmWait), which is no hysteresis at all
+	// when AlarmWait is set below DefaultClearWait.
 	ContentionWindow time.Duration
 	AlarmWait        time.Duration
 	ClearWait        time.Duration

@@ -99,8 +99,8 @@ type paddedRW struct {
 type Registry struct {
 	parts       []shard
 	partitioner partition.Partitioner
-	// hashModN is the partition count when the partitioner is the default
-	// hashmod, whose reduction locate then inlines (an interface call costs
+	// hashModN is the partition count when the partitioner is package
+	// partition's hashmod, whose reduction locate then inlines (an interface call costs
 	// about as much as the rest of the reduction); 0 otherwise.
 	hashModN uint64
 	slots    []paddedRW
@@ -134,7 +134,10 @@ func New(opts Options) (*Registry, error) {
 		readMask:    uint32(o.ReadSampling - 1),
 		admitLimit:  int64(o.AdmissionFraction * float64(o.Partitions)),
 	}
-	if o.Partitioner.Name() == partition.NameHashMod {
+	// Compare values, not Name(): a caller's own partitioner may call
+	// itself "hashmod" without reducing like it. Interfaces whose dynamic
+	// types differ compare unequal without panicking.
+	if hm, err := partition.NewHashMod(o.Partitions); err == nil && o.Partitioner == hm {
 		r.hashModN = uint64(o.Partitions)
 	}
 	for i := range r.parts {

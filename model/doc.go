@@ -52,4 +52,13 @@
 // this order: invalid IDs (in argument order), invalid owner, nil handler,
 // overload (registrations only, implementation-defined), then the state
 // checks in the order each method documents.
+//
+// # Tests
+//
+// The package's random tests take their seed from SHARDLAB_SEED
+// (modeltest.SeedEnv; default 1) and print it on failure, so
+//
+//	SHARDLAB_SEED=17 go test -run 'StepIsPure|HashEqual' ./model/
+//
+// replays one.
 package model

@@ -36,8 +36,8 @@ func (r *Reference) apply(op Op) Result {
 	return r.state.Apply(op)
 }
 
-// register applies a registration and keeps h beside it.
-func (r *Reference) register(op Op, id, bindTo string, h Handler, into func() map[string]Handler) error {
+// register applies a registration and keeps h beside it in handlers.
+func (r *Reference) register(op Op, id, bindTo string, h Handler, handlers map[string]Handler) error {
 	if err := CheckRegistration(id, op.Owner, h, bindTo); err != nil {
 		return err
 	}
@@ -47,20 +47,18 @@ func (r *Reference) register(op Op, id, bindTo string, h Handler, into func() ma
 	if res.Code != CodeOK {
 		return res.Code.Err()
 	}
-	into()[id] = h
+	handlers[id] = h
 	return nil
 }
 
 // RegisterServer implements Registry.
 func (r *Reference) RegisterServer(id string, owner Owner, h Handler, cfg Config) error {
-	return r.register(Op{Kind: OpRegisterServer, Server: id, Owner: owner, Config: cfg}, id, "", h,
-		func() map[string]Handler { return r.servers })
+	return r.register(Op{Kind: OpRegisterServer, Server: id, Owner: owner, Config: cfg}, id, "", h, r.servers)
 }
 
 // RegisterTransport implements Registry.
 func (r *Reference) RegisterTransport(id string, owner Owner, h Handler, cfg Config, bindTo string) error {
-	return r.register(Op{Kind: OpRegisterTransport, Transport: id, Owner: owner, Config: cfg, Server: bindTo}, id, bindTo, h,
-		func() map[string]Handler { return r.transports })
+	return r.register(Op{Kind: OpRegisterTransport, Transport: id, Owner: owner, Config: cfg, Server: bindTo}, id, bindTo, h, r.transports)
 }
 
 // UnregisterServer implements Registry.

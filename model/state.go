@@ -69,8 +69,10 @@ func (s State) Step(op Op) (State, Result) {
 	return c, r
 }
 
-// Apply performs op on s in place and returns its result. s must have been
-// made by NewState or Clone.
+// Apply performs op on s in place and returns its result. s may be the
+// zero State (its first write allocates the maps) or come from NewState
+// or Clone; a plain copy of a State shares its maps, so Apply on one
+// changes both.
 func (s *State) Apply(op Op) Result {
 	if op.Kind.IsRead() {
 		return s.read(op)

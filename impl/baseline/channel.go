@@ -26,17 +26,17 @@ type Channel struct {
 	closeOnce sync.Once
 }
 
-// request is one call: fn runs in the serving goroutine, which then signals
-// reply.
+// request is one call: fn runs in the serving goroutine, which sends its
+// error on reply.
 type request struct {
-	fn    func(*plainState)
-	reply chan struct{}
+	fn    func(*plainState) error
+	reply chan error
 }
 
 // replyChannels recycles reply channels: a gen_server call allocates its
 // reference and message, but the reply channel is plumbing a real port of
 // the design would pool too.
-var replyChannels = sync.Pool{New: func() any { return make(chan struct{}, 1) }}
+var replyChannels = sync.Pool{New: func() any { return make(chan error, 1) }}
 
 var _ model.Registry = (*Channel)(nil)
 
@@ -57,8 +57,7 @@ func (c *Channel) serve(s plainState) {
 	for {
 		select {
 		case req := <-c.requests:
-			req.fn(&s)
-			req.reply <- struct{}{}
+			req.reply <- req.fn(&s)
 		case <-c.closing:
 			return
 		}
@@ -73,18 +72,20 @@ func (c *Channel) Close() error {
 	return nil
 }
 
-// call runs fn in the serving goroutine and waits until it has run.
-func (c *Channel) call(fn func(*plainState)) error {
-	reply := replyChannels.Get().(chan struct{})
+// call runs fn in the serving goroutine and returns its error, or
+// ErrClosed if the registry was closed first. Reads pass results out
+// through variables fn captures.
+func (c *Channel) call(fn func(*plainState) error) error {
+	reply := replyChannels.Get().(chan error)
 	select {
 	case c.requests <- request{fn: fn, reply: reply}:
 	case <-c.closing:
 		replyChannels.Put(reply)
 		return ErrClosed
 	}
-	<-reply
+	err := <-reply
 	replyChannels.Put(reply)
-	return nil
+	return err
 }
 
 // RegisterServer implements model.Registry.
@@ -92,11 +93,7 @@ func (c *Channel) RegisterServer(id string, owner model.Owner, h model.Handler, 
 	if err := model.CheckRegistration(id, owner, h, ""); err != nil {
 		return err
 	}
-	var err error
-	if cerr := c.call(func(s *plainState) { err = s.registerServer(id, owner, h, cfg) }); cerr != nil {
-		return cerr
-	}
-	return err
+	return c.call(func(s *plainState) error { return s.registerServer(id, owner, h, cfg) })
 }
 
 // RegisterTransport implements model.Registry.
@@ -104,11 +101,7 @@ func (c *Channel) RegisterTransport(id string, owner model.Owner, h model.Handle
 	if err := model.CheckRegistration(id, owner, h, bindTo); err != nil {
 		return err
 	}
-	var err error
-	if cerr := c.call(func(s *plainState) { err = s.registerTransport(id, owner, h, cfg, bindTo) }); cerr != nil {
-		return cerr
-	}
-	return err
+	return c.call(func(s *plainState) error { return s.registerTransport(id, owner, h, cfg, bindTo) })
 }
 
 // UnregisterServer implements model.Registry.
@@ -116,11 +109,7 @@ func (c *Channel) UnregisterServer(id string) error {
 	if err := model.ValidateID(id); err != nil {
 		return err
 	}
-	var err error
-	if cerr := c.call(func(s *plainState) { err = s.unregisterServer(id) }); cerr != nil {
-		return cerr
-	}
-	return err
+	return c.call(func(s *plainState) error { return s.unregisterServer(id) })
 }
 
 // UnregisterTransport implements model.Registry.
@@ -128,11 +117,7 @@ func (c *Channel) UnregisterTransport(id string) error {
 	if err := model.ValidateID(id); err != nil {
 		return err
 	}
-	var err error
-	if cerr := c.call(func(s *plainState) { err = s.unregisterTransport(id) }); cerr != nil {
-		return cerr
-	}
-	return err
+	return c.call(func(s *plainState) error { return s.unregisterTransport(id) })
 }
 
 // FindServer implements model.Registry.
@@ -140,21 +125,16 @@ func (c *Channel) FindServer(id string) (model.Entry, error) {
 	if err := model.ValidateID(id); err != nil {
 		return model.Entry{}, err
 	}
-	var (
-		e     model.Entry
-		found bool
-	)
-	if cerr := c.call(func(s *plainState) {
-		if sv := s.servers[id]; sv != nil {
-			e, found = sv.entry, true
+	var e model.Entry
+	err := c.call(func(s *plainState) error {
+		sv := s.servers[id]
+		if sv == nil {
+			return model.ErrServerNotFound
 		}
-	}); cerr != nil {
-		return model.Entry{}, cerr
-	}
-	if !found {
-		return model.Entry{}, model.ErrServerNotFound
-	}
-	return e, nil
+		e = sv.entry
+		return nil
+	})
+	return e, err
 }
 
 // FindTransport implements model.Registry.
@@ -162,34 +142,29 @@ func (c *Channel) FindTransport(id string) (model.Entry, error) {
 	if err := model.ValidateID(id); err != nil {
 		return model.Entry{}, err
 	}
-	var (
-		e     model.Entry
-		found bool
-	)
-	if cerr := c.call(func(s *plainState) {
-		if t := s.transports[id]; t != nil {
-			e, found = t.entry, true
+	var e model.Entry
+	err := c.call(func(s *plainState) error {
+		t := s.transports[id]
+		if t == nil {
+			return model.ErrTransportNotFound
 		}
-	}); cerr != nil {
-		return model.Entry{}, cerr
-	}
-	if !found {
-		return model.Entry{}, model.ErrTransportNotFound
-	}
-	return e, nil
+		e = t.entry
+		return nil
+	})
+	return e, err
 }
 
 // ListServers implements model.Registry.
 func (c *Channel) ListServers() []model.Entry {
 	var out []model.Entry
-	_ = c.call(func(s *plainState) { out = s.listServers() })
+	_ = c.call(func(s *plainState) error { out = s.listServers(); return nil })
 	return out
 }
 
 // ListTransports implements model.Registry.
 func (c *Channel) ListTransports() []model.Entry {
 	var out []model.Entry
-	_ = c.call(func(s *plainState) { out = s.listTransports() })
+	_ = c.call(func(s *plainState) error { out = s.listTransports(); return nil })
 	return out
 }
 
@@ -198,11 +173,7 @@ func (c *Channel) BindTransportToServer(transportID, serverID string) error {
 	if err := checkTwoIDs(transportID, serverID); err != nil {
 		return err
 	}
-	var err error
-	if cerr := c.call(func(s *plainState) { err = s.bind(transportID, serverID) }); cerr != nil {
-		return cerr
-	}
-	return err
+	return c.call(func(s *plainState) error { return s.bind(transportID, serverID) })
 }
 
 // UnbindTransport implements model.Registry.
@@ -210,11 +181,7 @@ func (c *Channel) UnbindTransport(transportID string) error {
 	if err := model.ValidateID(transportID); err != nil {
 		return err
 	}
-	var err error
-	if cerr := c.call(func(s *plainState) { err = s.unbindID(transportID) }); cerr != nil {
-		return cerr
-	}
-	return err
+	return c.call(func(s *plainState) error { return s.unbindID(transportID) })
 }
 
 // ServerForTransport implements model.Registry.
@@ -222,13 +189,11 @@ func (c *Channel) ServerForTransport(transportID string) (string, error) {
 	if err := model.ValidateID(transportID); err != nil {
 		return "", err
 	}
-	var (
-		sid string
-		err error
-	)
-	if cerr := c.call(func(s *plainState) { sid, err = s.serverForTransport(transportID) }); cerr != nil {
-		return "", cerr
-	}
+	var sid string
+	err := c.call(func(s *plainState) (err error) {
+		sid, err = s.serverForTransport(transportID)
+		return err
+	})
 	return sid, err
 }
 
@@ -238,15 +203,15 @@ func (c *Channel) RouteToServer(serverID string, msg model.Message) error {
 		return err
 	}
 	var h model.Handler
-	if cerr := c.call(func(s *plainState) {
-		if sv := s.servers[serverID]; sv != nil {
-			h = sv.handler
+	if err := c.call(func(s *plainState) error {
+		sv := s.servers[serverID]
+		if sv == nil {
+			return model.ErrServerNotFound
 		}
-	}); cerr != nil {
-		return cerr
-	}
-	if h == nil {
-		return model.ErrServerNotFound
+		h = sv.handler
+		return nil
+	}); err != nil {
+		return err
 	}
 	h.Handle(msg)
 	return nil
@@ -258,15 +223,15 @@ func (c *Channel) RouteToTransport(transportID string, msg model.Message) error 
 		return err
 	}
 	var h model.Handler
-	if cerr := c.call(func(s *plainState) {
-		if t := s.transports[transportID]; t != nil {
-			h = t.handler
+	if err := c.call(func(s *plainState) error {
+		t := s.transports[transportID]
+		if t == nil {
+			return model.ErrTransportNotFound
 		}
-	}); cerr != nil {
-		return cerr
-	}
-	if h == nil {
-		return model.ErrTransportNotFound
+		h = t.handler
+		return nil
+	}); err != nil {
+		return err
 	}
 	h.Handle(msg)
 	return nil
@@ -277,14 +242,11 @@ func (c *Channel) Broadcast(serverID string, msg model.Message) (int, error) {
 	if err := model.ValidateID(serverID); err != nil {
 		return 0, err
 	}
-	var (
-		hs  []model.Handler
-		err error
-	)
-	if cerr := c.call(func(s *plainState) { hs, err = s.broadcastTargets(serverID, nil) }); cerr != nil {
-		return 0, cerr
-	}
-	if err != nil {
+	var hs []model.Handler
+	if err := c.call(func(s *plainState) (err error) {
+		hs, err = s.broadcastTargets(serverID, nil)
+		return err
+	}); err != nil {
 		return 0, err
 	}
 	deliver(hs, msg)
@@ -297,8 +259,8 @@ func (c *Channel) OwnerDown(owner model.Owner) (int, error) {
 		return 0, model.ErrInvalidOwner
 	}
 	var n int
-	if cerr := c.call(func(s *plainState) { n = s.ownerDown(owner) }); cerr != nil {
-		return 0, cerr
+	if err := c.call(func(s *plainState) error { n = s.ownerDown(owner); return nil }); err != nil {
+		return 0, err
 	}
 	return n, nil
 }

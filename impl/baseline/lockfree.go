@@ -69,9 +69,8 @@ type entryMaps interface {
 
 // ownerRecord is the writers' index of one owner's entries.
 type ownerRecord struct {
-	life       *ownerLife
-	servers    map[string]struct{}
-	transports map[string]struct{}
+	life *ownerLife
+	ownedIDs
 }
 
 // lockFree is the shared implementation of SyncMap and XSync.
@@ -115,23 +114,14 @@ func (r *lockFree[M]) transport(id string) *lfTransport {
 func (r *lockFree[M]) ownerRecordLocked(owner model.Owner) *ownerRecord {
 	o := r.owned[owner]
 	if o == nil {
-		o = &ownerRecord{life: &ownerLife{}, servers: map[string]struct{}{}, transports: map[string]struct{}{}}
+		o = &ownerRecord{life: &ownerLife{}, ownedIDs: newOwnedIDs()}
 		r.owned[owner] = o
 	}
 	return o
 }
 
 func (r *lockFree[M]) disownLocked(owner model.Owner, id string, server bool) {
-	o := r.owned[owner]
-	if o == nil {
-		return
-	}
-	if server {
-		delete(o.servers, id)
-	} else {
-		delete(o.transports, id)
-	}
-	if len(o.servers) == 0 && len(o.transports) == 0 {
+	if o := r.owned[owner]; o != nil && o.drop(id, server) {
 		delete(r.owned, owner)
 	}
 }

@@ -31,6 +31,20 @@ type ownedIDs struct {
 	transports map[string]struct{}
 }
 
+func newOwnedIDs() ownedIDs {
+	return ownedIDs{servers: map[string]struct{}{}, transports: map[string]struct{}{}}
+}
+
+// drop forgets id and reports whether the owner has no entries left.
+func (o *ownedIDs) drop(id string, server bool) (empty bool) {
+	if server {
+		delete(o.servers, id)
+	} else {
+		delete(o.transports, id)
+	}
+	return len(o.servers) == 0 && len(o.transports) == 0
+}
+
 // plainState is the registry over plain maps with no synchronisation of its
 // own: Mutex guards it with one lock, Channel confines it to one goroutine.
 // Argument validation happens before either (it is pure), so every method
@@ -52,23 +66,15 @@ func newPlainState() plainState {
 func (s *plainState) ownedBy(owner model.Owner) *ownedIDs {
 	o := s.owned[owner]
 	if o == nil {
-		o = &ownedIDs{servers: map[string]struct{}{}, transports: map[string]struct{}{}}
+		ids := newOwnedIDs()
+		o = &ids
 		s.owned[owner] = o
 	}
 	return o
 }
 
 func (s *plainState) disown(owner model.Owner, id string, server bool) {
-	o := s.owned[owner]
-	if o == nil {
-		return
-	}
-	if server {
-		delete(o.servers, id)
-	} else {
-		delete(o.transports, id)
-	}
-	if len(o.servers) == 0 && len(o.transports) == 0 {
+	if o := s.owned[owner]; o != nil && o.drop(id, server) {
 		delete(s.owned, owner)
 	}
 }

@@ -4,9 +4,11 @@
 //
 // Index:
 //
-//   - [Partitioner]: Partition(id) in [0, n), Partitions(), Name(). Every
-//     implementation is immutable, safe for concurrent use, deterministic
-//     across processes and machines, and allocation-free.
+//   - [Partitioner]: Partition(id) in [0, n), PartitionHash(Hash64(id))
+//     (the same answer for a caller that already has the hash),
+//     Partitions(), Name(). Every implementation is immutable, safe for
+//     concurrent use, deterministic across processes and machines, and
+//     allocation-free.
 //   - [NewHashMod] ("hashmod", the default): [Hash64] reduced by Lemire's
 //     multiply-shift, (h*n)>>64. Fastest (~7-15 ns, mostly the hash); growing n to n+1 moves
 //     half the keys.

@@ -1,7 +1,7 @@
 package partition
 
 // RingPoint and RingPointsForTest expose a ring's points to the external
-// tests, which check the binary search against a linear scan.
+// tests, which check the bucketed lookup against a linear scan.
 type RingPoint struct {
 	At    uint64
 	Owner int

@@ -316,7 +316,8 @@ func TestConcurrentUse(t *testing.T) {
 	}
 }
 
-func TestNamesSorted(t *testing.T) {
+// Names lists the default first and no name twice.
+func TestNamesDefaultFirstAndUnique(t *testing.T) {
 	names := partition.Names()
 	if names[0] != "hashmod" {
 		t.Errorf("Names()[0] = %q, want the default hashmod first", names[0])
