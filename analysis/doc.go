@@ -40,4 +40,7 @@
 // Errors are sentinels (ErrNoData, ErrTooFewPoints, ErrInvalidArgument,
 // ErrUnstable, ErrValuesDropped) wrapped with context; test with errors.Is.
 // No function panics on bad input.
+//
+// Random tests draw from one PCG seed and print it when they fail; replay
+// one with `go test ./analysis -run NAME -seed N`.
 package analysis

@@ -99,6 +99,16 @@ func TestRunWritesLoadableResults(t *testing.T) {
 	if err != nil || strings.Count(string(summary), "\n") != 11 {
 		t.Errorf("summary.csv: %v, %d lines, want header + 10", err, strings.Count(string(summary), "\n"))
 	}
+	// Results are for sharing: every file is world-readable, whatever the
+	// temporary file it was written through.
+	for _, name := range []string{experiments.MetaFile, experiments.PointsFile, experiments.SummaryFile} {
+		fi, err := os.Stat(filepath.Join(out, name))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+		} else if fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v, want -rw-r--r--", name, fi.Mode())
+		}
+	}
 }
 
 func TestResumeSkipsFinishedPointsAndToleratesATornLine(t *testing.T) {

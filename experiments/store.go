@@ -1,7 +1,6 @@
 package experiments
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/shardlab/shardlab/internal/atomicfile"
 )
 
 // SchemaVersion is the version of the results-directory format. Load
@@ -394,22 +395,10 @@ func (s *store) writeMetaIfNew(meta Meta) error {
 	return nil
 }
 
-// writeAtomic writes data to a temp file in the same folder, syncs it and
-// renames it over path.
+// writeAtomic replaces path with data (internal/atomicfile), so a reader
+// or an interrupted run never sees a half-written meta.json or summary.
 func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrOutput, err)
-	}
-	_, werr := f.Write(data)
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("%w: %s: %w", ErrOutput, path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
+	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("%w: %w", ErrOutput, err)
 	}
 	return nil
@@ -477,20 +466,4 @@ func (s *store) writeSummary() error {
 	}
 	w.Flush()
 	return writeAtomic(filepath.Join(s.dir, SummaryFile), buf.Bytes())
-}
-
-// readLines is used by tests to inspect points.jsonl.
-func readLines(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<26)
-	for sc.Scan() {
-		out = append(out, sc.Text())
-	}
-	return out, sc.Err()
 }

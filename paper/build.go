@@ -5,7 +5,6 @@ import (
 	"embed"
 	"encoding/base64"
 	"fmt"
-	"github.com/shardlab/shardlab/internal/atomicfile"
 	htmltemplate "html/template"
 	"path/filepath"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"github.com/shardlab/shardlab/analysis"
 	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/experiments/balance"
+	"github.com/shardlab/shardlab/internal/atomicfile"
 )
 
 //go:embed templates/report.md.tmpl templates/report.html.tmpl
@@ -87,6 +87,31 @@ type Report struct {
 	CheckLine string
 	Threats   []string
 	Notes     []string
+	// Peers are the registries the scenarios ran beside the sharded one.
+	Peers []Peer
+}
+
+// Peer is a registry measured beside the sharded one.
+type Peer struct{ Name, What string }
+
+// peerWhat says what each peer registry is (impl/baseline's doc).
+var peerWhat = map[string]string{
+	"mutex":     "one global lock",
+	"channel":   "one goroutine serialising every operation, the gen_server analogue",
+	"syncmap":   "sync.Map",
+	"xsync":     "xsync's concurrent map",
+	"reference": "the model behind one mutex",
+	"null":      "a registry that does nothing",
+}
+
+func peers(m experiments.Meta) []Peer {
+	var out []Peer
+	for _, name := range m.Registries {
+		if name != experiments.RegistrySharded {
+			out = append(out, Peer{Name: name, What: peerWhat[name]})
+		}
+	}
+	return out
 }
 
 // Build loads cfg.Results, draws every figure and writes report.md and a
@@ -137,6 +162,7 @@ func newReport(in *Inputs, out string) (*Report, error) {
 		Claims: audit(in), Check: in.Check, SeedCheck: in.Balance.SeedCheck, Notes: in.Notes,
 	}
 	r.Rows = scenarioRows(in.Scenarios)
+	r.Peers = peers(in.Scenarios.Meta)
 	r.Balance, r.BalanceOf = balanceRows(in.Balance)
 	s := in.Balance.SeedCheck
 	r.SeedLine = s.Verdict
@@ -242,7 +268,7 @@ func methodLines(in *Inputs) []string {
 	return []string{
 		fmt.Sprintf("Machine: %s; %d CPUs, GOMAXPROCS %d; %s/%s. Build: %s, revision %s.", h.CPUModel, h.NumCPU, h.GOMAXPROCS, h.OS, h.Arch, h.GoVersion, rev),
 		fmt.Sprintf("Seeds: scenarios %d, sweep %d, balance study %d, verification %d. Every random choice derives from these (math/rand/v2 PCG); rerunning with the same seed replays the workloads, not the scheduler's interleavings.", m.Seed, in.Sweep.Meta.Seed, in.Balance.Seed, in.Check.Seed),
-		fmt.Sprintf("Scenarios: %s, quick=%v (1-2 s each instead of 10-30 s), registries %v side by side, each on a fresh registry preloaded with the seed's 10,000 servers and 10,000 bound transports.", scenarioCount(m), m.Quick, m.Registries),
+		fmt.Sprintf("Scenarios: %s, %s, registries %v side by side, each on a fresh registry preloaded as the scenario says (%s).", scenarioCount(m), scenarioDurations(m), m.Registries, preloadNote(m)),
 		"Latency: closed-loop drivers (every figure and table here unless stated) record service time, the call's own duration, because each worker waits for its reply before the next call; open-loop drivers would measure from the intended start to avoid coordinated omission. Fast operations are timed only a sample at a time, because a clock pair costs about as much as a lookup (lookup_100: " + samplingNote(scenarioPoint(in.Scenarios, "lookup_100", experiments.RegistrySharded)) + "); every op is counted.",
 		fmt.Sprintf("Timer cost: %s per timed op (measured); driver ceiling: %s with the 100-worker lookup driver against a registry that does nothing.", fmtNs(float64(m.TimerCostNs)), fmtOps(m.DriverCeiling)),
 		"Throughput: completed operations divided by measured elapsed time. Percentile intervals are 95 % order-statistic intervals within one run; throughput intervals are Student-t over sweep repetitions or per-interval series.",
@@ -263,12 +289,14 @@ func abstract(in *Inputs, r *Report) []string {
 	}
 	if p := scenarioPoint(in.Scenarios, "lookup_100", experiments.RegistrySharded); p != nil && p.Latency != nil {
 		if h := kindHist(p, "find_server"); h != nil {
-			out = append(out, fmt.Sprintf("With 100 workers, lookups run at %s with p99 %s (closed-loop service time), against the seed's claimed 140K ops/s and ~75 µs.", fmtOps(p.Throughput), fmtNs(float64(h.P99))))
+			out = append(out, fmt.Sprintf("With %d workers, lookups run at %s with p99 %s (closed-loop service time), against the seed's claimed %s and %s.",
+				p.Workers, fmtOps(p.Throughput), fmtNs(float64(h.P99)), seedClaim("throughput").Claimed, seedClaim("p99").Claimed))
 		}
 	}
 	s := in.Balance.SeedCheck
-	out = append(out, fmt.Sprintf("The seed's 18 %% partition skew is implausible: placing its 10,000 keys in 64 partitions gives %.3f, an ideal hash averages %.3f, and 0.18 occurred in %d of %s simulated trials.",
-		s.SeedSkew, s.Ideal.Mean, int(s.ClaimFraction*float64(s.Ideal.Trials)+0.5), commas(s.Ideal.Trials)))
+	out = append(out, fmt.Sprintf("The seed's claimed partition skew of %.2f is %s: placing its %s keys in %d partitions gives %.3f, an ideal hash averages %.3f, and %.2f or less occurred in %d of %s simulated trials.",
+		s.Claimed, skewClaimJudgement(s.ClaimFraction, in.Balance.Alpha), commas(s.Keys), s.Partitions, s.SeedSkew, s.Ideal.Mean,
+		s.Claimed, int(s.ClaimFraction*float64(s.Ideal.Trials)+0.5), commas(s.Ideal.Trials)))
 	out = append(out, fmt.Sprintf("Verification: %s.", r.CheckLine))
 	return out
 }
@@ -286,13 +314,89 @@ func scenarioCount(m experiments.Meta) string {
 	return fmt.Sprintf("the seed's ten and %d more (open-loop, many-connection)", n-10)
 }
 
+// scenarioSpecs are the scenarios that ran, as meta.json records them.
+func scenarioSpecs(m experiments.Meta) []experiments.Scenario {
+	var scs []experiments.Scenario
+	if err := jsonUnmarshal(m.Spec, &scs); err != nil {
+		return nil
+	}
+	return scs
+}
+
+// durationRange is the span of the scenarios' timed durations ("1s–2s"),
+// the quick ones where quick and set; "not recorded" without any.
+func durationRange(scs []experiments.Scenario, quick bool) string {
+	var lo, hi time.Duration
+	for _, sc := range scs {
+		d := sc.Duration.D()
+		if quick && sc.QuickDuration > 0 {
+			d = sc.QuickDuration.D()
+		}
+		if d <= 0 {
+			continue
+		}
+		if lo == 0 || d < lo {
+			lo = d
+		}
+		hi = max(hi, d)
+	}
+	switch {
+	case hi == 0:
+		return "durations not recorded"
+	case lo == hi:
+		return lo.String()
+	}
+	return lo.String() + "–" + hi.String()
+}
+
+// scenarioDurations says whether the scenarios ran quick and how long
+// their timed phases were, from the recorded spec.
+func scenarioDurations(m experiments.Meta) string {
+	scs := scenarioSpecs(m)
+	if m.Quick {
+		return fmt.Sprintf("quick scenarios of %s (full length: %s)", durationRange(scs, true), durationRange(scs, false))
+	}
+	return fmt.Sprintf("full-length scenarios of %s", durationRange(scs, false))
+}
+
+// preloadNote lists the preloads the scenarios used, the most common first.
+func preloadNote(m experiments.Meta) string {
+	count := map[experiments.PreloadSpec]int{}
+	var order []experiments.PreloadSpec
+	for _, sc := range scenarioSpecs(m) {
+		if count[sc.Preload] == 0 {
+			order = append(order, sc.Preload)
+		}
+		count[sc.Preload]++
+	}
+	slices.SortStableFunc(order, func(a, b experiments.PreloadSpec) int { return count[b] - count[a] })
+	var parts []string
+	for _, p := range order {
+		what := "nothing"
+		switch {
+		case p.Servers > 0 && p.Transports > 0:
+			bound := ""
+			if p.Bind {
+				bound = " bound"
+			}
+			what = fmt.Sprintf("%s servers and %s%s transports", commas(p.Servers), commas(p.Transports), bound)
+		case p.Servers > 0:
+			what = commas(p.Servers) + " servers"
+		case p.Transports > 0:
+			what = commas(p.Transports) + " transports"
+		}
+		parts = append(parts, fmt.Sprintf("%s for %d", what, count[p]))
+	}
+	if len(parts) == 0 {
+		return "preload not recorded"
+	}
+	return strings.Join(parts, "; ")
+}
+
 // durationsNote states how long the scenarios and sweep points ran, from
 // the results themselves.
 func durationsNote(in *Inputs) string {
-	scen := "full-length scenarios"
-	if in.Scenarios.Meta.Quick {
-		scen = "quick scenarios of 1-2 s"
-	}
+	scen := scenarioDurations(in.Scenarios.Meta)
 	var sw experiments.Sweep
 	if err := jsonUnmarshal(in.Sweep.Meta.Spec, &sw); err != nil || sw.Duration.D() == 0 {
 		return scen
@@ -307,7 +411,7 @@ func threats(in *Inputs, gaps []string) []string {
 		fmt.Sprintf("Timer cost (%s per clock pair) is of the order of a lookup: timed operations include it, which is why fast operations are timed a sample at a time (each figure says how often).", fmtNs(float64(in.Scenarios.Meta.TimerCostNs))),
 		"Closed-loop latency is service time: under overload a closed loop slows its own arrivals, so its tail understates what users of an open system would wait.",
 		"Go is not Erlang: the seed's ETS tables, schedulers and message passing have different costs. Comparisons with the seed's figures compare designs and implementations together.",
-		fmt.Sprintf("Short durations (%s) favour warm caches and miss slow effects (GC cycles, long-tail pauses); `shardlab run all` without --quick runs the seed's 10-30 s.", durationsNote(in)),
+		fmt.Sprintf("Short durations (%s) favour warm caches and miss slow effects (GC cycles, long-tail pauses); `shardlab run all` without --quick runs the seed's durations (%s).", durationsNote(in), durationRange(scenarioSpecs(in.Scenarios.Meta), false)),
 		fmt.Sprintf("Scaling is bounded by this machine's %d CPUs: beyond that many workers, the sweeps measure oversubscription (workers queueing for a core), not parallel scaling, and the USL fits say so with a contention term near 1.", h.NumCPU),
 		"Throughput measured here does not transfer to other hardware; the capacity plan says so when it extrapolates.",
 		"The verification campaign samples interleavings; it finds bugs, it does not prove their absence.",

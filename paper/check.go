@@ -71,9 +71,11 @@ func (s *CheckSummary) Histories() (h, ops int) {
 // cross-partition operations span two locks) and the seed's 64.
 var QuickCheckPartitions = []int{1, 4, 64}
 
-// RunQuickCheck runs check.Campaign with its default shape (100 short
-// histories of 8 clients x 30 ops over 8 keys, 1 long of 8 x 2,000 ops over
-// 256 keys) against the sharded registry at each of QuickCheckPartitions,
+// quickCampaign is the quick campaign's shape (check.Campaign's defaults),
+// spelled out so the report describes what ran.
+var quickCampaign = check.Campaign{Histories: 100, Clients: 8, Ops: 30, Keys: 8, Long: 1, LongOps: 2000, LongKeys: 256}
+
+// RunQuickCheck runs check.Campaign in quickCampaign's shape against the sharded registry at each of QuickCheckPartitions,
 // from seed. Failing histories are kept in artifacts.
 func RunQuickCheck(ctx context.Context, seed uint64, host experiments.Host, artifacts string, progress io.Writer) (*CheckSummary, error) {
 	s := &CheckSummary{
@@ -82,14 +84,14 @@ func RunQuickCheck(ctx context.Context, seed uint64, host experiments.Host, arti
 	}
 	for _, p := range QuickCheckPartitions {
 		parts := p
-		c := check.Campaign{
-			Name: fmt.Sprintf("sharded-p%d", parts), Seed: seed, OutDir: artifacts,
-			NewRegistry: func() (model.Registry, error) { return impl.New(impl.Options{Partitions: parts}) },
-		}
+		c := quickCampaign
+		c.Name, c.Seed, c.OutDir = fmt.Sprintf("sharded-p%d", parts), seed, artifacts
+		c.NewRegistry = func() (model.Registry, error) { return impl.New(impl.Options{Partitions: parts}) }
 		res, err := c.Run(ctx)
 		run := CheckRun{
 			Registry: c.Name, Partitions: parts, Outcome: res.Outcome.String(), Histories: res.Histories, Ops: res.Ops,
-			Short: "100 histories x 8 clients x 30 ops over 8 IDs", Long: "1 history x 8 clients x 2,000 ops over 256 IDs",
+			Short:      fmt.Sprintf("%d histories x %d clients x %s ops over %d IDs", c.Histories, c.Clients, commas(c.Ops), c.Keys),
+			Long:       fmt.Sprintf("%d long x %d clients x %s ops over %d IDs", c.Long, c.Clients, commas(c.LongOps), c.LongKeys),
 			RunSeconds: res.RunTime.Seconds(), CheckSeconds: res.CheckTime.Seconds(),
 		}
 		if res.Failure != nil {

@@ -1,12 +1,14 @@
 package paper
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -92,10 +94,10 @@ func figureBuilders(in *Inputs) []figureBuilder {
 		{id: "skew_vs_partitions", title: "Partition skew vs partition count",
 			caption: fmt.Sprintf("Seed skew (max−min)/(mean+1) of %s server_N keys placed by each partitioner (single, which puts every key in one partition, is off this scale; see the table). The band is the central 95%% of %d simulated ideal-hash placements (analysis.SimulateIdealSkew), the dashed line their mean.", commas(keys), trialsOf(st)),
 			build:   func() (*plot.Plot, error) { return skewFigure(st, keys) }},
-		{id: "partition_load", title: "Seed claim: 10,000 servers in 64 partitions",
-			caption: "Entries per partition of a real 64-partition registry (impl.New, then PartitionStats) after registering server_0..server_9999, with the ideal hash's expected max and min (analysis.ExpectedIdealSkew).",
+		{id: "partition_load", title: fmt.Sprintf("Seed claim: %s servers in %d partitions", commas(st.SeedCheck.Keys), st.SeedCheck.Partitions),
+			caption: fmt.Sprintf("Entries per partition of a real %d-partition registry (impl.New, then PartitionStats) after registering server_0..server_%d, with the ideal hash's expected max and min (analysis.ExpectedIdealSkew).", st.SeedCheck.Partitions, st.SeedCheck.Keys-1),
 			build: func() (*plot.Plot, error) {
-				return plots.PartitionLoad(plots.LoadFigure{Title: "10,000 server_N keys in 64 partitions (impl placement)", Unit: "servers", Counts: st.SeedCheck.ImplCounts})
+				return plots.PartitionLoad(plots.LoadFigure{Title: fmt.Sprintf("%s server_N keys in %d partitions (impl placement)", commas(st.SeedCheck.Keys), st.SeedCheck.Partitions), Unit: "servers", Counts: st.SeedCheck.ImplCounts})
 			}},
 		{id: "moved_fraction", title: "Keys moved when growing from n to n+1 partitions",
 			caption: fmt.Sprintf("Fraction of %s keys that change partition (partition.Moved) against theory: 1/(n+1) for consistent schemes, 1/2 for hashmod's multiply-shift reduction.", commas(keys)),
@@ -104,18 +106,70 @@ func figureBuilders(in *Inputs) []figureBuilder {
 			caption: "Sweep, lookup workload, one line per partition count; median of the repetitions' p99; " + samplingNote(sweepPoint(in.Sweep, "lookup")) + ".",
 			build:   func() (*plot.Plot, error) { return p99Figure(in.Sweep, "lookup") }},
 		{id: "throughput_vs_workers", title: "Throughput vs workers with USL fits",
-			caption: "Sweep, sustained mix (40 % lookup / 30 % route / 20 % register / 10 % bind); points are means over repetitions, curves the Universal Scalability Law fitted to them (analysis.FitUSL).",
+			caption: "Sweep, sustained mix (" + sweepMix(in.Sweep, "sustained") + "); points are means over repetitions, curves the Universal Scalability Law fitted to them (analysis.FitUSL).",
 			build:   func() (*plot.Plot, error) { return scalingFigure(in.Sweep, "sustained") }},
-		{id: "latency_percentiles", title: "Lookup latency by percentile, 100 workers", latency: latencyClosed,
+		{id: "latency_percentiles", title: "Lookup latency by percentile, " + lookup100Workers(in.Scenarios), latency: latencyClosed,
 			caption: "lookup_100 scenario (duration mode), find_server latency per registry; " + samplingNote(scenarioPoint(in.Scenarios, "lookup_100", experiments.RegistrySharded)) + "; HdrHistogram, 3 significant digits.",
 			build:   func() (*plot.Plot, error) { return percentileFigure(in.Scenarios) }},
 		{id: "throughput_over_time", title: "Sustained throughput over time",
-			caption: "sustained scenario, per-interval throughput per registry, with the seed's 80K ops/s target.",
+			caption: "sustained scenario, per-interval throughput per registry, with the seed's target (" + seedClaim("sustained").Target + ").",
 			build:   func() (*plot.Plot, error) { return timelineFigure(in.Scenarios) }},
 		{id: "registries", title: "Throughput by registry and scenario",
 			caption: "Duration-mode points of each scenario, completed operations over measured elapsed time.",
 			build:   func() (*plot.Plot, error) { return registriesFigure(in.Scenarios) }},
 	}
+}
+
+// lookup100Workers is how many workers the lookup_100 scenario ran, as
+// recorded ("100 workers").
+func lookup100Workers(res *experiments.Results) string {
+	if p := scenarioPoint(res, "lookup_100", experiments.RegistrySharded); p != nil {
+		return fmt.Sprintf("%d workers", p.Workers)
+	}
+	return "lookup_100"
+}
+
+// sweepMix is a sweep workload's operation mix as the sweep recorded it
+// (its own mix, or the built-in one it names).
+func sweepMix(res *experiments.Results, workload string) string {
+	var sw experiments.Sweep
+	if err := jsonUnmarshal(res.Meta.Spec, &sw); err == nil {
+		for _, w := range sw.Workloads {
+			if w.Name != workload || len(w.Mix) == 0 {
+				continue
+			}
+			return mixText(w.Mix)
+		}
+	}
+	if m, ok := experiments.Workloads()[workload]; ok {
+		weights := map[string]float64{}
+		for _, k := range m.Kinds() {
+			weights[k.String()] = 100 * m.Fraction(k)
+		}
+		return mixText(weights)
+	}
+	return workload
+}
+
+// mixText lists a mix's weights, heaviest first: "find_server 40 %, ...".
+func mixText(weights map[string]float64) string {
+	var total float64
+	kinds := make([]string, 0, len(weights))
+	for k, w := range weights {
+		kinds = append(kinds, k)
+		total += w
+	}
+	slices.SortFunc(kinds, func(a, b string) int {
+		if c := cmp.Compare(weights[b], weights[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = fmt.Sprintf("%s %.3g %%", k, 100*weights[k]/total)
+	}
+	return strings.Join(parts, " / ")
 }
 
 func trialsOf(st *balance.Study) int {
@@ -337,7 +391,7 @@ func kindHist(p *experiments.Point, kind string) *experiments.Hist {
 }
 
 func percentileFigure(res *experiments.Results) (*plot.Plot, error) {
-	f := plots.PercentileFigure{Title: "find_server latency by percentile, 100 workers", Kind: "closed-loop service time"}
+	f := plots.PercentileFigure{Title: "find_server latency by percentile, " + lookup100Workers(res), Kind: "closed-loop service time"}
 	for _, reg := range registriesOf(res) {
 		p := scenarioPoint(res, "lookup_100", reg)
 		if p == nil {

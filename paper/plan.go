@@ -198,12 +198,23 @@ func (c *PlanConfig) Validate() error {
 	if c.Workload == "" {
 		return fmt.Errorf("%w: no workload", ErrConfig)
 	}
+	var mix sim.Mix
 	if c.Mix != nil {
-		if _, err := sim.ParseMix(c.Mix); err != nil {
+		m, err := sim.ParseMix(c.Mix)
+		if err != nil {
 			return fmt.Errorf("%w: mix: %w", ErrConfig, err)
 		}
-	} else if _, ok := experiments.Workloads()[c.Workload]; !ok {
+		mix = m
+	} else if m, ok := experiments.Workloads()[c.Workload]; ok {
+		mix = m
+	} else {
 		return fmt.Errorf("%w: unknown workload %q (want one of %s, or give a mix)", ErrConfig, c.Workload, strings.Join(experiments.WorkloadNames(), ", "))
+	}
+	// Caught here, not a minute into the focused sweep.
+	if c.Connections && c.Results == "" {
+		if err := sim.CheckConnectionMix(mix); err != nil {
+			return fmt.Errorf("%w: workload %q: %w", ErrConfig, c.Workload, err)
+		}
 	}
 	if c.Dist != "" {
 		if _, err := sim.NewKeyGen(sim.Keys{Dist: c.Dist}, 1); err != nil {

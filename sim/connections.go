@@ -71,6 +71,18 @@ var connKinds = map[model.OpKind]bool{
 	model.OpFindServer: true, model.OpFindTransport: true, model.OpBroadcast: true,
 }
 
+// CheckConnectionMix returns an ErrConfig error naming the first op in m
+// that a connection cannot issue in its steady phase (it registers and
+// binds only when it connects).
+func CheckConnectionMix(m Mix) error {
+	for _, k := range m.kinds {
+		if !connKinds[k] {
+			return fmt.Errorf("%w: connection mix has %s (a connection may only issue route_to_server, route_to_transport, server_for_transport, find_server, find_transport, broadcast)", ErrConfig, k)
+		}
+	}
+	return nil
+}
+
 func (c *ConnConfig) validate() error {
 	switch {
 	case c.Registry == nil:
@@ -90,10 +102,8 @@ func (c *ConnConfig) validate() error {
 	case (c.PartitionOf == nil) != (c.Partitions == 0) || c.Partitions < 0:
 		return fmt.Errorf("%w: PartitionOf and Partitions (%d) go together", ErrConfig, c.Partitions)
 	}
-	for _, k := range c.Mix.kinds {
-		if !connKinds[k] {
-			return fmt.Errorf("%w: connection mix has %s (a connection may only issue route_to_server, route_to_transport, server_for_transport, find_server, find_transport, broadcast)", ErrConfig, k)
-		}
+	if err := CheckConnectionMix(c.Mix); err != nil {
+		return err
 	}
 	if _, err := NewKeyGen(c.ServerKeys, c.Servers); err != nil {
 		return fmt.Errorf("%w: server_keys: %w", ErrConfig, err)

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
 )
@@ -68,11 +71,24 @@ func main() {
 }
 
 func run(args []string) int {
+	// Ctrl-C (or SIGTERM) cancels the command's context: a run or sweep
+	// drops the point in flight and keeps every finished one, so the same
+	// command resumes it. A second Ctrl-C kills the process at once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	root := newRootCmd()
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, "shardlab: interrupted (a run or sweep keeps its finished points; the same command resumes it)")
+		return exitFailure
 	}
 	fmt.Fprintln(os.Stderr, "shardlab:", err)
 	var ee *exitError

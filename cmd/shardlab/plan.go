@@ -46,7 +46,7 @@ fit extrapolates and how far to trust it.
 Exit status: 0 a recommendation, 1 none meets the target, 2 bad input.`,
 		Example: `  shardlab plan --workers 100 --ops 100000 --p99 100us --max-skew 0.3
   shardlab plan --results results/latest --workload sustained --workers 64 --ops 500000
-  shardlab plan --connections 10000 --think 100ms --p99 1ms --mix find_server:90,register_server:10`,
+  shardlab plan --connections 10000 --think 100ms --p99 1ms --mix route_to_server:90,find_server:10`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			switch {
@@ -70,6 +70,11 @@ Exit status: 0 a recommendation, 1 none meets the target, 2 bad input.`,
 				workers = connections
 				if ops == 0 && cfg.Think > 0 {
 					ops = float64(connections) / cfg.Think.Seconds()
+				}
+				// A connection registers when it connects and only reads
+				// and routes after; sustained's writes are not for it.
+				if mix == "" && !c.Flags().Changed("workload") {
+					cfg.Workload = "route"
 				}
 			}
 			if mix != "" {
@@ -115,7 +120,7 @@ Exit status: 0 a recommendation, 1 none meets the target, 2 bad input.`,
 	f.DurationVar(&p99, "p99", 0, "p99 latency goal, e.g. 100us (0: none)")
 	f.Float64Var(&maxSkew, "max-skew", 0, "skew limit, (max-min)/(mean+1) (0: none)")
 	f.IntVar(&cores, "cores", 0, "cores in production (0: not stated)")
-	f.StringVar(&cfg.Workload, "workload", "sustained", "built-in operation mix: see `shardlab scenarios`")
+	f.StringVar(&cfg.Workload, "workload", "sustained", "built-in operation mix (shardlab scenarios lists them; route with --connections)")
 	f.StringVar(&mix, "mix", "", "custom operation mix, e.g. find_server:90,register_server:10 (replaces --workload)")
 	f.StringVar(&cfg.Dist, "dist", "", "key distribution: uniform (default), zipfian, hotspot or latest")
 	f.StringVar(&partsArg, "partitions", "", "partition counts the focused sweep measures (default 1,4,16,64,256)")

@@ -19,6 +19,8 @@ func TestPlanArgValidation(t *testing.T) {
 		{"plan", "--workers", "10", "--ops", "1", "--partitions", "4,x"},
 		{"plan", "--workers", "10", "--ops", "1", "--results", "/nonexistent/results"},
 		{"plan", "--workers", "ten"},
+		{"plan", "--connections", "100", "--p99", "1ms", "--mix", "find_server:90,register_server:10"}, // a connection does not register after connecting
+		{"plan", "--connections", "100", "--p99", "1ms", "--workload", "sustained"},
 		{"report", "--results", "/nonexistent/results"},
 		{"balance", "--partitions", "0"},
 		{"balance", "--keys", "many"},

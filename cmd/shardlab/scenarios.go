@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -47,7 +48,7 @@ func experimentStatus(err error) error {
 	}
 	for _, e := range []error{experiments.ErrSpec, experiments.ErrUnknownScenario, experiments.ErrUnknownSweep,
 		experiments.ErrUnknownRegistry, experiments.ErrOutput, experiments.ErrCorrupt, experiments.ErrMismatch} {
-		if errorsIs(err, e) {
+		if errors.Is(err, e) {
 			return withStatus(exitUsage, err)
 		}
 	}

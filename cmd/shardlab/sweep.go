@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,8 +10,6 @@ import (
 
 	"github.com/shardlab/shardlab/experiments"
 )
-
-var errorsIs = errors.Is
 
 func newSweepCmd() *cobra.Command {
 	var (
