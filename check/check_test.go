@@ -233,6 +233,15 @@ func TestReadHistoryRejectsMalformedInput(t *testing.T) {
 	}
 }
 
+func TestReadHistoryRejectsEmptyFile(t *testing.T) {
+	for _, in := range []string{"", "\n\n"} {
+		_, err := ReadHistory(strings.NewReader(in), "h.jsonl")
+		if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "no operations") {
+			t.Errorf("history %q: error %v, want ErrMalformed saying no operations", in, err)
+		}
+	}
+}
+
 func referenceFactory() (model.Registry, error) { return model.NewReference(), nil }
 
 func toyFactory(bg bugs) func() (model.Registry, error) {

@@ -147,6 +147,11 @@ func ReadHistory(r io.Reader, name string) (History, error) {
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%w: %s:%d: %v", ErrMalformed, name, line+1, err)
 	}
+	if len(h) == 0 {
+		// An empty file is far more likely a recording that failed than a
+		// history to pass: checking nothing must not look like success.
+		return nil, fmt.Errorf("%w: %s: no operations", ErrMalformed, name)
+	}
 	sortByCall(h)
 	return h, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/shardlab/shardlab/impl/partition"
 	"io"
 	"os"
 	"path/filepath"
@@ -58,6 +59,9 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 				}
 				fmt.Fprintf(w, "%s: %s\n", historyPath, v)
 				return verdictStatus(w, v, "")
+			}
+			if partitions < 1 || partitions > partition.MaxPartitions {
+				return usageError("--partitions %d: want 1..%d", partitions, partition.MaxPartitions)
 			}
 			newReg, err := registryFactory(registry, partitions)
 			if err != nil {

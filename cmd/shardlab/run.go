@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/shardlab/shardlab/impl/partition"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,7 +39,7 @@ flags and --out.`,
 			if err != nil {
 				return experimentStatus(err)
 			}
-			if partitions < 0 {
+			if partitions < 0 || partitions > partition.MaxPartitions {
 				return usageError("--partitions %d: want 0 (scenario default) or 1..4096", partitions)
 			}
 			if out == "" {

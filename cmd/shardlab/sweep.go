@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/shardlab/shardlab/impl/partition"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,7 +38,7 @@ Results go to --out; rerunning with the same flags resumes an interrupted sweep.
 					return experimentStatus(err)
 				}
 			}
-			if partitions < 0 {
+			if partitions < 0 || partitions > partition.MaxPartitions {
 				return usageError("--partitions %d: want 0 (the sweep's own) or 1..4096", partitions)
 			}
 			if quick {
