@@ -33,6 +33,16 @@ type Target struct {
 	P99        time.Duration
 	MaxSkew    float64
 	Cores      int // cores in production; 0 = not stated
+	// Unit names the concurrency in printed text: "workers" (the default,
+	// closed-loop callers) or e.g. "connections".
+	Unit string
+}
+
+func (t Target) unit() string {
+	if t.Unit == "" {
+		return "workers"
+	}
+	return t.Unit
 }
 
 // Evidence says how directly a candidate's figures were measured. Larger
@@ -230,7 +240,7 @@ func rangeEvidence(w, lo, hi int) Evidence {
 // evaluateCandidate estimates one partition count's figures at the target
 // concurrency; cells are sorted by workers.
 func evaluateCandidate(p int, cells []Measurement, t Target) Candidate {
-	w := t.Workers
+	w, u := t.Workers, t.unit()
 	c := Candidate{Partitions: p, Throughput: math.NaN(), ThroughputLow: math.NaN()}
 	lo, hi := cells[0].Workers, cells[len(cells)-1].Workers
 
@@ -262,12 +272,12 @@ func evaluateCandidate(p int, cells []Measurement, t Target) Candidate {
 		if m.ThroughputLow > 0 {
 			c.ThroughputLow = m.ThroughputLow
 		}
-		tpEvidence, tpHow = EvidenceMeasured, fmt.Sprintf("measured at %d workers", w)
+		tpEvidence, tpHow = EvidenceMeasured, fmt.Sprintf("measured at %d %s", w, u)
 	case c.Fit != nil:
 		c.Throughput = c.Fit.Predict(float64(w))
 		c.ThroughputLow = c.Throughput * lowRatio
 		tpEvidence = rangeEvidence(w, lo, hi)
-		tpHow = fmt.Sprintf("USL fit over %d-%d workers (R²=%.3f)", lo, hi, c.Fit.RSquared)
+		tpHow = fmt.Sprintf("USL fit over %d-%d %s (R²=%.3f)", lo, hi, u, c.Fit.RSquared)
 	case w > lo && w < hi:
 		i := slices.IndexFunc(cells, func(m Measurement) bool { return m.Workers > w })
 		a, b := cells[i-1], cells[i]
@@ -275,9 +285,9 @@ func evaluateCandidate(p int, cells []Measurement, t Target) Candidate {
 		c.Throughput = a.Throughput + f*(b.Throughput-a.Throughput)
 		c.ThroughputLow = c.Throughput * lowRatio
 		tpEvidence = EvidenceInterpolated
-		tpHow = fmt.Sprintf("linear between %d and %d workers", a.Workers, b.Workers)
+		tpHow = fmt.Sprintf("linear between %d and %d %s", a.Workers, b.Workers, u)
 	default:
-		tpHow = fmt.Sprintf("no measurement near %d workers and too few (%d) to fit the USL", w, len(cells))
+		tpHow = fmt.Sprintf("no measurement near %d %s and too few (%d) to fit the USL", w, u, len(cells))
 	}
 
 	// p99 at w.
@@ -285,19 +295,19 @@ func evaluateCandidate(p int, cells []Measurement, t Target) Candidate {
 	above := slices.IndexFunc(cells, func(m Measurement) bool { return m.Workers >= w })
 	switch {
 	case above >= 0 && cells[above].Workers == w:
-		c.P99, p99Evidence, p99How = cells[above].P99, EvidenceMeasured, fmt.Sprintf("measured at %d workers", w)
+		c.P99, p99Evidence, p99How = cells[above].P99, EvidenceMeasured, fmt.Sprintf("measured at %d %s", w, u)
 	case above >= 0:
 		m := cells[above]
 		c.P99, p99Evidence = m.P99, EvidenceInterpolated
-		p99How = fmt.Sprintf("upper bound: measured at %d workers", m.Workers)
+		p99How = fmt.Sprintf("upper bound: measured at %d %s", m.Workers, u)
 	case tpEvidence != EvidenceMissing && c.Throughput > 0 && cells[len(cells)-1].Throughput > 0:
 		last := cells[len(cells)-1]
 		scale := (float64(w) / c.Throughput) / (float64(last.Workers) / last.Throughput)
 		c.P99 = time.Duration(float64(last.P99) * scale)
 		p99Evidence = max(rangeEvidence(w, lo, hi), tpEvidence)
-		p99How = fmt.Sprintf("Little's law from %d workers", last.Workers)
+		p99How = fmt.Sprintf("Little's law from %d %s", last.Workers, u)
 	default:
-		p99How = fmt.Sprintf("no measurement at or above %d workers and no throughput estimate", w)
+		p99How = fmt.Sprintf("no measurement at or above %d %s and no throughput estimate", w, u)
 	}
 
 	check := func(name string, checked, pass bool, ev Evidence, reason string) {
@@ -381,12 +391,12 @@ func planNotes(ms []Measurement, t Target, plan CapacityPlan) []string {
 		notes = append(notes, whyNone(plan.Candidates)...)
 	case plan.Evidence == EvidenceUntrusted:
 		notes = append(notes, fmt.Sprintf(
-			"the recommendation rests on extrapolation beyond %gx the measured concurrency; measure P=%d at %d workers before relying on it",
-			MaxTrustedExtrapolation, plan.Recommended, t.Workers))
+			"the recommendation rests on extrapolation beyond %gx the measured concurrency; measure P=%d at %d %s before relying on it",
+			MaxTrustedExtrapolation, plan.Recommended, t.Workers, t.unit()))
 	case plan.Evidence == EvidenceExtrapolated:
 		notes = append(notes, fmt.Sprintf(
-			"the recommendation extrapolates past the measured concurrency (within %gx); confirm with a run at %d workers",
-			MaxTrustedExtrapolation, t.Workers))
+			"the recommendation extrapolates past the measured concurrency (within %gx); confirm with a run at %d %s",
+			MaxTrustedExtrapolation, t.Workers, t.unit()))
 	}
 	return notes
 }
@@ -449,7 +459,7 @@ func fmtDuration(d time.Duration) string {
 func (p CapacityPlan) Table() string {
 	var b strings.Builder
 	t := p.Target
-	fmt.Fprintf(&b, "capacity plan at %d workers:", t.Workers)
+	fmt.Fprintf(&b, "capacity plan at %d %s:", t.Workers, t.unit())
 	if t.Throughput > 0 {
 		fmt.Fprintf(&b, " throughput >= %.0f ops/s", t.Throughput)
 	}

@@ -92,6 +92,9 @@ Exit status: 0 a recommendation, 1 none meets the target, 2 bad input.`,
 				return err
 			}
 			cfg.Target = analysis.Target{Workers: workers, Throughput: ops, P99: p99, MaxSkew: maxSkew, Cores: cores}
+			if cfg.Connections {
+				cfg.Target.Unit = "connections"
+			}
 			if cfg.Results == "" && cfg.Out == "" {
 				cfg.Out = filepath.Join("results", fmt.Sprintf("plan-%s-w%d-seed%d", sanitize(cfg.Workload), workers, cfg.Seed))
 			}
