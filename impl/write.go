@@ -40,6 +40,21 @@ func (r *Registry) lockPart(p *shard) {
 	}
 }
 
+// lockFor takes the locks a write to one partition needs, in the global
+// order: its snapshot slot (read), then its partition. unlockFor(idx)
+// releases them.
+func (r *Registry) lockFor(id string) (hash uint64, p *shard, idx int) {
+	hash, p, idx = r.locate(id)
+	r.slotFor(idx).RLock()
+	r.lockPart(p)
+	return hash, p, idx
+}
+
+func (r *Registry) unlockFor(idx int) {
+	r.parts[idx].mu.Unlock()
+	r.slotFor(idx).RUnlock()
+}
+
 // lockParts locks the partitions a and b (b may be -1 or equal to a) in
 // index order.
 func (r *Registry) lockParts(a, b int) {
@@ -139,12 +154,8 @@ func (r *Registry) RegisterServer(id string, owner model.Owner, h model.Handler,
 	if err := r.admit(); err != nil {
 		return err
 	}
-	hash, p, idx := r.locate(id)
-	slot := r.slotFor(idx)
-	slot.RLock()
-	defer slot.RUnlock()
-	r.lockPart(p)
-	defer p.mu.Unlock()
+	hash, p, idx := r.lockFor(id)
+	defer r.unlockFor(idx)
 
 	old := p.servers.Load().find(hash, id)
 	if old != nil && old.live() {
@@ -228,12 +239,8 @@ func (r *Registry) unregister(id string, server bool) error {
 	if err := model.ValidateID(id); err != nil {
 		return err
 	}
-	hash, p, idx := r.locate(id)
-	slot := r.slotFor(idx)
-	slot.RLock()
-	defer slot.RUnlock()
-	r.lockPart(p)
-	defer p.mu.Unlock()
+	hash, p, idx := r.lockFor(id)
+	defer r.unlockFor(idx)
 	tp, n, notFound := &p.transports, &p.nTransports, model.ErrTransportNotFound
 	if server {
 		tp, n, notFound = &p.servers, &p.nServers, model.ErrServerNotFound
@@ -319,12 +326,8 @@ func (r *Registry) UnbindTransport(transportID string) error {
 	if err := model.ValidateID(transportID); err != nil {
 		return err
 	}
-	hash, p, idx := r.locate(transportID)
-	slot := r.slotFor(idx)
-	slot.RLock()
-	defer slot.RUnlock()
-	r.lockPart(p)
-	defer p.mu.Unlock()
+	hash, p, idx := r.lockFor(transportID)
+	defer r.unlockFor(idx)
 	t := p.transports.Load().find(hash, transportID)
 	if t == nil || !t.live() {
 		return model.ErrTransportNotFound
