@@ -14,5 +14,10 @@
 // Peers that implement the same interface for side-by-side measurement live
 // in impl/baseline; partitioners in impl/partition.
 //
+// Owners: the registry keeps a small record per owner (its incarnation and
+// the entries it registered) until OwnerDown is called for it, so a
+// long-running process should declare owners down when they end, directly
+// or through WatchOwner, as erlmcp relied on process monitors to do.
+//
 // What it is not: a distributed registry. Everything here is in one process.
 package impl
