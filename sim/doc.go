@@ -17,7 +17,11 @@
 //     latency is service time.
 //   - OpenLoop: a target rate; every op has an intended start and its
 //     latency runs from it (no coordinated omission); the achieved rate
-//     and the ops never issued (Missed) are reported.
+//     and the ops never issued (Missed) are reported. Workers sleep until
+//     2 ms before each op and spin for the rest, because a sleeping
+//     goroutine wakes up to a millisecond late and that lateness would be
+//     charged to the registry: pacing costs a core per worker, so run
+//     about one worker per core.
 //   - Connections: C client connections (goroutines, up to MaxWorkers)
 //     with an MCP transport's life: connect storm (register + bind),
 //     steady routing with think time (fixed or exponential), disconnect

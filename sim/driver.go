@@ -727,13 +727,7 @@ func OpenLoop(ctx context.Context, cfg Config) (*Result, error) {
 				break
 			}
 			intended := time.Duration(phase + float64(j)*intervalNs)
-			now := time.Since(ru.start)
-			// Sleeping for less than this is lost in the scheduler's
-			// wake-up latency; going that much early is recorded honestly
-			// (latency then runs from the actual start).
-			if wait := intended - now; wait > 20*time.Microsecond {
-				time.Sleep(wait)
-			}
+			waitUntil(ru.start, intended, &ru.stop)
 			k := w.mix.Pick(w.rng)
 			w.drawKeys(k, 0)
 			if c := w.churnFirst(k); c != 0 {
@@ -756,6 +750,28 @@ func OpenLoop(ctx context.Context, cfg Config) (*Result, error) {
 		out.Missed = missed.Load()
 	}
 	return out, err
+}
+
+// Pacing: a sleeping goroutine wakes up to about a millisecond late on an
+// idle Go runtime, and in an open loop that lateness is charged to the
+// registry. So a worker sleeps only while the next op is more than
+// spinBelow away, and then spins on the monotonic clock until it is due.
+// Spinning costs a core per worker: open loops that need sub-millisecond
+// pacing should run about one worker per core, each at a high rate.
+const spinBelow = 2 * time.Millisecond
+
+// waitUntil returns when intended (measured from start) has come, or when
+// stop is set.
+func waitUntil(start time.Time, intended time.Duration, stop *atomic.Bool) {
+	for {
+		wait := intended - time.Since(start)
+		switch {
+		case wait <= 0 || stop.Load():
+			return
+		case wait > spinBelow:
+			time.Sleep(wait - spinBelow/2)
+		}
+	}
 }
 
 func (w *worker) openOp(k model.OpKind, intended time.Duration, start time.Time) {
