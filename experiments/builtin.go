@@ -146,7 +146,7 @@ func BuiltinScenarios() []Scenario {
 				{Metric: "throughput", Cmp: ">=", Value: 0.95 * openRate, Target: "sustains 140K ops/s offered", Claim: "140K ops/s (closed loop)"},
 				{Metric: "p99_us", Kind: "find_server", Cmp: "<", Value: 100, Target: "p99 < 100 µs from intended start", Claim: "~75 µs (closed loop)"},
 			},
-			Note: "open loop: every op is timed from its intended start, so the driver's own lateness counts against the registry; workers spin for the last 2 ms before each op (a sleeping goroutine wakes up to 1 ms late), so the pacing costs a core per worker and the run uses one worker per core; compare open_loop_overload and lookup_100",
+			Note: "open loop: every op is timed from its intended start, so the driver's own lateness counts against the registry; workers spin for the last 2 ms before each op (a sleeping goroutine wakes up to 1 ms late), so the pacing costs a core per worker and the run uses one worker per core; a registry that serves from its own goroutine (channel) competes with the spinning pacers for those cores, which shows in its tail; compare open_loop_overload and lookup_100",
 		},
 		{
 			Name: "open_loop_overload", SeedTest: "(none: closed loops only)",
