@@ -58,7 +58,7 @@ check: build ## longer linearizability campaign: impl at 1/4/64 partitions and t
 	$(GO) test -race -count=1 -run 'Campaign|Concurrent|StateMachine|Broken' ./check/... -rapid.checks=1000
 
 .PHONY: scenarios
-scenarios: ## the seed's ten scenarios, quick, impl and the channel peer side by side
+scenarios: ## every built-in scenario (the seed's ten and four more), quick, impl and the channel peer side by side
 	$(GO) run ./cmd/shardlab run all --quick --registry sharded,channel --seed $(SEED) --out $(RESULTS)/scenarios-quick-seed$(SEED)
 
 .PHONY: experiments
