@@ -54,14 +54,8 @@ func (r *toy) admit() bool {
 }
 
 func (r *toy) RegisterServer(id string, owner model.Owner, h model.Handler, cfg model.Config) error {
-	if err := model.ValidateID(id); err != nil {
+	if err := model.CheckRegistration(id, owner, h, ""); err != nil {
 		return err
-	}
-	if owner == 0 {
-		return model.ErrInvalidOwner
-	}
-	if h == nil {
-		return model.ErrNilHandler
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -76,19 +70,8 @@ func (r *toy) RegisterServer(id string, owner model.Owner, h model.Handler, cfg 
 }
 
 func (r *toy) RegisterTransport(id string, owner model.Owner, h model.Handler, cfg model.Config, bindTo string) error {
-	if err := model.ValidateID(id); err != nil {
+	if err := model.CheckRegistration(id, owner, h, bindTo); err != nil {
 		return err
-	}
-	if bindTo != "" {
-		if err := model.ValidateID(bindTo); err != nil {
-			return err
-		}
-	}
-	if owner == 0 {
-		return model.ErrInvalidOwner
-	}
-	if h == nil {
-		return model.ErrNilHandler
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/shardlab/shardlab/model"
 	"io"
 	"io/fs"
 	"math"
@@ -16,8 +14,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
+
 	"github.com/shardlab/shardlab/analysis"
 	"github.com/shardlab/shardlab/experiments"
+	"github.com/shardlab/shardlab/model"
 	"github.com/shardlab/shardlab/sim"
 )
 

@@ -3,7 +3,6 @@ package plots
 import (
 	"errors"
 	"fmt"
-	"github.com/shardlab/shardlab/internal/atomicfile"
 	"image/color"
 	"io"
 	"math"
@@ -15,6 +14,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/shardlab/shardlab/internal/atomicfile"
 )
 
 // Sentinel errors; builders wrap them with the figure and series at fault.

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/shardlab/shardlab/impl/partition"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"github.com/shardlab/shardlab/check"
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/impl/baseline"
+	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/model"
 )
 

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/shardlab/shardlab/internal/atomicfile"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -21,6 +20,7 @@ import (
 	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/impl/partition"
+	"github.com/shardlab/shardlab/internal/atomicfile"
 	"github.com/shardlab/shardlab/sim"
 )
 
