@@ -41,6 +41,7 @@ type jsonArgs struct {
 	Transport *string `json:"transport,omitempty"`
 	Owner     *uint64 `json:"owner,omitempty"`
 	Config    *string `json:"config,omitempty"`
+	Handler   *uint64 `json:"handler,omitempty"`
 }
 
 type jsonResult struct {
@@ -50,6 +51,9 @@ type jsonResult struct {
 	Server string   `json:"server,omitempty"`
 	Count  int      `json:"count,omitempty"`
 	IDs    []string `json:"ids,omitempty"`
+	// Delivered: routes and broadcast, the handler identities that
+	// received the message (absent: none tracked).
+	Delivered []uint64 `json:"delivered,omitempty"`
 }
 
 // argSpec says which arguments an op kind takes: required, optional, or not
@@ -110,11 +114,18 @@ func toJSON(o Operation) jsonOp {
 		cfg := string(o.Op.Config)
 		j.Args.Config = &cfg
 	}
+	if o.Op.Kind.IsRegistration() && o.Op.Handler != 0 {
+		hid := uint64(o.Op.Handler)
+		j.Args.Handler = &hid
+	}
 	if !o.Pending {
 		ret, code := o.Return, o.Result.Code.String()
 		j.Return = &ret
 		j.Result = &jsonResult{Code: &code, Owner: uint64(o.Result.Owner), Config: string(o.Result.Config),
 			Server: o.Result.Server, Count: o.Result.Count, IDs: splitIDs(o.Result.IDs)}
+		for _, h := range model.SplitHandlers(o.Result.Delivered) {
+			j.Result.Delivered = append(j.Result.Delivered, uint64(h))
+		}
 	}
 	return j
 }
@@ -253,6 +264,15 @@ func parseArgs(op *model.Op, a *jsonArgs) error {
 	if a.Config != nil {
 		op.Config = model.Config(*a.Config)
 	}
+	if a.Handler != nil {
+		if !op.Kind.IsRegistration() {
+			return fmt.Errorf("unexpected field args.handler (%s registers no handler)", op.Kind)
+		}
+		if *a.Handler == 0 {
+			return errors.New("args.handler 0: handler identities start at 1 (omit the field for none)")
+		}
+		op.Handler = model.HandlerID(*a.Handler)
+	}
 	return nil
 }
 
@@ -269,8 +289,15 @@ func parseResult(r *jsonResult) (model.Result, error) {
 			return model.Result{}, fmt.Errorf("result.ids: id %q contains a newline", id)
 		}
 	}
+	var hs []model.HandlerID
+	for _, h := range r.Delivered {
+		if h == 0 {
+			return model.Result{}, errors.New("result.delivered: handler identities start at 1")
+		}
+		hs = append(hs, model.HandlerID(h))
+	}
 	return model.Result{Code: code, Owner: model.Owner(r.Owner), Config: model.Config(r.Config),
-		Server: r.Server, Count: r.Count, IDs: strings.Join(r.IDs, "\n")}, nil
+		Server: r.Server, Count: r.Count, IDs: strings.Join(r.IDs, "\n"), Delivered: model.JoinHandlers(hs)}, nil
 }
 
 // CheckFile reads the history file at path and checks it. Errors are for

@@ -50,7 +50,11 @@ func (h History) Clients() int {
 }
 
 // Recorder wraps a model.Registry and records every call made through its
-// clients. Timestamps come from one atomic logical clock, ticked before each
+// clients. It observes delivery too: each registration's handler is wrapped
+// in a model.TrackingHandler whose identity (Op.Handler) is the registering
+// operation's ID + 1, and each route or broadcast sends a *model.Delivery
+// (carrying the caller's message, which the wrapped handler receives as
+// usual), so the recorded result says which registrations received it. Timestamps come from one atomic logical clock, ticked before each
 // call and after each return: wall-clock readings taken around atomics can be
 // reordered with the operation they bracket (porcupine issue #40), a ticket
 // drawn from the same atomic counter cannot.
@@ -118,28 +122,55 @@ type Client struct {
 
 var _ model.Registry = (*Client)(nil)
 
-// Do performs op through model.Invoke and records it.
+// Do performs op through model.Invoke and records it. A registration
+// whose op names no handler gets the Recorder's identity for it (see
+// Recorder), so routes to it report delivery.
 func (c *Client) Do(op model.Op) model.Result {
 	var res model.Result
-	c.record(op, func() model.Result { res = model.Invoke(c.rec.reg, op); return res })
+	c.record(op, func(op model.Op) model.Result { res = model.Invoke(c.rec.reg, op); return res })
 	return res
 }
 
 // record draws the call ticket, runs call, and draws the return ticket. If
-// call panics the operation stays pending and the panic continues.
-func (c *Client) record(op model.Op, call func() model.Result) {
+// call panics the operation stays pending and the panic continues. A
+// registration without a handler identity is given id + 1, passed to call.
+func (c *Client) record(op model.Op, call func(model.Op) model.Result) {
 	// The pending record and the call ticket are made under the client's
 	// lock so a History taken at any moment sees either nothing or a
 	// pending operation with its call time.
 	c.mu.Lock()
 	i := len(c.ops)
-	c.ops = append(c.ops, Operation{ID: int(c.rec.ids.Add(1) - 1), Client: c.id, Op: op, Pending: true, Call: c.rec.clock.Add(1)})
+	id := int(c.rec.ids.Add(1) - 1)
+	if op.Kind.IsRegistration() && op.Handler == 0 {
+		op.Handler = model.HandlerID(id + 1)
+	}
+	c.ops = append(c.ops, Operation{ID: id, Client: c.id, Op: op, Pending: true, Call: c.rec.clock.Add(1)})
 	c.mu.Unlock()
-	res := call()
+	res := call(op)
 	retT := c.rec.clock.Add(1)
 	c.mu.Lock()
 	c.ops[i].Result, c.ops[i].Return, c.ops[i].Pending = res, retT, false
 	c.mu.Unlock()
+}
+
+// track wraps a caller's handler so that routes recorded through a Client
+// can tell which registration received a message: the handler the registry
+// gets reports op.Handler and passes the caller's message on to h. A nil h
+// stays nil, for the registry to reject.
+func track(op model.Op, h model.Handler) model.Handler {
+	if h == nil {
+		return nil
+	}
+	return model.TrackingHandler(op.Handler, h)
+}
+
+// delivered is a route's result: the error and who received the message
+// (a registry that delivers and then fails is caught by the model, which
+// expects no delivery with an error).
+func delivered(err error, d *model.Delivery) model.Result {
+	res := fromErr(err)
+	res.Delivered = d.Received()
+	return res
 }
 
 func fromErr(err error) model.Result {
@@ -152,8 +183,8 @@ func fromErr(err error) model.Result {
 // RegisterServer implements model.Registry.
 func (c *Client) RegisterServer(id string, owner model.Owner, h model.Handler, cfg model.Config) error {
 	var err error
-	c.record(model.Op{Kind: model.OpRegisterServer, Server: id, Owner: owner, Config: cfg}, func() model.Result {
-		err = c.rec.reg.RegisterServer(id, owner, h, cfg)
+	c.record(model.Op{Kind: model.OpRegisterServer, Server: id, Owner: owner, Config: cfg}, func(op model.Op) model.Result {
+		err = c.rec.reg.RegisterServer(id, owner, track(op, h), cfg)
 		return fromErr(err)
 	})
 	return err
@@ -162,8 +193,8 @@ func (c *Client) RegisterServer(id string, owner model.Owner, h model.Handler, c
 // RegisterTransport implements model.Registry.
 func (c *Client) RegisterTransport(id string, owner model.Owner, h model.Handler, cfg model.Config, bindTo string) error {
 	var err error
-	c.record(model.Op{Kind: model.OpRegisterTransport, Transport: id, Owner: owner, Config: cfg, Server: bindTo}, func() model.Result {
-		err = c.rec.reg.RegisterTransport(id, owner, h, cfg, bindTo)
+	c.record(model.Op{Kind: model.OpRegisterTransport, Transport: id, Owner: owner, Config: cfg, Server: bindTo}, func(op model.Op) model.Result {
+		err = c.rec.reg.RegisterTransport(id, owner, track(op, h), cfg, bindTo)
 		return fromErr(err)
 	})
 	return err
@@ -172,7 +203,7 @@ func (c *Client) RegisterTransport(id string, owner model.Owner, h model.Handler
 // UnregisterServer implements model.Registry.
 func (c *Client) UnregisterServer(id string) error {
 	var err error
-	c.record(model.Op{Kind: model.OpUnregisterServer, Server: id}, func() model.Result {
+	c.record(model.Op{Kind: model.OpUnregisterServer, Server: id}, func(model.Op) model.Result {
 		err = c.rec.reg.UnregisterServer(id)
 		return fromErr(err)
 	})
@@ -182,7 +213,7 @@ func (c *Client) UnregisterServer(id string) error {
 // UnregisterTransport implements model.Registry.
 func (c *Client) UnregisterTransport(id string) error {
 	var err error
-	c.record(model.Op{Kind: model.OpUnregisterTransport, Transport: id}, func() model.Result {
+	c.record(model.Op{Kind: model.OpUnregisterTransport, Transport: id}, func(model.Op) model.Result {
 		err = c.rec.reg.UnregisterTransport(id)
 		return fromErr(err)
 	})
@@ -195,7 +226,7 @@ func (c *Client) FindServer(id string) (model.Entry, error) {
 		e   model.Entry
 		err error
 	)
-	c.record(model.Op{Kind: model.OpFindServer, Server: id}, func() model.Result {
+	c.record(model.Op{Kind: model.OpFindServer, Server: id}, func(model.Op) model.Result {
 		e, err = c.rec.reg.FindServer(id)
 		if err != nil {
 			return fromErr(err)
@@ -211,7 +242,7 @@ func (c *Client) FindTransport(id string) (model.Entry, error) {
 		e   model.Entry
 		err error
 	)
-	c.record(model.Op{Kind: model.OpFindTransport, Transport: id}, func() model.Result {
+	c.record(model.Op{Kind: model.OpFindTransport, Transport: id}, func(model.Op) model.Result {
 		e, err = c.rec.reg.FindTransport(id)
 		if err != nil {
 			return fromErr(err)
@@ -224,7 +255,7 @@ func (c *Client) FindTransport(id string) (model.Entry, error) {
 // ListServers implements model.Registry.
 func (c *Client) ListServers() []model.Entry {
 	var es []model.Entry
-	c.record(model.Op{Kind: model.OpListServers}, func() model.Result {
+	c.record(model.Op{Kind: model.OpListServers}, func(model.Op) model.Result {
 		es = c.rec.reg.ListServers()
 		return model.Result{IDs: model.JoinIDs(es)}
 	})
@@ -234,7 +265,7 @@ func (c *Client) ListServers() []model.Entry {
 // ListTransports implements model.Registry.
 func (c *Client) ListTransports() []model.Entry {
 	var es []model.Entry
-	c.record(model.Op{Kind: model.OpListTransports}, func() model.Result {
+	c.record(model.Op{Kind: model.OpListTransports}, func(model.Op) model.Result {
 		es = c.rec.reg.ListTransports()
 		return model.Result{IDs: model.JoinIDs(es)}
 	})
@@ -244,7 +275,7 @@ func (c *Client) ListTransports() []model.Entry {
 // BindTransportToServer implements model.Registry.
 func (c *Client) BindTransportToServer(transportID, serverID string) error {
 	var err error
-	c.record(model.Op{Kind: model.OpBind, Transport: transportID, Server: serverID}, func() model.Result {
+	c.record(model.Op{Kind: model.OpBind, Transport: transportID, Server: serverID}, func(model.Op) model.Result {
 		err = c.rec.reg.BindTransportToServer(transportID, serverID)
 		return fromErr(err)
 	})
@@ -254,7 +285,7 @@ func (c *Client) BindTransportToServer(transportID, serverID string) error {
 // UnbindTransport implements model.Registry.
 func (c *Client) UnbindTransport(transportID string) error {
 	var err error
-	c.record(model.Op{Kind: model.OpUnbind, Transport: transportID}, func() model.Result {
+	c.record(model.Op{Kind: model.OpUnbind, Transport: transportID}, func(model.Op) model.Result {
 		err = c.rec.reg.UnbindTransport(transportID)
 		return fromErr(err)
 	})
@@ -267,7 +298,7 @@ func (c *Client) ServerForTransport(transportID string) (string, error) {
 		s   string
 		err error
 	)
-	c.record(model.Op{Kind: model.OpServerForTransport, Transport: transportID}, func() model.Result {
+	c.record(model.Op{Kind: model.OpServerForTransport, Transport: transportID}, func(model.Op) model.Result {
 		s, err = c.rec.reg.ServerForTransport(transportID)
 		if err != nil {
 			return fromErr(err)
@@ -280,9 +311,10 @@ func (c *Client) ServerForTransport(transportID string) (string, error) {
 // RouteToServer implements model.Registry.
 func (c *Client) RouteToServer(serverID string, msg model.Message) error {
 	var err error
-	c.record(model.Op{Kind: model.OpRouteToServer, Server: serverID}, func() model.Result {
-		err = c.rec.reg.RouteToServer(serverID, msg)
-		return fromErr(err)
+	c.record(model.Op{Kind: model.OpRouteToServer, Server: serverID}, func(model.Op) model.Result {
+		d := &model.Delivery{Msg: msg}
+		err = c.rec.reg.RouteToServer(serverID, d)
+		return delivered(err, d)
 	})
 	return err
 }
@@ -290,9 +322,10 @@ func (c *Client) RouteToServer(serverID string, msg model.Message) error {
 // RouteToTransport implements model.Registry.
 func (c *Client) RouteToTransport(transportID string, msg model.Message) error {
 	var err error
-	c.record(model.Op{Kind: model.OpRouteToTransport, Transport: transportID}, func() model.Result {
-		err = c.rec.reg.RouteToTransport(transportID, msg)
-		return fromErr(err)
+	c.record(model.Op{Kind: model.OpRouteToTransport, Transport: transportID}, func(model.Op) model.Result {
+		d := &model.Delivery{Msg: msg}
+		err = c.rec.reg.RouteToTransport(transportID, d)
+		return delivered(err, d)
 	})
 	return err
 }
@@ -303,12 +336,14 @@ func (c *Client) Broadcast(serverID string, msg model.Message) (int, error) {
 		n   int
 		err error
 	)
-	c.record(model.Op{Kind: model.OpBroadcast, Server: serverID}, func() model.Result {
-		n, err = c.rec.reg.Broadcast(serverID, msg)
-		if err != nil {
-			return fromErr(err)
+	c.record(model.Op{Kind: model.OpBroadcast, Server: serverID}, func(model.Op) model.Result {
+		d := &model.Delivery{Msg: msg}
+		n, err = c.rec.reg.Broadcast(serverID, d)
+		res := delivered(err, d)
+		if err == nil {
+			res.Count = n
 		}
-		return model.Result{Count: n}
+		return res
 	})
 	return n, err
 }
@@ -319,7 +354,7 @@ func (c *Client) OwnerDown(owner model.Owner) (int, error) {
 		n   int
 		err error
 	)
-	c.record(model.Op{Kind: model.OpOwnerDown, Owner: owner}, func() model.Result {
+	c.record(model.Op{Kind: model.OpOwnerDown, Owner: owner}, func(model.Op) model.Result {
 		n, err = c.rec.reg.OwnerDown(owner)
 		if err != nil {
 			return fromErr(err)

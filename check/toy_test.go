@@ -30,7 +30,8 @@ type toy struct {
 	hook       func()
 	servers    map[string]model.Entry
 	transports map[string]model.Entry
-	boundTo    map[string]string // transport -> server
+	boundTo    map[string]string        // transport -> server
+	handlers   map[string]model.Handler // "s"+id or "t"+id -> handler
 	cache      map[string]model.Entry
 	reads      int
 	regs       int
@@ -38,7 +39,7 @@ type toy struct {
 
 func newToy(b bugs) *toy {
 	return &toy{bugs: b, servers: map[string]model.Entry{}, transports: map[string]model.Entry{},
-		boundTo: map[string]string{}, cache: map[string]model.Entry{}}
+		boundTo: map[string]string{}, cache: map[string]model.Entry{}, handlers: map[string]model.Handler{}}
 }
 
 func (r *toy) pause() {
@@ -66,6 +67,7 @@ func (r *toy) RegisterServer(id string, owner model.Owner, h model.Handler, cfg 
 		return model.ErrAlreadyRegistered
 	}
 	r.servers[id] = model.Entry{ID: id, Owner: owner, Config: cfg}
+	r.handlers["s"+id] = h
 	return nil
 }
 
@@ -88,6 +90,7 @@ func (r *toy) RegisterTransport(id string, owner model.Owner, h model.Handler, c
 		r.boundTo[id] = bindTo
 	}
 	r.transports[id] = model.Entry{ID: id, Owner: owner, Config: cfg}
+	r.handlers["t"+id] = h
 	return nil
 }
 
@@ -246,7 +249,7 @@ func (r *toy) ServerForTransport(tid string) (string, error) {
 	return s, nil
 }
 
-func (r *toy) RouteToServer(sid string, _ model.Message) error {
+func (r *toy) RouteToServer(sid string, msg model.Message) error {
 	if err := model.ValidateID(sid); err != nil {
 		return err
 	}
@@ -255,10 +258,11 @@ func (r *toy) RouteToServer(sid string, _ model.Message) error {
 	if _, ok := r.servers[sid]; !ok {
 		return model.ErrServerNotFound
 	}
+	r.handlers["s"+sid].Handle(msg)
 	return nil
 }
 
-func (r *toy) RouteToTransport(tid string, _ model.Message) error {
+func (r *toy) RouteToTransport(tid string, msg model.Message) error {
 	if err := model.ValidateID(tid); err != nil {
 		return err
 	}
@@ -267,10 +271,11 @@ func (r *toy) RouteToTransport(tid string, _ model.Message) error {
 	if _, ok := r.transports[tid]; !ok {
 		return model.ErrTransportNotFound
 	}
+	r.handlers["t"+tid].Handle(msg)
 	return nil
 }
 
-func (r *toy) Broadcast(sid string, _ model.Message) (int, error) {
+func (r *toy) Broadcast(sid string, msg model.Message) (int, error) {
 	if err := model.ValidateID(sid); err != nil {
 		return 0, err
 	}
@@ -280,8 +285,9 @@ func (r *toy) Broadcast(sid string, _ model.Message) (int, error) {
 		return 0, model.ErrServerNotFound
 	}
 	n := 0
-	for _, s := range r.boundTo {
+	for t, s := range r.boundTo {
 		if s == sid {
+			r.handlers["t"+t].Handle(msg)
 			n++
 		}
 	}

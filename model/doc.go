@@ -16,6 +16,13 @@
 //     Code.Err to convert, for histories and checkers.
 //   - Op, OpKind, Result: one operation and its outcome as plain comparable
 //     values, so a checker (package check) can hand them to porcupine.
+//   - HandlerID, Delivery, TrackingHandler: delivery as part of the
+//     specification. A registration may name its handler (Op.Handler); the
+//     model remembers it with the entry, and a route or broadcast's Result
+//     says which handlers received the message (Result.Delivered), so a
+//     registry that delivers to a stale or foreign registration gives a
+//     result the model rejects. Invoke registers TrackingHandlers and routes
+//     a *Delivery to observe it.
 //   - State: the sequential specification. Step is pure (it returns a new
 //     State); Apply mutates in place and is what Reference uses.
 //   - Reference: State behind a mutex, a correct but slow Registry.
@@ -41,8 +48,10 @@
 // transport is registered and bound, or nothing changes. Unregistering a
 // server removes every binding to it; unregistering a transport removes its
 // binding. ServerForTransport never names a server that is not registered.
-// Routing to a missing target is an error; Broadcast reports how many
-// transports bound to the server received the message. Every entry has an
+// Routing to a missing target is an error; a route delivers to the handler
+// of the registration that holds the ID at that moment, never to an earlier
+// registration of the same ID; Broadcast delivers once to each transport
+// bound to the server and reports how many received the message. Every entry has an
 // owner; OwnerDown removes, in one step, every entry of that owner and every
 // binding touching them; entries registered under the same ID by another
 // owner are untouched, so a stale death notice never removes a newer

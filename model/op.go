@@ -3,8 +3,10 @@ package model
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Code is an operation's outcome as a small comparable value: nil or one of
@@ -205,13 +207,55 @@ func (k OpKind) IsRead() bool {
 //	Broadcast            Server
 //	OwnerDown            Owner
 //
-// Handlers and messages are not part of Op: the model does not look at them.
+// Handler is the identity of the handler a registration passes, for
+// checking delivery (0 when nobody tracks it; see HandlerID). Handlers
+// themselves and messages are not part of Op.
 type Op struct {
 	Kind      OpKind
 	Server    string
 	Transport string
 	Owner     Owner
 	Config    Config
+	Handler   HandlerID
+}
+
+// HandlerID names a registration's handler so that a history can say which
+// registration received a routed message. Whoever records a history gives
+// each registration's handler an identity (the Recorder in package check
+// uses the registering operation's id + 1, so every registration has its
+// own); the model remembers it with the entry and decides which identities
+// a route or broadcast must reach. 0 means "not tracked": such entries are
+// left out of Result.Delivered, so histories that never name handlers are
+// checked as before.
+type HandlerID uint64
+
+// JoinHandlers renders a delivery: the identities, ascending, as decimal
+// numbers joined by ','. Untracked handlers (0) are left out.
+func JoinHandlers(ids []HandlerID) string {
+	ids = slices.DeleteFunc(slices.Clone(ids), func(h HandlerID) bool { return h == 0 })
+	slices.Sort(ids)
+	var b strings.Builder
+	for i, h := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatUint(uint64(h), 10))
+	}
+	return b.String()
+}
+
+// SplitHandlers is the inverse of JoinHandlers.
+func SplitHandlers(s string) []HandlerID {
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	out := make([]HandlerID, 0, len(parts))
+	for _, p := range parts {
+		n, _ := strconv.ParseUint(p, 10, 64)
+		out = append(out, HandlerID(n))
+	}
+	return out
 }
 
 // String renders the op as a call, e.g. bind("transport_1", "server_2").
@@ -219,9 +263,9 @@ func (o Op) String() string {
 	q := strconv.Quote
 	switch o.Kind {
 	case OpRegisterServer:
-		return fmt.Sprintf("%s(%s, owner=%d, cfg=%s)", o.Kind, q(o.Server), o.Owner, q(string(o.Config)))
+		return fmt.Sprintf("%s(%s, owner=%d, cfg=%s%s)", o.Kind, q(o.Server), o.Owner, q(string(o.Config)), o.handlerArg())
 	case OpRegisterTransport:
-		return fmt.Sprintf("%s(%s, owner=%d, cfg=%s, bind=%s)", o.Kind, q(o.Transport), o.Owner, q(string(o.Config)), q(o.Server))
+		return fmt.Sprintf("%s(%s, owner=%d, cfg=%s, bind=%s%s)", o.Kind, q(o.Transport), o.Owner, q(string(o.Config)), q(o.Server), o.handlerArg())
 	case OpUnregisterServer, OpFindServer, OpRouteToServer, OpBroadcast:
 		return fmt.Sprintf("%s(%s)", o.Kind, q(o.Server))
 	case OpUnregisterTransport, OpFindTransport, OpUnbind, OpServerForTransport, OpRouteToTransport:
@@ -235,6 +279,13 @@ func (o Op) String() string {
 	}
 }
 
+func (o Op) handlerArg() string {
+	if o.Handler == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", handler=%d", o.Handler)
+}
+
 // Result is an operation's outcome as a plain comparable value. Which
 // fields are set depends on the op:
 //
@@ -242,16 +293,21 @@ func (o Op) String() string {
 //	ServerForTransport         Server
 //	Broadcast, OwnerDown       Count
 //	ListServers, ListTransports IDs: the sorted IDs joined by '\n'
+//	RouteToServer, RouteToTransport, Broadcast
+//	                           Delivered: the HandlerIDs of the
+//	                           registrations that received the message
+//	                           (JoinHandlers; untracked ones left out)
 //
 // Every other field is zero, and all but Code are zero when Code is not
 // CodeOK.
 type Result struct {
-	Code   Code
-	Owner  Owner
-	Config Config
-	Server string
-	Count  int
-	IDs    string
+	Code      Code
+	Owner     Owner
+	Config    Config
+	Server    string
+	Count     int
+	IDs       string
+	Delivered string
 }
 
 // String renders the result compactly, e.g. "ok server=s1" or "server_not_found".
@@ -273,6 +329,9 @@ func (r Result) String() string {
 	if r.IDs != "" {
 		fmt.Fprintf(&b, " ids=[%s]", strings.ReplaceAll(r.IDs, "\n", " "))
 	}
+	if r.Delivered != "" {
+		fmt.Fprintf(&b, " delivered=[%s]", r.Delivered)
+	}
 	return b.String()
 }
 
@@ -293,12 +352,64 @@ func JoinIDs(es []Entry) string {
 	return b.String()
 }
 
-// NopHandler discards every message. Invoke registers entries with it.
+// NopHandler discards every message. Invoke registers entries with it
+// when an op names no handler (Op.Handler 0).
 var NopHandler Handler = HandlerFunc(func(Message) {})
 
-// Invoke performs op on r and returns its outcome as a Result. Registrations
-// use NopHandler; routes deliver a nil message. It is how checkers and
-// conformance tests drive any Registry with model ops.
+// Delivery is the message Invoke routes: every TrackingHandler adds its
+// identity to it when it receives it, so the route's Result says who
+// received the message. Msg is the message proper, which a TrackingHandler
+// passes on to the handler it wraps. It is safe for concurrent use (a
+// broadcast may deliver from several goroutines).
+type Delivery struct {
+	Msg Message
+
+	mu  sync.Mutex
+	got []HandlerID
+}
+
+// Add records that the handler h received the message.
+func (d *Delivery) Add(h HandlerID) {
+	d.mu.Lock()
+	d.got = append(d.got, h)
+	d.mu.Unlock()
+}
+
+// Received returns what was delivered so far, rendered by JoinHandlers.
+func (d *Delivery) Received() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return JoinHandlers(d.got)
+}
+
+// TrackingHandler returns a handler that adds id to every *Delivery it
+// receives and passes the Delivery's Msg to next; any other message goes to
+// next unchanged. next may be nil.
+func TrackingHandler(id HandlerID, next Handler) Handler {
+	return HandlerFunc(func(msg Message) {
+		if d, ok := msg.(*Delivery); ok {
+			d.Add(id)
+			msg = d.Msg
+		}
+		if next != nil {
+			next.Handle(msg)
+		}
+	})
+}
+
+func handlerFor(op Op) Handler {
+	if op.Handler == 0 {
+		return NopHandler
+	}
+	return TrackingHandler(op.Handler, nil)
+}
+
+// Invoke performs op on r and returns its outcome as a Result. A
+// registration passes NopHandler, or, when op.Handler is set, a
+// TrackingHandler with that identity; routes and broadcasts deliver a fresh
+// *Delivery and report in Result.Delivered which tracked handlers received
+// it, as State does. It is how checkers and conformance tests drive any
+// Registry with model ops.
 func Invoke(r Registry, op Op) Result {
 	var (
 		res Result
@@ -306,9 +417,9 @@ func Invoke(r Registry, op Op) Result {
 	)
 	switch op.Kind {
 	case OpRegisterServer:
-		err = r.RegisterServer(op.Server, op.Owner, NopHandler, op.Config)
+		err = r.RegisterServer(op.Server, op.Owner, handlerFor(op), op.Config)
 	case OpRegisterTransport:
-		err = r.RegisterTransport(op.Transport, op.Owner, NopHandler, op.Config, op.Server)
+		err = r.RegisterTransport(op.Transport, op.Owner, handlerFor(op), op.Config, op.Server)
 	case OpUnregisterServer:
 		err = r.UnregisterServer(op.Server)
 	case OpUnregisterTransport:
@@ -332,18 +443,26 @@ func Invoke(r Registry, op Op) Result {
 	case OpServerForTransport:
 		res.Server, err = r.ServerForTransport(op.Transport)
 	case OpRouteToServer:
-		err = r.RouteToServer(op.Server, nil)
+		d := &Delivery{}
+		err = r.RouteToServer(op.Server, d)
+		res.Delivered = d.Received()
 	case OpRouteToTransport:
-		err = r.RouteToTransport(op.Transport, nil)
+		d := &Delivery{}
+		err = r.RouteToTransport(op.Transport, d)
+		res.Delivered = d.Received()
 	case OpBroadcast:
-		res.Count, err = r.Broadcast(op.Server, nil)
+		d := &Delivery{}
+		res.Count, err = r.Broadcast(op.Server, d)
+		res.Delivered = d.Received()
 	case OpOwnerDown:
 		res.Count, err = r.OwnerDown(op.Owner)
 	default:
 		err = fmt.Errorf("model: invalid op kind %d", op.Kind)
 	}
 	if err != nil {
-		return Result{Code: CodeOf(err)}
+		// A delivery made by a call that then failed is kept: the model
+		// expects none, so a checker sees it.
+		return Result{Code: CodeOf(err), Delivered: res.Delivered}
 	}
 	return res
 }

@@ -5,18 +5,21 @@ import (
 	"hash/fnv"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 )
 
 type serverRec struct {
-	owner Owner
-	cfg   Config
+	owner   Owner
+	cfg     Config
+	handler HandlerID
 }
 
 type transportRec struct {
 	owner   Owner
 	cfg     Config
 	boundTo string // "" when unbound
+	handler HandlerID
 }
 
 // State is the sequential specification of a registry. The zero State is an
@@ -91,7 +94,7 @@ func (s *State) Apply(op Op) Result {
 		if _, ok := s.servers[op.Server]; ok {
 			return fail(ErrAlreadyRegistered)
 		}
-		s.servers[op.Server] = serverRec{owner: op.Owner, cfg: op.Config}
+		s.servers[op.Server] = serverRec{owner: op.Owner, cfg: op.Config, handler: op.Handler}
 	case OpRegisterTransport:
 		if err := ValidateID(op.Transport); err != nil {
 			return fail(err)
@@ -112,7 +115,7 @@ func (s *State) Apply(op Op) Result {
 				return fail(ErrServerNotFound)
 			}
 		}
-		s.transports[op.Transport] = transportRec{owner: op.Owner, cfg: op.Config}
+		s.transports[op.Transport] = transportRec{owner: op.Owner, cfg: op.Config, handler: op.Handler}
 		if op.Server != "" {
 			s.bind(op.Transport, op.Server)
 		}
@@ -240,9 +243,13 @@ func (s State) read(op Op) Result {
 		case OpFindServer:
 			return Result{Owner: sv.owner, Config: sv.cfg}
 		case OpBroadcast:
-			return Result{Count: len(s.bound[op.Server])}
+			var hs []HandlerID
+			for tid := range s.bound[op.Server] {
+				hs = append(hs, s.transports[tid].handler)
+			}
+			return Result{Count: len(s.bound[op.Server]), Delivered: JoinHandlers(hs)}
 		}
-		return Result{}
+		return Result{Delivered: oneHandler(sv.handler)}
 	case OpFindTransport, OpRouteToTransport, OpServerForTransport:
 		if err := ValidateID(op.Transport); err != nil {
 			return fail(err)
@@ -260,13 +267,22 @@ func (s State) read(op Op) Result {
 			}
 			return Result{Server: t.boundTo}
 		}
-		return Result{}
+		return Result{Delivered: oneHandler(t.handler)}
 	case OpListServers:
 		return Result{IDs: strings.Join(slices.Sorted(maps.Keys(s.servers)), "\n")}
 	case OpListTransports:
 		return Result{IDs: strings.Join(slices.Sorted(maps.Keys(s.transports)), "\n")}
 	}
 	return Result{Code: CodeOther}
+}
+
+// oneHandler is JoinHandlers of one identity without the allocations: a
+// route is the commonest read a checker replays.
+func oneHandler(h HandlerID) string {
+	if h == 0 {
+		return ""
+	}
+	return strconv.FormatUint(uint64(h), 10)
 }
 
 // Servers returns every server entry, sorted by ID.
@@ -320,12 +336,12 @@ func (s State) Hash() uint64 {
 	h := fnv.New64a()
 	for id, sv := range s.servers {
 		h.Reset()
-		fmt.Fprintf(h, "s\x00%s\x00%d\x00%s", id, sv.owner, sv.cfg)
+		fmt.Fprintf(h, "s\x00%s\x00%d\x00%s\x00%d", id, sv.owner, sv.cfg, sv.handler)
 		sum += h.Sum64()
 	}
 	for id, t := range s.transports {
 		h.Reset()
-		fmt.Fprintf(h, "t\x00%s\x00%d\x00%s\x00%s", id, t.owner, t.cfg, t.boundTo)
+		fmt.Fprintf(h, "t\x00%s\x00%d\x00%s\x00%s\x00%d", id, t.owner, t.cfg, t.boundTo, t.handler)
 		sum += h.Sum64()
 	}
 	return sum
@@ -341,6 +357,9 @@ func (s State) String() string {
 			b.WriteString(", ")
 		}
 		fmt.Fprintf(&b, "S %s@%d", e.ID, e.Owner)
+		if h := s.servers[e.ID].handler; h != 0 {
+			fmt.Fprintf(&b, "#h%d", h)
+		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(s.transports)) {
 		if b.Len() > 1 {
@@ -348,6 +367,9 @@ func (s State) String() string {
 		}
 		t := s.transports[id]
 		fmt.Fprintf(&b, "T %s@%d", id, t.owner)
+		if t.handler != 0 {
+			fmt.Fprintf(&b, "#h%d", t.handler)
+		}
 		if t.boundTo != "" {
 			fmt.Fprintf(&b, "->%s", t.boundTo)
 		}
