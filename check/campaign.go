@@ -1,6 +1,7 @@
 package check
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,12 +9,15 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/shardlab/shardlab/internal/atomicfile"
 	"github.com/shardlab/shardlab/model"
 )
 
@@ -25,12 +29,21 @@ var ErrStalled = errors.New("check: clients did not finish; operations still run
 var ErrCampaign = errors.New("check: invalid campaign")
 
 // Execute runs plan against reg, one goroutine per client, all released at
-// once, and returns the recorded history. If ctx ends first it returns the
-// history so far, with unfinished operations pending, and an error wrapping
-// ErrStalled; the stuck goroutines are left behind, as nothing can stop them.
+// once, and returns the recorded history. Rendezvous markers in the plan
+// hold the clients together (see Rendezvous); a plan whose clients hold
+// different numbers of them is an error wrapping ErrWorkload. If ctx ends
+// first it returns the history so far, with unfinished operations pending,
+// and an error wrapping ErrStalled; the stuck goroutines are left behind, as
+// nothing can stop them.
 func Execute(ctx context.Context, reg model.Registry, plan [][]model.Op) (History, error) {
+	active, err := rendezvousPlan(plan)
+	if err != nil {
+		return nil, err
+	}
 	rec := NewRecorder(reg)
 	start := make(chan struct{})
+	bar := newBarrier(len(plan))
+	arrived := make([]atomic.Int32, len(active))
 	var wg sync.WaitGroup
 	for c, ops := range plan {
 		cl := rec.Client(c)
@@ -38,8 +51,17 @@ func Execute(ctx context.Context, reg model.Registry, plan [][]model.Op) (Histor
 		go func() {
 			defer wg.Done()
 			<-start
-			for _, op := range ops {
-				cl.Do(op)
+			round := -1
+			for i, op := range ops {
+				if op != Rendezvous {
+					cl.Do(op)
+					continue
+				}
+				round++
+				bar.wait()
+				if i+1 < len(ops) && ops[i+1] != Rendezvous {
+					spinTogether(&arrived[round], active[round])
+				}
 			}
 		}()
 	}
@@ -52,6 +74,72 @@ func Execute(ctx context.Context, reg model.Registry, plan [][]model.Op) (Histor
 	case <-ctx.Done():
 		return rec.History(), fmt.Errorf("%w: %w", ErrStalled, ctx.Err())
 	}
+}
+
+// rendezvousPlan checks that every client holds the same number of
+// Rendezvous and returns, for each, how many clients have operations after
+// it before the next.
+func rendezvousPlan(plan [][]model.Op) ([]int32, error) {
+	var active []int32
+	for c, ops := range plan {
+		n := 0
+		for i, op := range ops {
+			if op != Rendezvous {
+				continue
+			}
+			if c == 0 {
+				active = append(active, 0)
+			} else if n >= len(active) {
+				return nil, fmt.Errorf("%w: client %d has more rendezvous than client 0 (%d)", ErrWorkload, c, len(active))
+			}
+			if i+1 < len(ops) && ops[i+1] != Rendezvous {
+				active[n]++
+			}
+			n++
+		}
+		if n != len(active) {
+			return nil, fmt.Errorf("%w: client %d has %d rendezvous, client 0 has %d", ErrWorkload, c, n, len(active))
+		}
+	}
+	return active, nil
+}
+
+// spinTogether counts the caller in and spins until all n clients of the
+// round are in, so that they leave within a fraction of a microsecond of
+// each other when they run on different cores; it yields now and then so
+// that a client without a core of its own gets one.
+func spinTogether(arrived *atomic.Int32, n int32) {
+	arrived.Add(1)
+	for i := 1; arrived.Load() < n; i++ {
+		if i%256 == 0 {
+			runtime.Gosched()
+		}
+	}
+}
+
+// barrier is a reusable barrier for n goroutines.
+type barrier struct {
+	n       int
+	mu      sync.Mutex
+	arrived int
+	release chan struct{}
+}
+
+func newBarrier(n int) *barrier { return &barrier{n: n, release: make(chan struct{})} }
+
+func (b *barrier) wait() {
+	b.mu.Lock()
+	ch := b.release
+	b.arrived++
+	if b.arrived == b.n {
+		b.arrived = 0
+		b.release = make(chan struct{})
+		b.mu.Unlock()
+		close(ch)
+		return
+	}
+	b.mu.Unlock()
+	<-ch
 }
 
 // Campaign is a randomized concurrent check of one registry: many short
@@ -71,14 +159,23 @@ type Campaign struct {
 	// Long histories (default 1; negative: none) of LongOps operations per
 	// client over LongKeys IDs (defaults 2000 and 256).
 	Long, LongOps, LongKeys int
-	// Clients per history (default 8).
+	// Clients per history (default: GOMAXPROCS+2, at least 8: more
+	// clients than cores).
 	Clients int
+	// Collisions: see Workload (default DefaultCollisions).
+	Collisions float64
+	// PartitionOf and Partitions: the registry's layout, if known; see
+	// Workload. The CLI sets them for the sharded registry.
+	PartitionOf func(id string) int
+	Partitions  int
 	// Timeout bounds the check of one history (default DefaultTimeout).
 	Timeout time.Duration
 	// StallTimeout bounds the run of one history (default one minute).
 	StallTimeout time.Duration
 	// OutDir receives the failing history (JSON lines) and its HTML
-	// visualisation; "" keeps nothing.
+	// visualisation (default: a new directory under os.TempDir(), made on
+	// the first failure): a failure always leaves its history, since an
+	// interleaving cannot be replayed from the seed.
 	OutDir string
 	// Log receives one line per history and the summary; nil is quiet.
 	Log io.Writer
@@ -129,7 +226,7 @@ func (c Campaign) withDefaults() (Campaign, error) {
 	def(&c.Long, 1)
 	def(&c.LongOps, 2000)
 	def(&c.LongKeys, 256)
-	def(&c.Clients, 8)
+	def(&c.Clients, DefaultClients())
 	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout
 	}
@@ -155,11 +252,18 @@ func (c Campaign) withDefaults() (Campaign, error) {
 }
 
 func (c Campaign) workload(long bool) Workload {
+	w := Workload{Clients: c.Clients, OpsPerClient: c.Ops, Keys: c.Keys, Collisions: c.Collisions,
+		PartitionOf: c.PartitionOf, Partitions: c.Partitions}
 	if long {
-		return Workload{Clients: c.Clients, OpsPerClient: c.LongOps, Keys: c.LongKeys}
+		w.OpsPerClient, w.Keys = c.LongOps, c.LongKeys
 	}
-	return Workload{Clients: c.Clients, OpsPerClient: c.Ops, Keys: c.Keys}
+	return w
 }
+
+// DefaultClients is the default number of clients of a campaign history:
+// more than the cores, so that the scheduler preempts clients in the middle
+// of operations as well as running them in parallel.
+func DefaultClients() int { return max(8, runtime.GOMAXPROCS(0)+2) }
 
 // Run runs the campaign. It stops at the first violation; an undecided
 // history is remembered and the campaign goes on, ending Undecided unless a
@@ -203,12 +307,13 @@ func (c Campaign) Run(ctx context.Context) (CampaignResult, error) {
 		fail := &Failure{Index: i, Long: long, Seed: c.Seed, Stream: stream}
 		if runErr != nil {
 			fail.HistoryPath, _ = c.save(i, h)
+			logf("%s history %d: %v; history: %s", c.Name, i, runErr, fail.HistoryPath)
 			res.Failure = fail
 			res.Outcome = Undecided
 			return res, fmt.Errorf("check: %s history %d (seed %d): %w", c.Name, i, c.Seed, runErr)
 		}
 		opts := Options{Timeout: c.Timeout}
-		if c.OutDir != "" {
+		if err := c.ensureOutDir(); err == nil {
 			opts.HTMLPath = c.artifact(i, "html")
 		}
 		v := Check(h, opts)
@@ -229,6 +334,7 @@ func (c Campaign) Run(ctx context.Context) (CampaignResult, error) {
 		if err != nil {
 			return res, err
 		}
+		logf("%s history %d: %s; history: %s; visualisation: %s", c.Name, i, v.Outcome, path, v.HTMLPath)
 		if v.Outcome == Violation {
 			return res, nil
 		}
@@ -249,24 +355,41 @@ func (c Campaign) artifact(i int, ext string) string {
 	return filepath.Join(c.OutDir, fmt.Sprintf("%s-seed%d-history%d.%s", name, c.Seed, i, ext))
 }
 
-// save writes h to OutDir, if set, and returns its path.
-func (c Campaign) save(i int, h History) (string, error) {
+// ensureOutDir makes OutDir, or, when it is "", a new directory under
+// os.TempDir() that OutDir then names (c is a copy owned by Run).
+func (c *Campaign) ensureOutDir() error {
 	if c.OutDir == "" {
-		return "", nil
+		dir, err := os.MkdirTemp("", "shardlab-campaign-")
+		if err != nil {
+			return fmt.Errorf("check: saving history: %w", err)
+		}
+		c.OutDir = dir
+		return nil
 	}
 	if err := os.MkdirAll(c.OutDir, 0o755); err != nil {
-		return "", fmt.Errorf("check: saving history: %w", err)
+		return fmt.Errorf("check: saving history: %w", err)
 	}
-	path := c.artifact(i, "jsonl")
-	f, err := os.Create(path)
-	if err != nil {
-		return "", fmt.Errorf("check: saving history: %w", err)
-	}
-	if err := WriteHistory(f, h); err != nil {
-		f.Close()
+	return nil
+}
+
+// save writes h to OutDir and returns its path.
+func (c *Campaign) save(i int, h History) (string, error) {
+	if err := c.ensureOutDir(); err != nil {
 		return "", err
 	}
-	if err := f.Close(); err != nil {
+	return saveHistory(c.artifact(i, "jsonl"), h)
+}
+
+// saveHistory writes h to path atomically and returns path.
+func saveHistory(path string, h History) (string, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", fmt.Errorf("check: saving history: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := WriteHistory(&buf, h); err != nil {
+		return "", err
+	}
+	if err := atomicfile.Write(path, buf.Bytes()); err != nil {
 		return "", fmt.Errorf("check: saving history: %w", err)
 	}
 	return path, nil

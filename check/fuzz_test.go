@@ -15,11 +15,11 @@ import (
 // that rejects a sequential history of a correct registry is a checker bug.
 func FuzzOpSequence(f *testing.F) {
 	opts := MachineOptions{}.withDefaults()
-	gen := opGen(opts, 0)
 	f.Fuzz(rapid.MakeFuzz(func(t *rapid.T) {
+		g := machineGen(t, opts)
 		rec := NewRecorder(model.NewReference())
-		for _, op := range rapid.SliceOfN(gen, 1, 60).Draw(t, "ops") {
-			rec.Client(rapid.IntRange(0, 1).Draw(t, "client")).Do(op)
+		for range rapid.IntRange(1, 60).Draw(t, "ops") {
+			rec.Client(rapid.IntRange(0, 1).Draw(t, "client")).Do(g.random(0))
 		}
 		h := rec.History()
 		if v := Check(h, Options{}); v.Outcome != Ok {

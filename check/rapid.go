@@ -3,9 +3,12 @@ package check
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
-	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shardlab/shardlab/model"
@@ -16,7 +19,8 @@ import (
 // value gives the defaults.
 type MachineOptions struct {
 	// Servers, Transports and Owners bound the IDs drawn (default 2 each):
-	// small, so that operations hit the same entries.
+	// small, so that operations hit the same entries. Each case draws the
+	// IDs' shapes (see IDShape); rapid shrinks them to plain names.
 	Servers, Transports, Owners int
 	// Steps is the most operations one StateMachine case performs
 	// (default 100; each case draws 1..Steps).
@@ -24,9 +28,26 @@ type MachineOptions struct {
 	// Invariant, if set, is checked after every step with the model's
 	// state, e.g. that a registry's statistics agree with its contents.
 	Invariant func(reg model.Registry, st model.State) error
-	// Timeout bounds each linearizability check in ConcurrentMachine
-	// (default 10 s).
+	// Timeout bounds each run and each linearizability check in
+	// ConcurrentMachine (default 10 s).
 	Timeout time.Duration
+	// Clients is the most clients of a ConcurrentMachine case (default
+	// GOMAXPROCS+3, at least 5 and at most 11); each case draws from
+	// Clients-2 to Clients, so there are more clients than cores.
+	Clients int
+	// Rounds is the most rounds of a ConcurrentMachine case (default 8):
+	// each round is either every client doing up to three operations, or
+	// a collision scheduled on purpose (see Workload).
+	Rounds int
+	// Repeats is how many times ConcurrentMachine runs each plan, on a
+	// fresh registry each time, before passing it (default 3): an
+	// interleaving that loses a race once in a few runs is found, and rapid
+	// finds it again while it shrinks.
+	Repeats int
+	// OutDir receives ConcurrentMachine's failing histories and their
+	// visualisations (default: a new directory under os.TempDir()); the
+	// failure message names the files.
+	OutDir string
 
 	_ struct{}
 }
@@ -43,54 +64,47 @@ func (o MachineOptions) withDefaults() MachineOptions {
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
+	if o.Clients <= 0 {
+		o.Clients = min(max(runtime.GOMAXPROCS(0)+3, 5), 11)
+	}
+	o.Clients = max(o.Clients, 2)
+	if o.Rounds <= 0 {
+		o.Rounds = 8
+	}
+	if o.Repeats <= 0 {
+		o.Repeats = 3
+	}
 	return o
 }
 
-// opGen draws one operation of kind k (any kind when k is 0) over the
-// small key space; IDs are sometimes invalid, to check error order.
-func opGen(o MachineOptions, k model.OpKind) *rapid.Generator[model.Op] {
-	return rapid.Custom(func(t *rapid.T) model.Op {
-		kind := k
-		if kind == 0 {
-			kind = rapid.SampledFrom(model.OpKinds()).Draw(t, "kind")
-		}
-		// One ID in 16 is invalid: enough to check error order, rare
-		// enough not to crowd out the operations that change state.
-		id := func(prefix string, n int, label string) string {
-			i := rapid.IntRange(0, 16*n-1).Draw(t, label)
-			if i >= 15*n {
-				return ""
-			}
-			return prefix + strconv.Itoa(i%n)
-		}
-		owner := func() model.Owner {
-			i := rapid.IntRange(0, 16*o.Owners-1).Draw(t, "owner")
-			if i >= 15*o.Owners {
-				return 0
-			}
-			return model.Owner(i%o.Owners + 1)
-		}
-		op := model.Op{
-			Kind:      kind,
-			Server:    id("s", o.Servers, "server"),
-			Transport: id("t", o.Transports, "transport"),
-			Owner:     owner(),
-			Config:    model.Config(rapid.SampledFrom([]string{"a", "b"}).Draw(t, "config")),
-		}
-		return normalise(op)
-	})
+// machineGen draws a case's key table (one cluster, shapes from rapid) and
+// returns a generator of operations over it whose every choice is a rapid
+// draw. One operation in about 16 has an invalid ID or owner.
+func machineGen(t *rapid.T, o MachineOptions) *opGen {
+	choose := func(n int, label string) int { return rapid.IntRange(0, n-1).Draw(t, label) }
+	return &opGen{
+		choose:  choose,
+		keys:    makeKeys(choose, 1, o.Servers, o.Transports, false, keyLayout{}),
+		owners:  o.Owners,
+		invalid: 62,
+		uniform: true,
+	}
 }
 
 // StateMachine returns a rapid property: a fresh registry from newRegistry
 // and model.State are driven with the same operations, step by step; every
-// result must equal the model's, and after every step the registry's
-// contents must equal the model's (Contents) and opts.Invariant must hold.
+// result must equal the model's (delivery included: each registration gets
+// its own handler identity and routes report who received them), and after
+// every step the registry's contents must equal the model's (Contents), every
+// ID of the case must be found and routed to as the model says, and
+// opts.Invariant must hold. A registration the registry rejects with
+// ErrOverloaded is accepted and changes nothing, as the model allows.
 // Use it as rapid.Check(t, check.StateMachine(...)); a failure shrinks to a
 // short sequence and rapid prints how to replay it (-rapid.seed=...).
 func StateMachine(newRegistry func() (model.Registry, error), opts MachineOptions) func(*rapid.T) {
 	opts = opts.withDefaults()
-	gen := opGen(opts, 0)
 	return func(t *rapid.T) {
+		g := machineGen(t, opts)
 		reg, err := newRegistry()
 		if err != nil {
 			t.Fatalf("building the registry: %v", err)
@@ -101,7 +115,7 @@ func StateMachine(newRegistry func() (model.Registry, error), opts MachineOption
 			if err := Contents(reg, st); err != nil {
 				t.Fatalf("after the last step: %v (model state %s)", err, st)
 			}
-			if err := lookups(reg, st, opts); err != nil {
+			if err := lookups(reg, st, g.keys); err != nil {
 				t.Fatalf("after the last step: %v (model state %s)", err, st)
 			}
 			if opts.Invariant != nil {
@@ -119,12 +133,20 @@ func StateMachine(newRegistry func() (model.Registry, error), opts MachineOption
 		// shrinks its operations to the simplest ones.
 		steps := rapid.IntRange(opts.Steps/2, opts.Steps).Draw(t, "steps")
 		invariants(t)
-		for range steps {
-			op := gen.Draw(t, "op")
+		for i := range steps {
+			op := g.random(0)
+			if op.Kind.IsRegistration() {
+				op.Handler = model.HandlerID(i + 1)
+			}
 			before := st.String()
-			want := st.Apply(op)
 			got := model.Invoke(reg, op)
-			if got != want {
+			if got.Code == model.CodeOverloaded && op.Kind.IsRegistration() && !argumentError(op) {
+				// Admission control may reject any registration with valid
+				// arguments; the invariants check it changed nothing.
+				invariants(t)
+				continue
+			}
+			if want := st.Apply(op); got != want {
 				t.Fatalf("%s returned %s, model says %s (state before: %s)", op, got, want, before)
 			}
 			invariants(t)
@@ -177,19 +199,26 @@ func Contents(reg model.Registry, st model.State) error {
 	return nil
 }
 
-// lookups compares FindServer and FindTransport for every ID of the key
-// space, so entries that should be gone are looked up too.
-func lookups(reg model.Registry, st model.State, opts MachineOptions) error {
-	for _, k := range []struct {
-		kind   model.OpKind
-		prefix string
-		n      int
-	}{{model.OpFindServer, "s", opts.Servers}, {model.OpFindTransport, "t", opts.Transports}} {
-		for i := range k.n {
-			op := normalise(model.Op{Kind: k.kind, Server: k.prefix + strconv.Itoa(i), Transport: k.prefix + strconv.Itoa(i)})
-			if got, want := model.Invoke(reg, op), st.Apply(op); got != want {
-				return fmt.Errorf("%s returned %s, model says %s", op, got, want)
-			}
+// lookups compares FindServer, FindTransport, the routes and Broadcast
+// with the model for every ID of the key table, so entries that should be
+// gone are looked up too, and delivery goes to the right registration.
+func lookups(reg model.Registry, st model.State, kt keyTable) error {
+	var ops []model.Op
+	for _, ss := range kt.servers {
+		for _, id := range ss {
+			ops = append(ops, model.Op{Kind: model.OpFindServer, Server: id},
+				model.Op{Kind: model.OpRouteToServer, Server: id}, model.Op{Kind: model.OpBroadcast, Server: id})
+		}
+	}
+	for _, ts := range kt.transports {
+		for _, id := range ts {
+			ops = append(ops, model.Op{Kind: model.OpFindTransport, Transport: id},
+				model.Op{Kind: model.OpRouteToTransport, Transport: id})
+		}
+	}
+	for _, op := range ops {
+		if got, want := model.Invoke(reg, op), st.Apply(op); got != want {
+			return fmt.Errorf("%s returned %s, model says %s", op, got, want)
 		}
 	}
 	return nil
@@ -197,34 +226,126 @@ func lookups(reg model.Registry, st model.State, opts MachineOptions) error {
 
 func errorsIsNotBound(err error) bool { return model.CodeOf(err) == model.CodeNotBound }
 
-// ConcurrentMachine returns a rapid property: it draws a plan (2 to 4
-// clients, up to 8 operations each, over the small key space), runs it
-// against a fresh registry with one goroutine per client, and checks the
-// recorded history with Check. A violation or an undecided check fails the
-// property with the verdict's description. Rapid shrinks the plan, but the
-// interleaving is the scheduler's, so a shrunk failure may need reruns.
+// ConcurrentMachine returns a rapid property: it draws a plan of rounds
+// (more clients than cores; each round either every client doing up to
+// three operations or a collision scheduled on purpose between two clients
+// released together, see Workload and Rendezvous) over a small key space
+// of drawn shapes, runs it opts.Repeats times against fresh registries, and
+// checks each recorded history with Check. A violation or an undecided
+// check fails the property; the failing history and porcupine's
+// visualisation are written under opts.OutDir and the message names them,
+// because an interleaving cannot be replayed from a seed. A plan that failed
+// once fails again, with the same evidence, when rapid draws it again
+// while shrinking, so rapid reports the failure rather than a flaky test.
 func ConcurrentMachine(newRegistry func() (model.Registry, error), opts MachineOptions) func(*rapid.T) {
 	opts = opts.withDefaults()
-	gen := opGen(opts, 0)
+	var (
+		mu     sync.Mutex
+		failed = map[string]string{} // plan -> failure report
+		runs   int
+	)
 	return func(t *rapid.T) {
-		clients := rapid.IntRange(2, 4).Draw(t, "clients")
+		g := machineGen(t, opts)
+		clients := rapid.IntRange(max(2, opts.Clients-2), opts.Clients).Draw(t, "clients")
+		rounds := rapid.IntRange(1, opts.Rounds).Draw(t, "rounds")
 		plan := make([][]model.Op, clients)
-		for c := range plan {
-			plan[c] = rapid.SliceOfN(gen, 1, 8).Draw(t, fmt.Sprintf("client%d", c))
+		for range rounds {
+			for c := range plan {
+				plan[c] = append(plan[c], Rendezvous)
+			}
+			if rapid.IntRange(0, 1).Draw(t, "collide") == 0 {
+				for c := range plan {
+					for range rapid.IntRange(0, 3).Draw(t, "ops") {
+						plan[c] = append(plan[c], g.random(0))
+					}
+				}
+				continue
+			}
+			a := rapid.IntRange(0, clients-1).Draw(t, "first")
+			b := (a + 1 + rapid.IntRange(0, clients-2).Draw(t, "second")) % clients
+			for i, round := range g.collision(0) {
+				if i > 0 {
+					for c := range plan {
+						plan[c] = append(plan[c], Rendezvous)
+					}
+				}
+				plan[a] = append(plan[a], round[0]...)
+				if len(round) > 1 {
+					plan[b] = append(plan[b], round[1]...)
+				}
+			}
 		}
-		reg, err := newRegistry()
-		if err != nil {
-			t.Fatalf("building the registry: %v", err)
+		key := fmt.Sprint(plan)
+		mu.Lock()
+		report, seen := failed[key]
+		mu.Unlock()
+		for i := 0; !seen && i < opts.Repeats && report == ""; i++ {
+			report = runPlan(newRegistry, plan, opts, &mu, &runs)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), opts.Timeout)
-		defer cancel()
-		h, err := Execute(ctx, reg, plan)
-		if err != nil {
-			t.Fatalf("%v", err)
-		}
-		closeRegistry(reg)
-		if v := Check(h, Options{Timeout: opts.Timeout}); v.Outcome != Ok {
-			t.Fatalf("%s\n%s", v, v.Description)
+		if report != "" {
+			mu.Lock()
+			failed[key] = report
+			mu.Unlock()
+			t.Fatalf("%s", report)
 		}
 	}
+}
+
+// runPlan runs plan once on a fresh registry and checks it; it returns ""
+// when the history is linearizable, else a report naming the saved files.
+func runPlan(newRegistry func() (model.Registry, error), plan [][]model.Op, opts MachineOptions, mu *sync.Mutex, runs *int) string {
+	reg, err := newRegistry()
+	if err != nil {
+		return fmt.Sprintf("building the registry: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), opts.Timeout)
+	defer cancel()
+	h, runErr := Execute(ctx, reg, plan)
+	if runErr == nil {
+		closeRegistry(reg)
+	}
+	mu.Lock()
+	*runs++
+	n := *runs
+	mu.Unlock()
+	var v Verdict
+	if runErr == nil {
+		v = Check(h, Options{Timeout: opts.Timeout, HTMLPath: filepath.Join(machineDir(opts), fmt.Sprintf("concurrent-%d.html", n))})
+		if v.Outcome == Ok {
+			return ""
+		}
+	}
+	path, err := saveHistory(filepath.Join(machineDir(opts), fmt.Sprintf("concurrent-%d.jsonl", n)), h)
+	files := "history: " + path
+	if err != nil {
+		files = fmt.Sprintf("history not saved: %v", err)
+	}
+	if v.HTMLPath != "" {
+		files += "\nvisualisation: " + v.HTMLPath
+	}
+	if runErr != nil {
+		return fmt.Sprintf("%v\n%s\nrecheck with: shardlab check --history %s", runErr, files, path)
+	}
+	return fmt.Sprintf("%s\n%s\n%s\nrecheck exactly with: shardlab check --history %s", v, v.Description, files, path)
+}
+
+var (
+	machineDirOnce sync.Once
+	machineDirPath string
+)
+
+// machineDir is opts.OutDir, or one new directory under os.TempDir() per
+// process for ConcurrentMachine's artifacts.
+func machineDir(opts MachineOptions) string {
+	if opts.OutDir != "" {
+		return opts.OutDir
+	}
+	machineDirOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "shardlab-concurrent-")
+		if err != nil {
+			dir = os.TempDir()
+		}
+		machineDirPath = dir
+	})
+	return machineDirPath
 }

@@ -3,8 +3,8 @@ package check
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
-	"strconv"
 
 	"github.com/shardlab/shardlab/model"
 )
@@ -16,9 +16,24 @@ import (
 // partition of the history never spans more than one cluster, and checking
 // cost grows with the number of clusters, not exponentially with the key
 // space. Small key spaces (one or two clusters) make operations collide.
+//
+// IDs take the shapes of IDShape (lengths from 1 to the limit, long shared
+// prefixes, IDs that differ only in their last byte, multi-byte UTF-8), drawn
+// afresh for every plan, so a campaign's short histories use different IDs
+// and, for a hashing registry, different partitions; invalid IDs (empty, one
+// byte over the limit, control bytes, invalid UTF-8) appear beside them.
+//
+// A plan alternates free rounds, where every client performs a few random
+// operations, with collisions scheduled on purpose (see Collisions): two
+// clients released at the same instant (see Rendezvous) on one key, for
+// example the same ID registered by both, a bind racing its server's
+// owner's death, a registration racing an unregistration, or an ID
+// re-registered while another client routes to it.
 type Workload struct {
-	Clients      int // concurrent clients
-	OpsPerClient int // operations each client performs
+	Clients int // concurrent clients
+	// OpsPerClient is how many operations each client performs on average
+	// (the plan ends once Clients*OpsPerClient operations are drawn).
+	OpsPerClient int
 	Keys         int // distinct IDs, servers and transports together
 	// ClusterKeys is how many IDs share a cluster (default 8). Larger
 	// clusters mean larger partitions, which cost porcupine exponentially
@@ -27,14 +42,32 @@ type Workload struct {
 	// OwnersPerCluster (default 2) owners register a cluster's IDs.
 	OwnersPerCluster int
 	// Invalid is the fraction of operations given an invalid ID or owner
-	// (default 0.02), to check error order.
+	// (default 0.02), to check error order and validation.
 	Invalid float64
+	// Collisions is the chance that the next step of the plan is a
+	// scheduled collision rather than a free round (default 0.5; negative:
+	// none, and no Rendezvous in the plan).
+	Collisions float64
+	// PlainIDs draws only ShapePlain IDs ("s3.1").
+	PlainIDs bool
+	// PartitionOf and Partitions describe the registry's layout, when it is
+	// known (for impl, (*impl.Registry).PartitionOf and Partitions): each
+	// plan then places its keys in consecutive partitions from a random
+	// offset, so that a long history reaches every partition and the short
+	// histories of a campaign reach them all between them. Without it, IDs
+	// drawn afresh per plan spread over a hashing registry's partitions by
+	// themselves.
+	PartitionOf func(id string) int
+	Partitions  int
 
 	_ struct{}
 }
 
 // ErrWorkload is wrapped by errors about invalid Workload values.
 var ErrWorkload = errors.New("check: invalid workload")
+
+// DefaultCollisions is Workload.Collisions's default.
+const DefaultCollisions = 0.5
 
 func (w Workload) withDefaults() (Workload, error) {
 	if w.ClusterKeys == 0 {
@@ -45,6 +78,9 @@ func (w Workload) withDefaults() (Workload, error) {
 	}
 	if w.Invalid == 0 {
 		w.Invalid = 0.02
+	}
+	if w.Collisions == 0 {
+		w.Collisions = DefaultCollisions
 	}
 	switch {
 	case w.Clients < 1:
@@ -59,9 +95,21 @@ func (w Workload) withDefaults() (Workload, error) {
 		return w, fmt.Errorf("%w: owners per cluster %d < 1", ErrWorkload, w.OwnersPerCluster)
 	case !(w.Invalid >= 0 && w.Invalid <= 1): // NaN too
 		return w, fmt.Errorf("%w: invalid fraction %v outside [0, 1]", ErrWorkload, w.Invalid)
+	case math.IsNaN(w.Collisions) || w.Collisions > 1:
+		return w, fmt.Errorf("%w: collisions %v outside [0, 1] (negative: none)", ErrWorkload, w.Collisions)
+	case w.PartitionOf != nil && w.Partitions < 1:
+		return w, fmt.Errorf("%w: PartitionOf set with %d partitions", ErrWorkload, w.Partitions)
 	}
 	return w, nil
 }
+
+// Rendezvous is a marker in a plan, not an operation: Execute holds a client
+// that reaches it until every client has reached its rendezvous of the same
+// rank, then releases the clients with operations before their next
+// rendezvous together, spinning so that they start within a fraction of a
+// microsecond of each other. Every client of a plan must hold the same
+// number of them. Workload.Plan puts one before every round.
+var Rendezvous = model.Op{}
 
 // opWeights is the generated mix. Writes are common so that reads observe
 // changes; lists are rare because every list joins every partition.
@@ -78,8 +126,8 @@ var opWeights = []struct {
 	{model.OpBind, 10},
 	{model.OpUnbind, 4},
 	{model.OpServerForTransport, 10},
-	{model.OpRouteToServer, 3},
-	{model.OpRouteToTransport, 3},
+	{model.OpRouteToServer, 5},
+	{model.OpRouteToTransport, 5},
 	{model.OpBroadcast, 5},
 	{model.OpOwnerDown, 3},
 	{model.OpListServers, 1},
@@ -94,8 +142,9 @@ var opWeightTotal = func() int {
 	return n
 }()
 
-// Plan returns, for each client, the operations it will perform, drawn from
-// rng. The same rng state gives the same plan.
+// Plan returns, for each client, the operations it will perform, with
+// Rendezvous markers between rounds, drawn from rng. The same rng state
+// gives the same plan.
 func (w Workload) Plan(rng *rand.Rand) ([][]model.Op, error) {
 	w, err := w.withDefaults()
 	if err != nil {
@@ -105,48 +154,197 @@ func (w Workload) Plan(rng *rand.Rand) ([][]model.Op, error) {
 	perCluster := w.Keys / clusters // IDs per cluster, the remainder dropped
 	servers := max(1, perCluster/2)
 	transports := max(1, perCluster-servers)
+	choose := func(n int, _ string) int { return rng.IntN(n) }
+	layout := keyLayout{partitionOf: w.PartitionOf, partitions: w.Partitions}
+	if w.PartitionOf != nil {
+		layout.offset = rng.IntN(w.Partitions)
+	}
+	g := &opGen{
+		choose:  choose,
+		keys:    makeKeys(choose, clusters, servers, transports, w.PlainIDs, layout),
+		owners:  w.OwnersPerCluster,
+		invalid: int(w.Invalid * 1000),
+	}
 	plan := make([][]model.Op, w.Clients)
-	for c := range plan {
-		plan[c] = make([]model.Op, w.OpsPerClient)
-		for i := range plan[c] {
-			plan[c][i] = w.op(rng, rng.IntN(clusters), servers, transports)
+	done := make([]int, w.Clients)
+	collide := w.Collisions > 0 && w.Clients >= 2
+	for total, target := 0, w.Clients*w.OpsPerClient; total < target; {
+		var rounds [][][]model.Op
+		var who []int
+		if collide && rng.Float64() < w.Collisions {
+			rounds = g.collision(rng.IntN(clusters))
+			who = rng.Perm(w.Clients)[:2]
+		} else {
+			round := make([][]model.Op, w.Clients)
+			for c := range round {
+				for n := min(1+rng.IntN(3), w.OpsPerClient-done[c]); n > 0; n-- {
+					round[c] = append(round[c], g.random(rng.IntN(clusters)))
+				}
+			}
+			rounds = [][][]model.Op{round}
+			who = make([]int, w.Clients)
+			for c := range who {
+				who[c] = c
+			}
+		}
+		for _, round := range rounds {
+			if collide {
+				for c := range plan {
+					plan[c] = append(plan[c], Rendezvous)
+				}
+			}
+			for i, ops := range round {
+				plan[who[i]] = append(plan[who[i]], ops...)
+				done[who[i]] += len(ops)
+				total += len(ops)
+			}
 		}
 	}
 	return plan, nil
 }
 
-func (w Workload) op(rng *rand.Rand, cluster, servers, transports int) model.Op {
-	pick := rng.IntN(opWeightTotal)
-	var kind model.OpKind
-	for _, ow := range opWeights {
-		if pick < ow.weight {
-			kind = ow.kind
-			break
-		}
-		pick -= ow.weight
+// opGen draws operations over a key table.
+type opGen struct {
+	choose  chooser
+	keys    keyTable
+	owners  int // per cluster
+	invalid int // per mille
+	// uniform draws every kind equally often (the state machines, whose
+	// cases are short) instead of by opWeights.
+	uniform bool
+}
+
+func (g *opGen) server(c int) string {
+	ss := g.keys.servers[c]
+	return ss[g.choose(len(ss), "server")]
+}
+
+func (g *opGen) transport(c int) string {
+	ts := g.keys.transports[c]
+	return ts[g.choose(len(ts), "transport")]
+}
+
+// owner returns owner i (mod the cluster's owners) of cluster c.
+func (g *opGen) owner(c, i int) model.Owner {
+	return model.Owner(c*g.owners + i%g.owners + 1)
+}
+
+func (g *opGen) config() model.Config {
+	return model.Config([]string{"a", "b"}[g.choose(2, "config")])
+}
+
+// random draws one operation of any kind inside cluster c.
+func (g *opGen) random(c int) model.Op {
+	return g.ofKind(c, 0)
+}
+
+// ofKind draws one operation of kind k (any kind when k is 0) inside
+// cluster c; one in 1000/invalid gets an invalid ID or owner.
+func (g *opGen) ofKind(c int, kind model.OpKind) model.Op {
+	if kind == 0 && g.uniform {
+		kind = model.OpKinds()[g.choose(len(model.OpKinds()), "kind")]
 	}
-	c := strconv.Itoa(cluster)
+	if kind == 0 {
+		pick := g.choose(opWeightTotal, "kind")
+		for _, ow := range opWeights {
+			if pick < ow.weight {
+				kind = ow.kind
+				break
+			}
+			pick -= ow.weight
+		}
+	}
 	op := model.Op{
 		Kind:      kind,
-		Server:    "s" + c + "." + strconv.Itoa(rng.IntN(servers)),
-		Transport: "t" + c + "." + strconv.Itoa(rng.IntN(transports)),
-		Owner:     model.Owner(cluster*w.OwnersPerCluster + rng.IntN(w.OwnersPerCluster) + 1),
-		Config:    model.Config([]string{"a", "b"}[rng.IntN(2)]),
+		Server:    g.server(c),
+		Transport: g.transport(c),
+		Owner:     g.owner(c, g.choose(g.owners, "owner")),
+		Config:    g.config(),
 	}
-	if kind == model.OpRegisterTransport && rng.IntN(2) == 0 {
+	if kind == model.OpRegisterTransport && g.choose(2, "autobind") == 0 {
 		op.Server = "" // half the transport registrations do not auto-bind
 	}
-	if rng.Float64() < w.Invalid {
-		switch rng.IntN(3) {
+	if g.invalid > 0 && 999-g.choose(1000, "invalid") < g.invalid {
+		bad := invalidIDs[g.choose(len(invalidIDs), "invalid id")]
+		switch g.choose(3, "invalid field") {
 		case 0:
-			op.Server = ""
+			op.Server = bad
 		case 1:
-			op.Transport = ""
+			op.Transport = bad
 		default:
 			op.Owner = 0
 		}
 	}
 	return normalise(op)
+}
+
+// collision returns a scheduled collision inside cluster c: rounds, each
+// with the segments of two participants (the first sets the stage or
+// looks at the outcome alone; the second holds the racing pair).
+func (g *opGen) collision(c int) [][][]model.Op {
+	s, t := g.server(c), g.transport(c)
+	o1, o2 := g.owner(c, 0), g.owner(c, 1)
+	op := func(k model.OpKind, owner model.Owner) model.Op {
+		return normalise(model.Op{Kind: k, Server: s, Transport: t, Owner: owner, Config: g.config()})
+	}
+	rt := func(owner model.Owner, bindTo string) model.Op {
+		return model.Op{Kind: model.OpRegisterTransport, Transport: t, Owner: owner, Config: g.config(), Server: bindTo}
+	}
+	K := func(k model.OpKind) model.Op { return op(k, 0) }
+	solo := func(ops ...model.Op) [][]model.Op { return [][]model.Op{ops} }
+	pair := func(a, b []model.Op) [][]model.Op { return [][]model.Op{a, b} }
+	ops := func(o ...model.Op) []model.Op { return o }
+	switch g.choose(8, "collision") {
+	case 0: // the same server ID registered by two clients at once
+		return [][][]model.Op{
+			solo(K(model.OpUnregisterServer)),
+			pair(ops(op(model.OpRegisterServer, o1)), ops(op(model.OpRegisterServer, o2))),
+			solo(K(model.OpFindServer), K(model.OpRouteToServer)),
+		}
+	case 1: // the same transport ID registered by two clients at once
+		return [][][]model.Op{
+			solo(K(model.OpUnregisterTransport), op(model.OpRegisterServer, o1)),
+			pair(ops(rt(o1, s)), ops(rt(o2, ""))),
+			solo(K(model.OpFindTransport), K(model.OpRouteToTransport), K(model.OpServerForTransport)),
+		}
+	case 2: // a bind racing the death of its server's owner
+		return [][][]model.Op{
+			solo(op(model.OpRegisterServer, o1), rt(o2, "")),
+			pair(ops(K(model.OpBind)), ops(op(model.OpOwnerDown, o1))),
+			solo(K(model.OpServerForTransport), K(model.OpBroadcast)),
+		}
+	case 3: // a registration with a bind racing the server's unregistration
+		return [][][]model.Op{
+			solo(K(model.OpUnregisterTransport), op(model.OpRegisterServer, o1)),
+			pair(ops(rt(o2, s)), ops(K(model.OpUnregisterServer))),
+			solo(K(model.OpServerForTransport), K(model.OpBroadcast)),
+		}
+	case 4: // register racing unregister
+		return [][][]model.Op{
+			pair(ops(op(model.OpRegisterServer, o1)), ops(K(model.OpUnregisterServer))),
+			solo(K(model.OpFindServer)),
+		}
+	case 5: // a server re-registered by another owner while routes go to it
+		return [][][]model.Op{
+			solo(op(model.OpRegisterServer, o1)),
+			pair(ops(K(model.OpUnregisterServer), op(model.OpRegisterServer, o2)),
+				ops(K(model.OpRouteToServer), K(model.OpRouteToServer), K(model.OpFindServer), K(model.OpRouteToServer))),
+			solo(K(model.OpRouteToServer)),
+		}
+	case 6: // a transport re-registered while its server broadcasts
+		return [][][]model.Op{
+			solo(op(model.OpRegisterServer, o1), rt(o1, s)),
+			pair(ops(K(model.OpUnregisterTransport), rt(o2, s)),
+				ops(K(model.OpBroadcast), K(model.OpRouteToTransport), K(model.OpBroadcast))),
+			solo(K(model.OpBroadcast), K(model.OpRouteToTransport)),
+		}
+	default: // an owner's death racing a new registration by the same owner
+		return [][][]model.Op{
+			solo(K(model.OpUnregisterServer), rt(o1, "")),
+			pair(ops(op(model.OpOwnerDown, o1)), ops(op(model.OpRegisterServer, o1), K(model.OpBind))),
+			solo(K(model.OpFindServer), K(model.OpServerForTransport)),
+		}
+	}
 }
 
 // normalise clears the fields op's kind does not use, so that histories
