@@ -43,7 +43,7 @@ func Execute(ctx context.Context, reg model.Registry, plan [][]model.Op) (Histor
 	rec := NewRecorder(reg)
 	start := make(chan struct{})
 	bar := newBarrier(len(plan))
-	arrived := make([]atomic.Int32, len(active))
+	cores := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
 	for c, ops := range plan {
 		cl := rec.Client(c)
@@ -58,9 +58,15 @@ func Execute(ctx context.Context, reg model.Registry, plan [][]model.Op) (Histor
 					continue
 				}
 				round++
-				bar.wait()
-				if i+1 < len(ops) && ops[i+1] != Rendezvous {
-					spinTogether(&arrived[round], active[round])
+				// A client with an operation right after a rendezvous of
+				// no more clients than cores (a collision) spins for it;
+				// the others park.
+				eager := i+1 < len(ops) && ops[i+1] != Rendezvous && active[round] <= cores
+				if !bar.wait(eager) {
+					return
+				}
+				if eager {
+					jitter(&bar.gen)
 				}
 			}
 		}()
@@ -72,15 +78,16 @@ func Execute(ctx context.Context, reg model.Registry, plan [][]model.Op) (Histor
 	case <-done:
 		return rec.History(), nil
 	case <-ctx.Done():
+		bar.abort() // clients waiting at a rendezvous give up
 		return rec.History(), fmt.Errorf("%w: %w", ErrStalled, ctx.Err())
 	}
 }
 
 // rendezvousPlan checks that every client holds the same number of
-// Rendezvous and returns, for each, how many clients have operations after
-// it before the next.
-func rendezvousPlan(plan [][]model.Op) ([]int32, error) {
-	var active []int32
+// Rendezvous and returns, for each, how many clients have an operation
+// right after it.
+func rendezvousPlan(plan [][]model.Op) ([]int, error) {
+	var active []int
 	for c, ops := range plan {
 		n := 0
 		for i, op := range ops {
@@ -104,43 +111,76 @@ func rendezvousPlan(plan [][]model.Op) ([]int32, error) {
 	return active, nil
 }
 
-// spinTogether counts the caller in and spins until all n clients of the
-// round are in, so that they leave within a fraction of a microsecond of
-// each other when they run on different cores; it yields now and then so
-// that a client without a core of its own gets one.
-func spinTogether(arrived *atomic.Int32, n int32) {
-	arrived.Add(1)
-	for i := 1; arrived.Load() < n; i++ {
-		if i%256 == 0 {
+// barrier holds the clients of a plan at each rendezvous. Clients about
+// to collide spin rather than park: a parked goroutine is woken onto the
+// run queue of the core that woke it and waits there, behind the client
+// that woke it, for microseconds, so two clients released from a channel
+// almost never run their next operations at the same time. Spinners yield
+// now and then, so that a client without a core gets one. The last client
+// to arrive releases the spinners first, then the parked.
+type barrier struct {
+	n       int32
+	count   atomic.Int32
+	gen     atomic.Int64
+	mu      sync.Mutex
+	release chan struct{} // closed when the current generation is released
+	stopped chan struct{} // closed by abort
+	once    sync.Once
+}
+
+func newBarrier(n int) *barrier {
+	return &barrier{n: int32(n), release: make(chan struct{}), stopped: make(chan struct{})}
+}
+
+// wait returns when every client has arrived, or false after abort.
+func (b *barrier) wait(spin bool) bool {
+	b.mu.Lock()
+	ch, g := b.release, b.gen.Load()
+	if b.count.Add(1) == b.n {
+		b.count.Store(0)
+		b.release = make(chan struct{})
+		b.gen.Add(1)
+		b.mu.Unlock()
+		close(ch)
+		return true
+	}
+	b.mu.Unlock()
+	if !spin {
+		select {
+		case <-ch:
+			return true
+		case <-b.stopped:
+			return false
+		}
+	}
+	for i := 1; b.gen.Load() == g; i++ {
+		if i%(1<<12) == 0 {
+			select {
+			case <-b.stopped:
+				return false
+			default:
+			}
 			runtime.Gosched()
 		}
 	}
+	return true
 }
 
-// barrier is a reusable barrier for n goroutines.
-type barrier struct {
-	n       int
-	mu      sync.Mutex
-	arrived int
-	release chan struct{}
-}
+// abort releases every waiting client for good.
+func (b *barrier) abort() { b.once.Do(func() { close(b.stopped) }) }
 
-func newBarrier(n int) *barrier { return &barrier{n: n, release: make(chan struct{})} }
-
-func (b *barrier) wait() {
-	b.mu.Lock()
-	ch := b.release
-	b.arrived++
-	if b.arrived == b.n {
-		b.arrived = 0
-		b.release = make(chan struct{})
-		b.mu.Unlock()
-		close(ch)
-		return
+// jitter spins a random few hundred nanoseconds. The last client to reach
+// a rendezvous leaves it first, by about the time a cache line takes to
+// reach the others; the random wait makes the clients' relative start
+// sweep across the narrow windows races hide in, over many rounds.
+func jitter(x *atomic.Int64) {
+	for range rand.IntN(jitterSpins) {
+		_ = x.Load()
 	}
-	b.mu.Unlock()
-	<-ch
 }
+
+// jitterSpins bounds jitter's wait, in loads of a shared counter.
+const jitterSpins = 2048
 
 // Campaign is a randomized concurrent check of one registry: many short
 // histories over a small key space, where operations collide, and a few long

@@ -35,14 +35,15 @@ type MachineOptions struct {
 	// GOMAXPROCS+3, at least 5 and at most 11); each case draws from
 	// Clients-2 to Clients, so there are more clients than cores.
 	Clients int
-	// Rounds is the most rounds of a ConcurrentMachine case (default 8):
-	// each round is either every client doing up to three operations, or
-	// a collision scheduled on purpose (see Workload).
+	// Rounds bounds the free rounds of a ConcurrentMachine case (default
+	// 8): each case holds every kind of collision scheduled on purpose (see
+	// Workload) once, in a drawn order, each after up to Rounds/2 free
+	// rounds in which every client does up to three operations.
 	Rounds int
 	// Repeats is how many times ConcurrentMachine runs each plan, on a
-	// fresh registry each time, before passing it (default 3): an
-	// interleaving that loses a race once in a few runs is found, and rapid
-	// finds it again while it shrinks.
+	// fresh registry each time, before passing it (default 10): a race
+	// whose window is a fraction of a microsecond is lost in most runs, and
+	// a run of a small plan costs about a millisecond.
 	Repeats int
 	// OutDir receives ConcurrentMachine's failing histories and their
 	// visualisations (default: a new directory under os.TempDir()); the
@@ -72,7 +73,7 @@ func (o MachineOptions) withDefaults() MachineOptions {
 		o.Rounds = 8
 	}
 	if o.Repeats <= 0 {
-		o.Repeats = 3
+		o.Repeats = 10
 	}
 	return o
 }
@@ -247,28 +248,28 @@ func ConcurrentMachine(newRegistry func() (model.Registry, error), opts MachineO
 	return func(t *rapid.T) {
 		g := machineGen(t, opts)
 		clients := rapid.IntRange(max(2, opts.Clients-2), opts.Clients).Draw(t, "clients")
-		rounds := rapid.IntRange(1, opts.Rounds).Draw(t, "rounds")
 		plan := make([][]model.Op, clients)
-		for range rounds {
+		rendezvous := func() {
 			for c := range plan {
 				plan[c] = append(plan[c], Rendezvous)
 			}
-			if rapid.IntRange(0, 1).Draw(t, "collide") == 0 {
+		}
+		// Every kind of collision once per case, in a drawn order, each
+		// after up to Rounds/2 free rounds: rapid's draws favour small
+		// numbers, so drawing the kind would leave some rare.
+		for _, kind := range rapid.Permutation(collisionKinds).Draw(t, "collisions") {
+			for range rapid.IntRange(0, opts.Rounds/2).Draw(t, "free rounds") {
+				rendezvous()
 				for c := range plan {
 					for range rapid.IntRange(0, 3).Draw(t, "ops") {
 						plan[c] = append(plan[c], g.random(0))
 					}
 				}
-				continue
 			}
 			a := rapid.IntRange(0, clients-1).Draw(t, "first")
 			b := (a + 1 + rapid.IntRange(0, clients-2).Draw(t, "second")) % clients
-			for i, round := range g.collision(0) {
-				if i > 0 {
-					for c := range plan {
-						plan[c] = append(plan[c], Rendezvous)
-					}
-				}
+			for _, round := range g.collisionOf(0, kind) {
+				rendezvous()
 				plan[a] = append(plan[a], round[0]...)
 				if len(round) > 1 {
 					plan[b] = append(plan[b], round[1]...)
@@ -290,6 +291,14 @@ func ConcurrentMachine(newRegistry func() (model.Registry, error), opts MachineO
 		}
 	}
 }
+
+var collisionKinds = func() []int {
+	ks := make([]int, numCollisions)
+	for i := range ks {
+		ks[i] = i
+	}
+	return ks
+}()
 
 // runPlan runs plan once on a fresh registry and checks it; it returns ""
 // when the history is linearizable, else a report naming the saved files.

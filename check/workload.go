@@ -45,7 +45,7 @@ type Workload struct {
 	// (default 0.02), to check error order and validation.
 	Invalid float64
 	// Collisions is the chance that the next step of the plan is a
-	// scheduled collision rather than a free round (default 0.5; negative:
+	// scheduled collision rather than a free round (default 0.7; negative:
 	// none, and no Rendezvous in the plan).
 	Collisions float64
 	// PlainIDs draws only ShapePlain IDs ("s3.1").
@@ -67,7 +67,7 @@ type Workload struct {
 var ErrWorkload = errors.New("check: invalid workload")
 
 // DefaultCollisions is Workload.Collisions's default.
-const DefaultCollisions = 0.5
+const DefaultCollisions = 0.7
 
 func (w Workload) withDefaults() (Workload, error) {
 	if w.ClusterKeys == 0 {
@@ -278,10 +278,18 @@ func (g *opGen) ofKind(c int, kind model.OpKind) model.Op {
 	return normalise(op)
 }
 
-// collision returns a scheduled collision inside cluster c: rounds, each
-// with the segments of two participants (the first sets the stage or
-// looks at the outcome alone; the second holds the racing pair).
+// numCollisions is how many kinds of collision collisionOf knows.
+const numCollisions = 9
+
+// collision returns a scheduled collision of a drawn kind inside cluster c.
 func (g *opGen) collision(c int) [][][]model.Op {
+	return g.collisionOf(c, g.choose(numCollisions, "collision"))
+}
+
+// collisionOf returns collision number kind inside cluster c: rounds, each
+// with the segments of one or two participants (a round with one sets the
+// stage or looks at the outcome; one with two holds the racing pair).
+func (g *opGen) collisionOf(c, kind int) [][][]model.Op {
 	s, t := g.server(c), g.transport(c)
 	o1, o2 := g.owner(c, 0), g.owner(c, 1)
 	op := func(k model.OpKind, owner model.Owner) model.Op {
@@ -294,7 +302,7 @@ func (g *opGen) collision(c int) [][][]model.Op {
 	solo := func(ops ...model.Op) [][]model.Op { return [][]model.Op{ops} }
 	pair := func(a, b []model.Op) [][]model.Op { return [][]model.Op{a, b} }
 	ops := func(o ...model.Op) []model.Op { return o }
-	switch g.choose(8, "collision") {
+	switch kind {
 	case 0: // the same server ID registered by two clients at once
 		return [][][]model.Op{
 			solo(K(model.OpUnregisterServer)),
@@ -337,6 +345,12 @@ func (g *opGen) collision(c int) [][][]model.Op {
 			pair(ops(K(model.OpUnregisterTransport), rt(o2, s)),
 				ops(K(model.OpBroadcast), K(model.OpRouteToTransport), K(model.OpBroadcast))),
 			solo(K(model.OpBroadcast), K(model.OpRouteToTransport)),
+		}
+	case 7: // a death notice racing the ID's re-registration by another owner
+		return [][][]model.Op{
+			solo(op(model.OpRegisterServer, o1)),
+			pair(ops(op(model.OpOwnerDown, o1)), ops(K(model.OpUnregisterServer), op(model.OpRegisterServer, o2))),
+			solo(K(model.OpFindServer), K(model.OpRouteToServer)),
 		}
 	default: // an owner's death racing a new registration by the same owner
 		return [][][]model.Op{
