@@ -51,6 +51,9 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 				}
 				out = dir
 			}
+			if c.Timeout <= 0 {
+				return usageError("--timeout %v: want a positive duration", c.Timeout)
+			}
 			if historyPath != "" {
 				opts := check.Options{Timeout: c.Timeout, HTMLPath: filepath.Join(out, filepath.Base(historyPath)+".html")}
 				v, err := check.CheckFile(historyPath, opts)
@@ -63,6 +66,9 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 			if partitions < 1 || partitions > partition.MaxPartitions {
 				return usageError("--partitions %d: want 1..%d", partitions, partition.MaxPartitions)
 			}
+			if err := campaignFlagsValid(c); err != nil {
+				return err
+			}
 			newReg, err := registryFactory(registry, partitions)
 			if err != nil {
 				return usageError("%v", err)
@@ -72,6 +78,15 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 				c.Name = fmt.Sprintf("sharded-p%d", partitions)
 			}
 			c.NewRegistry, c.OutDir = newReg, out
+			if registry == "sharded" {
+				// Keys reach every partition: the layout is the
+				// partitioner's, the same for every registry built.
+				r, err := impl.New(impl.Options{Partitions: partitions})
+				if err != nil {
+					return usageError("%v", err)
+				}
+				c.PartitionOf, c.Partitions = r.PartitionOf, r.Partitions()
+			}
 			// A count of zero on the command line means none; Campaign
 			// reads zero as "default" and a negative count as none.
 			for _, n := range []*int{&c.Histories, &c.Long} {
@@ -90,6 +105,9 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 				c.Name, res.Outcome, res.Histories, res.Ops, c.Seed, res.RunTime.Round(time.Millisecond),
 				res.CheckTime.Round(time.Millisecond), res.HistoriesPerSecond())
 			if err != nil {
+				if res.Failure != nil && res.Failure.HistoryPath != "" {
+					fmt.Fprintf(w, "history so far (unfinished operations pending): %s\n", res.Failure.HistoryPath)
+				}
 				return withStatus(exitFailure, err)
 			}
 			if res.Failure == nil {
@@ -106,9 +124,9 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 	f.StringVar(&registry, "registry", "sharded", "registry to check: sharded, mutex, channel, syncmap, xsync or reference")
 	f.IntVar(&partitions, "partitions", impl.DefaultPartitions, "partitions of the sharded registry")
 	f.Uint64Var(&c.Seed, "seed", 1, "seed of the generated workloads")
-	f.IntVar(&c.Histories, "histories", 100, "short histories to run")
-	f.IntVar(&c.Long, "long", 1, "long histories to run after the short ones")
-	f.IntVar(&c.Clients, "clients", 8, "concurrent clients per history")
+	f.IntVar(&c.Histories, "histories", 100, "short histories to run (0: none, but then --long must be at least 1)")
+	f.IntVar(&c.Long, "long", 1, "long histories to run after the short ones (0: none)")
+	f.IntVar(&c.Clients, "clients", check.DefaultClients(), "concurrent clients per history (default: more than the cores)")
 	f.IntVar(&c.Ops, "ops", 30, "operations per client in a short history")
 	f.IntVar(&c.Keys, "keys", 8, "distinct IDs in a short history (small, so operations collide)")
 	f.IntVar(&c.LongOps, "long-ops", 2000, "operations per client in a long history")
@@ -117,6 +135,40 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 	f.StringVar(&out, "out", "", "directory for artifacts (default: a new temporary directory)")
 	f.BoolP("verbose", "v", false, "print one line per history")
 	return cmd
+}
+
+// campaignFlagsValid rejects counts that cannot mean anything and a
+// campaign that would check nothing: a pass after checking no operation
+// would be a lie.
+func campaignFlagsValid(c check.Campaign) error {
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"histories", c.Histories}, {"long", c.Long}} {
+		if f.n < 0 {
+			return usageError("--%s %d: want a count >= 0", f.name, f.n)
+		}
+	}
+	if c.Histories == 0 && c.Long == 0 {
+		return usageError("--histories 0 and --long 0: nothing to check")
+	}
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"clients", c.Clients}, {"ops", c.Ops}, {"keys", c.Keys}, {"long-ops", c.LongOps}, {"long-keys", c.LongKeys}} {
+		// Counts that only shape histories that do not run are not
+		// checked: --long 0 --long-ops 0 is fine.
+		if (f.name == "long-ops" || f.name == "long-keys") && c.Long == 0 {
+			continue
+		}
+		if (f.name == "ops" || f.name == "keys") && c.Histories == 0 {
+			continue
+		}
+		if f.n < 1 {
+			return usageError("--%s %d: want a count >= 1 (nothing to check)", f.name, f.n)
+		}
+	}
+	return nil
 }
 
 // verdictStatus prints what a person needs to look at and maps the outcome

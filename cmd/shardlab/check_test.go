@@ -35,6 +35,17 @@ func TestCheckExitStatuses(t *testing.T) {
 		{"unknown registry", []string{"check", "--registry", "nope"}, exitUsage},
 		{"bad workload", []string{"check", "--registry", "reference", "--keys", "1"}, exitUsage},
 		{"campaign", []string{"check", "--registry", "reference", "--histories", "3", "--long", "0", "--out", dir}, exitOK},
+		{"long history only", []string{"check", "--registry", "reference", "--histories", "0", "--long", "1", "--long-ops", "20", "--out", dir}, exitOK},
+		{"nothing to check", []string{"check", "--registry", "reference", "--histories", "0", "--long", "0"}, exitUsage},
+		{"negative histories", []string{"check", "--registry", "reference", "--histories", "-1"}, exitUsage},
+		{"negative long", []string{"check", "--registry", "reference", "--long", "-1"}, exitUsage},
+		{"zero clients", []string{"check", "--registry", "reference", "--clients", "0"}, exitUsage},
+		{"zero keys", []string{"check", "--registry", "reference", "--keys", "0"}, exitUsage},
+		{"zero ops", []string{"check", "--registry", "reference", "--ops", "0"}, exitUsage},
+		{"zero long ops", []string{"check", "--registry", "reference", "--long-ops", "0"}, exitUsage},
+		{"zero long keys", []string{"check", "--registry", "reference", "--long-keys", "-5"}, exitUsage},
+		{"zero timeout", []string{"check", "--registry", "reference", "--timeout", "0"}, exitUsage},
+		{"zero timeout, history", []string{"check", "--history", okFile, "--timeout", "0"}, exitUsage},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if got := run(c.args); got != c.want {
