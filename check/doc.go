@@ -9,6 +9,10 @@
 //   - Recorder, Client: wrap any model.Registry and record every call as an
 //     Operation (client, op, result, call and return tickets from one atomic
 //     logical clock). Calls that never return are recorded as pending.
+//     Delivery is recorded too: each registration's handler gets an
+//     identity (model.HandlerID, the operation's ID + 1) and each route or
+//     broadcast says which identities received the message, so delivery to
+//     a stale or foreign registration is a violation like any wrong result.
 //   - History, Operation: the recorded calls.
 //   - Check(History, Options) Verdict: the linearizability check, with a
 //     three-state Outcome (Ok, Violation, Undecided) and, on a violation, a
@@ -17,8 +21,9 @@
 //   - ReadHistory, WriteHistory, CheckFile: the history file format below,
 //     so a registry in any language can be checked (`shardlab check
 //     --history FILE`).
-//   - Workload, Execute: generated plans of operations, and a concurrent
-//     run of a plan against a registry.
+//   - Workload, Execute, Rendezvous, IDShape: generated plans of operations
+//     (IDs of many shapes, collisions scheduled on purpose), and a
+//     concurrent run of a plan against a registry.
 //   - Campaign (Run, CampaignResult, Failure): many short histories and a
 //     few long ones from one seed, checked one by one; failing histories
 //     and their visualisations are kept in OutDir.
@@ -27,9 +32,9 @@
 //     plus invariants, and concurrent plans judged by Check.
 //
 // What it is not: a benchmark (sim and experiments measure), a model of
-// handlers or messages (the model ignores them), or a proof: a campaign
-// only samples interleavings, and a check is exactly as strong as the
-// history it is given.
+// what handlers do with messages (only who receives them), or a proof: a
+// campaign only samples interleavings, and a check is exactly as strong as
+// the history it is given.
 //
 // # Checking and partitioning
 //
@@ -62,17 +67,51 @@
 // checked whole, and longer ones say in Verdict.Lists that they were not.
 // List results must also be sorted and free of duplicates.
 //
-// # Keeping partitions small
+// # Keeping partitions small, reaching every partition of the registry
 //
 // Generated workloads (Workload, Campaign) split the key space into
 // clusters of 8 IDs (4 servers, 4 transports) with 2 owners each; every
 // operation stays inside one cluster: transports bind only to servers of
 // their cluster and owners register only their cluster's IDs. A partition
-// therefore never spans two clusters, and checking cost grows linearly with
-// the number of clusters. Short histories use one cluster (8 keys) so that
-// operations collide; long ones use 32 (256 keys). A user recording its own
-// workload should shape it the same way: if every transport may bind to
-// every server, all keys join one partition and checks stop finishing.
+// of the history therefore never spans two clusters, and checking cost
+// grows linearly with the number of clusters: about (clusters) x (cost of
+// one cluster's partition), where one partition costs what porcupine needs
+// for its operations at the history's concurrency. Short histories use one
+// cluster (8 keys) so that operations collide; long ones use 32 (256 keys).
+// A user recording its own workload should shape it the same way: if every
+// transport may bind to every server, all keys join one partition and
+// checks stop finishing.
+//
+// The registry's own partitions are another matter: a bug confined to one
+// of them is found only if some key lands there. IDs are drawn afresh for
+// every history, in the shapes of IDShape, so the 100 short histories of a
+// default campaign use about 800 different IDs, which a hashing registry
+// spreads over all of its partitions. When the layout is known
+// (Workload.PartitionOf, Campaign.PartitionOf; `shardlab check` sets it
+// for the sharded registry), each history places its keys in consecutive
+// partitions from a random offset, so the long history reaches every one
+// of up to 256 partitions and the short ones reach them all between them.
+// Neither changes the history's partitions for porcupine: clusters stay
+// 8 keys.
+//
+// # Collisions and rendezvous
+//
+// A race shows only if two clients are inside the racing operations at the
+// same time. Plans alternate free rounds with collisions scheduled on
+// purpose: the same ID registered by two clients at once, a bind racing the
+// death of its server's owner, a registration with a bind racing the
+// server's unregistration, register racing unregister, an ID re-registered
+// by another owner while routes and broadcasts go to it, a death notice
+// racing the ID's re-registration, and an owner's death racing its own new
+// registration. Rendezvous markers hold every client between rounds; the
+// two colliding clients spin rather than park, so that they leave the
+// rendezvous together on two cores, then wait a random fraction of a
+// microsecond, so that over many rounds their relative start sweeps across
+// the narrow windows races hide in. Campaigns default to more clients than
+// cores (DefaultClients) so that the scheduler also preempts clients in
+// the middle of operations. An interleaving cannot be replayed from a seed:
+// every concurrent failure writes its history (and porcupine's HTML) and
+// names the files.
 //
 // # History file format
 //
@@ -95,6 +134,10 @@
 //	          owner     integer; register_server, register_transport,
 //	                    owner_down
 //	          config    string, optional; register_server, register_transport
+//	          handler   integer >= 1, optional; register_server,
+//	                    register_transport: the identity of the handler
+//	                    registered (the Recorder uses id + 1). Routes and
+//	                    broadcasts must then report who received them.
 //	call    integer timestamp of the invocation (required)
 //	return  integer timestamp of the response, >= call; null or absent for
 //	        an operation that never returned (pending: cancelled, crashed,
@@ -108,15 +151,24 @@
 //	          server         server_for_transport
 //	          count          broadcast and owner_down
 //	          ids            array of IDs, list_servers and list_transports
+//	          delivered      array of handler identities, ascending, that
+//	                         received the message: route_to_server,
+//	                         route_to_transport, broadcast. The model
+//	                         expects the identity of the registration that
+//	                         holds the ID when the route takes effect (for a
+//	                         broadcast, one per transport bound to the
+//	                         server); registrations without a handler field
+//	                         are not tracked and left out, so files written
+//	                         before these two fields existed check as before.
 //
 // Timestamps may come from any source that is monotonic across all clients
 // (a shared atomic counter is best: tick before the call and after the
 // return); intervals are closed, so equal timestamps count as concurrent.
 // Example:
 //
-//	{"id":0,"client":0,"op":"register_server","args":{"server":"s1","owner":7},"call":1,"return":2,"result":{"code":"ok"}}
+//	{"id":0,"client":0,"op":"register_server","args":{"server":"s1","owner":7,"handler":1},"call":1,"return":2,"result":{"code":"ok"}}
 //	{"id":1,"client":1,"op":"bind","args":{"transport":"t1","server":"s1"},"call":3,"return":6,"result":{"code":"transport_not_found"}}
-//	{"id":2,"client":0,"op":"find_server","args":{"server":"s1"},"call":4,"return":5,"result":{"code":"ok","owner":7}}
+//	{"id":2,"client":0,"op":"route_to_server","args":{"server":"s1"},"call":4,"return":5,"result":{"code":"ok","delivered":[1]}}
 //	{"id":3,"client":2,"op":"owner_down","args":{"owner":7},"call":7}
 //
 // A malformed file (bad JSON, unknown op or code, return before call,
