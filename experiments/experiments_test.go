@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"github.com/shardlab/shardlab/experiments/spec"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,23 +17,23 @@ import (
 var seedFlag = flag.Uint64("seed", 1, "seed for the runs in these tests")
 
 // tiny returns small, fast scenarios covering every kind.
-func tiny() []experiments.Scenario {
-	pre := experiments.PreloadSpec{Servers: 200, Transports: 200, Bind: true}
-	ms := experiments.Duration(30 * time.Millisecond)
-	return []experiments.Scenario{
-		{Name: "lookups", Preload: pre, Groups: []experiments.GroupSpec{{Workers: 4, Workload: "lookup"}},
+func tiny() []spec.Scenario {
+	pre := spec.PreloadSpec{Servers: 200, Transports: 200, Bind: true}
+	ms := spec.Duration(30 * time.Millisecond)
+	return []spec.Scenario{
+		{Name: "lookups", Preload: pre, Groups: []spec.GroupSpec{{Workers: 4, Workload: "lookup"}},
 			OpsPerWorker: 200, Duration: ms, SampleEvery: 2,
-			Checks: []experiments.Check{{Metric: "p99_us", Kind: "find_server", Cmp: "<", Value: 1e9, Target: "p99 < forever", Claim: "-"},
+			Checks: []spec.Check{{Metric: "p99_us", Kind: "find_server", Cmp: "<", Value: 1e9, Target: "p99 < forever", Claim: "-"},
 				{Metric: "ops_per_worker", Cmp: ">=", Value: 200, Target: "200 ops", Claim: "-"}}},
-		{Name: "balance", Kind: experiments.KindBalance, Preload: experiments.PreloadSpec{Servers: 640}, Registry: experiments.RegistrySpec{Partitions: 8},
-			Checks: []experiments.Check{{Metric: "skew", Cmp: "<", Value: 10, Target: "skew < 10", Claim: "-"}}},
-		{Name: "conns", Kind: experiments.KindConnections, Preload: experiments.PreloadSpec{Servers: 10}, Duration: ms,
-			Connections: &experiments.ConnSpec{Count: 50, Think: experiments.Duration(time.Millisecond)}},
-		{Name: "phases", Kind: experiments.KindContention, Preload: pre, SeriesInterval: experiments.Duration(5 * time.Millisecond),
-			Registry: experiments.RegistrySpec{Partitions: 2},
-			Phases: []experiments.PhaseSpec{
-				{Name: "storm", Duration: ms, Groups: []experiments.GroupSpec{{Workers: 4, Workload: "contention"}}},
-				{Name: "recovery", Duration: ms, Groups: []experiments.GroupSpec{{Workers: 1, Workload: "storm"}}},
+		{Name: "balance", Kind: spec.KindBalance, Preload: spec.PreloadSpec{Servers: 640}, Registry: spec.RegistrySpec{Partitions: 8},
+			Checks: []spec.Check{{Metric: "skew", Cmp: "<", Value: 10, Target: "skew < 10", Claim: "-"}}},
+		{Name: "conns", Kind: spec.KindConnections, Preload: spec.PreloadSpec{Servers: 10}, Duration: ms,
+			Connections: &spec.ConnSpec{Count: 50, Think: spec.Duration(time.Millisecond)}},
+		{Name: "phases", Kind: spec.KindContention, Preload: pre, SeriesInterval: spec.Duration(5 * time.Millisecond),
+			Registry: spec.RegistrySpec{Partitions: 2},
+			Phases: []spec.PhaseSpec{
+				{Name: "storm", Duration: ms, Groups: []spec.GroupSpec{{Workers: 4, Workload: "contention"}}},
+				{Name: "recovery", Duration: ms, Groups: []spec.GroupSpec{{Workers: 1, Workload: "storm"}}},
 			}},
 	}
 }
@@ -193,28 +194,28 @@ func TestUnwritableOutput(t *testing.T) {
 
 func TestBadInputs(t *testing.T) {
 	base := tiny()[0]
-	mut := func(f func(s *experiments.Scenario)) experiments.Scenario {
+	mut := func(f func(s *spec.Scenario)) spec.Scenario {
 		s := base
-		s.Groups = append([]experiments.GroupSpec(nil), base.Groups...)
+		s.Groups = append([]spec.GroupSpec(nil), base.Groups...)
 		f(&s)
 		return s
 	}
 	cases := map[string]struct {
-		s     experiments.Scenario
+		s     spec.Scenario
 		field string
 	}{
-		"negative workers": {mut(func(s *experiments.Scenario) { s.Groups[0].Workers = -3 }), "groups[0].workers"},
-		"zero weights": {mut(func(s *experiments.Scenario) {
+		"negative workers": {mut(func(s *spec.Scenario) { s.Groups[0].Workers = -3 }), "groups[0].workers"},
+		"zero weights": {mut(func(s *spec.Scenario) {
 			s.Groups[0].Workload = ""
 			s.Groups[0].Mix = map[string]float64{"find_server": 0}
 		}), "groups[0].mix"},
-		"unknown dist":     {mut(func(s *experiments.Scenario) { s.Groups[0].Keys.Dist = "pareto" }), "groups[0].keys"},
-		"unknown workload": {mut(func(s *experiments.Scenario) { s.Groups[0].Workload = "nope" }), "groups[0].workload"},
-		"unknown metric":   {mut(func(s *experiments.Scenario) { s.Checks = []experiments.Check{{Metric: "speed", Cmp: "<"}} }), "checks[0].metric"},
-		"no stop":          {mut(func(s *experiments.Scenario) { s.Duration, s.OpsPerWorker = 0, 0 }), "duration"},
+		"unknown dist":     {mut(func(s *spec.Scenario) { s.Groups[0].Keys.Dist = "pareto" }), "groups[0].keys"},
+		"unknown workload": {mut(func(s *spec.Scenario) { s.Groups[0].Workload = "nope" }), "groups[0].workload"},
+		"unknown metric":   {mut(func(s *spec.Scenario) { s.Checks = []spec.Check{{Metric: "speed", Cmp: "<"}} }), "checks[0].metric"},
+		"no stop":          {mut(func(s *spec.Scenario) { s.Duration, s.OpsPerWorker = 0, 0 }), "duration"},
 	}
 	for name, c := range cases {
-		err := c.s.Validate()
+		err := experiments.ValidateScenario(&c.s)
 		if !errors.Is(err, experiments.ErrSpec) || !strings.Contains(err.Error(), c.field) {
 			t.Errorf("%s: err = %v, want ErrSpec naming %s", name, err, c.field)
 		}
@@ -260,12 +261,12 @@ func TestSpecFilesReportFileLine(t *testing.T) {
 }
 
 func TestSweepRuns(t *testing.T) {
-	sw := &experiments.Sweep{
+	sw := &spec.Sweep{
 		Name: "t", Registries: []string{"sharded", "mutex"}, Partitions: []int{1, 4},
-		Workers: []int{1, 2}, Connections: []int{20}, Think: experiments.Duration(time.Millisecond),
-		Workloads: []experiments.WorkloadSpec{{Name: "lookup"}, {Name: "mine", Mix: map[string]float64{"route_to_server": 1}}},
-		Preload:   experiments.PreloadSpec{Servers: 100, Transports: 100, Bind: true},
-		Duration:  experiments.Duration(10 * time.Millisecond),
+		Workers: []int{1, 2}, Connections: []int{20}, Think: spec.Duration(time.Millisecond),
+		Workloads: []spec.WorkloadSpec{{Name: "lookup"}, {Name: "mine", Mix: map[string]float64{"route_to_server": 1}}},
+		Preload:   spec.PreloadSpec{Servers: 100, Transports: 100, Bind: true},
+		Duration:  spec.Duration(10 * time.Millisecond),
 	}
 	out := filepath.Join(t.TempDir(), "sweep")
 	res, err := experiments.RunSweep(context.Background(), experiments.Config{Sweep: sw, Seed: *seedFlag, Out: out, CeilingFor: 10 * time.Millisecond})
@@ -322,7 +323,7 @@ func TestBadFolderFailsBeforeTheDriverCeiling(t *testing.T) {
 func TestBuiltinScenarios(t *testing.T) {
 	seen := map[string]bool{}
 	for _, s := range experiments.BuiltinScenarios() {
-		if err := s.Validate(); err != nil {
+		if err := experiments.ValidateScenario(&s); err != nil {
 			t.Errorf("%s: %v", s.Name, err)
 		}
 		if seen[s.Name] {
@@ -342,12 +343,12 @@ func TestBuiltinScenarios(t *testing.T) {
 }
 
 func TestQuickConnectionCountIsRecorded(t *testing.T) {
-	sc := experiments.Scenario{Name: "c", Kind: experiments.KindConnections, Preload: experiments.PreloadSpec{Servers: 10},
-		Duration:    experiments.Duration(20 * time.Millisecond),
-		Connections: &experiments.ConnSpec{Count: 60, QuickCount: 15, Think: experiments.Duration(time.Millisecond)}}
+	sc := spec.Scenario{Name: "c", Kind: spec.KindConnections, Preload: spec.PreloadSpec{Servers: 10},
+		Duration:    spec.Duration(20 * time.Millisecond),
+		Connections: &spec.ConnSpec{Count: 60, QuickCount: 15, Think: spec.Duration(time.Millisecond)}}
 	for _, quick := range []bool{false, true} {
 		res, err := experiments.RunScenarios(context.Background(), experiments.Config{
-			Scenarios: []experiments.Scenario{sc}, Seed: *seedFlag, Quick: quick,
+			Scenarios: []spec.Scenario{sc}, Seed: *seedFlag, Quick: quick,
 			Out: filepath.Join(t.TempDir(), "res"), CeilingFor: 10 * time.Millisecond,
 		})
 		if err != nil {

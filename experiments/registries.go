@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"fmt"
+	"github.com/shardlab/shardlab/experiments/spec"
 	"io"
 	"strings"
 
@@ -45,7 +46,7 @@ func (in *Instance) Close() {
 }
 
 // NewRegistry builds the named registry; rs configures the sharded one.
-func NewRegistry(name string, rs RegistrySpec) (*Instance, error) {
+func NewRegistry(name string, rs spec.RegistrySpec) (*Instance, error) {
 	switch name {
 	case RegistrySharded:
 		opts := impl.Options{
@@ -98,7 +99,7 @@ func orDefault(s, d string) string {
 	return s
 }
 
-func durString(d Duration) string {
+func durString(d spec.Duration) string {
 	if d == 0 {
 		return ""
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/shardlab/shardlab/experiments/spec"
 	"hash/fnv"
 	"io"
 	"math"
@@ -24,8 +25,8 @@ import (
 // Config configures RunScenarios and RunSweep.
 type Config struct {
 	// Scenarios to run (RunScenarios); Sweep to run (RunSweep).
-	Scenarios []Scenario
-	Sweep     *Sweep
+	Scenarios []spec.Scenario
+	Sweep     *spec.Sweep
 	// Registries to run each scenario against, side by side. For a sweep,
 	// a non-empty list replaces the sweep's own.
 	Registries []string
@@ -75,7 +76,7 @@ func RunScenarios(ctx context.Context, cfg Config) (*Results, error) {
 	var plans []plan
 	for i := range cfg.Scenarios {
 		sc := cfg.Scenarios[i]
-		if err := sc.Validate(); err != nil {
+		if err := ValidateScenario(&sc); err != nil {
 			return nil, err
 		}
 		if cfg.Partitions > 0 {
@@ -107,7 +108,7 @@ func RunSweep(ctx context.Context, cfg Config) (*Results, error) {
 	if cfg.Partitions > 0 {
 		sw.Partitions = []int{cfg.Partitions}
 	}
-	if err := sw.Validate(); err != nil {
+	if err := ValidateSweep(&sw); err != nil {
 		return nil, err
 	}
 	cfg.Registries = sw.Registries
@@ -229,7 +230,7 @@ func pointSeed(seed uint64, id string) uint64 {
 	return seed*0x9E3779B97F4A7C15 ^ h.Sum64()
 }
 
-func scenarioPlans(sc Scenario, reg string, cfg Config) []plan {
+func scenarioPlans(sc spec.Scenario, reg string, cfg Config) []plan {
 	base := func(mode string) string {
 		return fmt.Sprintf("scenario=%s/registry=%s/mode=%s", sc.Name, reg, mode)
 	}
@@ -253,10 +254,10 @@ func scenarioPlans(sc Scenario, reg string, cfg Config) []plan {
 			return p, nil
 		}}
 	}
-	switch sc.kind() {
-	case KindBalance:
+	switch sc.KindOrDefault() {
+	case spec.KindBalance:
 		return []plan{mk("balance", 0, func(ctx context.Context, seed uint64) (Point, error) { return runBalance(sc, reg) })}
-	case KindContention:
+	case spec.KindContention:
 		var est time.Duration
 		for _, ph := range sc.Phases {
 			est += phaseDuration(ph, cfg.Quick)
@@ -264,7 +265,7 @@ func scenarioPlans(sc Scenario, reg string, cfg Config) []plan {
 		return []plan{mk("contention", est, func(ctx context.Context, seed uint64) (Point, error) {
 			return runContention(ctx, sc, reg, seed, cfg.Quick)
 		})}
-	case KindConnections:
+	case spec.KindConnections:
 		if cfg.Quick && sc.Connections.QuickCount > 0 {
 			c := *sc.Connections
 			c.Count = c.QuickCount
@@ -273,7 +274,7 @@ func scenarioPlans(sc Scenario, reg string, cfg Config) []plan {
 		return []plan{mk("connections", dur, func(ctx context.Context, seed uint64) (Point, error) {
 			return runConnections(ctx, sc, reg, seed, dur)
 		})}
-	case KindOpen:
+	case spec.KindOpen:
 		return []plan{mk("open", dur, func(ctx context.Context, seed uint64) (Point, error) {
 			return runClosed(ctx, sc, reg, seed, 0, dur, true)
 		})}
@@ -292,7 +293,7 @@ func scenarioPlans(sc Scenario, reg string, cfg Config) []plan {
 	return ps
 }
 
-func phaseDuration(ph PhaseSpec, quick bool) time.Duration {
+func phaseDuration(ph spec.PhaseSpec, quick bool) time.Duration {
 	if quick && ph.QuickDuration > 0 {
 		return ph.QuickDuration.D()
 	}
@@ -300,7 +301,7 @@ func phaseDuration(ph PhaseSpec, quick bool) time.Duration {
 }
 
 // setup builds the registry and applies the preload.
-func setup(reg string, rs RegistrySpec, pre PreloadSpec) (*Instance, error) {
+func setup(reg string, rs spec.RegistrySpec, pre spec.PreloadSpec) (*Instance, error) {
 	in, err := NewRegistry(reg, rs)
 	if err != nil {
 		return nil, err
@@ -330,7 +331,7 @@ func groupsLabel(gs []sim.Group) (workload, mix, dist string, workers int) {
 	return strings.Join(ws, "+"), strings.Join(ms, " + "), strings.Join(slices.Compact(ds), "+"), workers
 }
 
-func runClosed(ctx context.Context, sc Scenario, reg string, seed uint64, ops int64, dur time.Duration, open bool) (Point, error) {
+func runClosed(ctx context.Context, sc spec.Scenario, reg string, seed uint64, ops int64, dur time.Duration, open bool) (Point, error) {
 	groups, err := resolveGroups(sc.Name, "groups", sc.Groups)
 	if err != nil {
 		return Point{}, err
@@ -449,7 +450,7 @@ func codeMap(m map[model.Code]int64) map[string]int64 {
 	return out
 }
 
-func runBalance(sc Scenario, reg string) (Point, error) {
+func runBalance(sc spec.Scenario, reg string) (Point, error) {
 	started := time.Now().UTC()
 	t0 := time.Now()
 	in, err := setup(reg, sc.Registry, sc.Preload)
@@ -504,7 +505,7 @@ func runBalance(sc Scenario, reg string) (Point, error) {
 	}, nil
 }
 
-func runConnections(ctx context.Context, sc Scenario, reg string, seed uint64, dur time.Duration) (Point, error) {
+func runConnections(ctx context.Context, sc spec.Scenario, reg string, seed uint64, dur time.Duration) (Point, error) {
 	in, err := setup(reg, sc.Registry, sc.Preload)
 	if err != nil {
 		return Point{}, err
@@ -521,7 +522,7 @@ func runConnections(ctx context.Context, sc Scenario, reg string, seed uint64, d
 	started := time.Now().UTC()
 	r, err := sim.Connections(ctx, sim.ConnConfig{
 		Registry: in.Registry, Seed: seed, Connections: c.Count, Servers: sc.Preload.Servers,
-		ServerKeys: c.ServerKeys.sim(), Mix: mix, Think: c.Think.D(), ThinkDist: c.ThinkDist,
+		ServerKeys: simKeys(c.ServerKeys), Mix: mix, Think: c.Think.D(), ThinkDist: c.ThinkDist,
 		Duration: dur, SampleEvery: sc.SampleEvery, PartitionOf: pof, Partitions: parts,
 		SeriesInterval: sc.SeriesInterval.D(),
 	})
@@ -548,7 +549,7 @@ const (
 	ProbeOverloaded = "overloaded"
 )
 
-func runContention(ctx context.Context, sc Scenario, reg string, seed uint64, quick bool) (Point, error) {
+func runContention(ctx context.Context, sc spec.Scenario, reg string, seed uint64, quick bool) (Point, error) {
 	in, err := setup(reg, sc.Registry, sc.Preload)
 	if err != nil {
 		return Point{}, err
@@ -668,7 +669,7 @@ func probeNamesOf(ps []sim.Probe) []string {
 	return ns
 }
 
-func phaseNames(ps []PhaseSpec) string {
+func phaseNames(ps []spec.PhaseSpec) string {
 	var ns []string
 	for _, p := range ps {
 		var gs []string
@@ -724,7 +725,7 @@ func mergeResults(rs []*sim.Result) *sim.Result {
 	return out
 }
 
-func sweepPlans(sw *Sweep, cfg Config) []plan {
+func sweepPlans(sw *spec.Sweep, cfg Config) []plan {
 	reps := max(sw.Repeat, 1)
 	var ps []plan
 	for _, reg := range sw.Registries {
@@ -750,7 +751,7 @@ func sweepPlans(sw *Sweep, cfg Config) []plan {
 	return ps
 }
 
-func sweepPlan(sw *Sweep, cfg Config, id, reg string, parts int, wl WorkloadSpec, rep, workers, conns int) plan {
+func sweepPlan(sw *spec.Sweep, cfg Config, id, reg string, parts int, wl spec.WorkloadSpec, rep, workers, conns int) plan {
 	return plan{id: id, estimate: sw.Duration.D() + 100*time.Millisecond, run: func(ctx context.Context) (Point, error) {
 		seed := pointSeed(cfg.Seed, id)
 		rs := sw.Registry
@@ -769,14 +770,14 @@ func sweepPlan(sw *Sweep, cfg Config, id, reg string, parts int, wl WorkloadSpec
 		if err != nil {
 			return Point{}, err
 		}
-		sc := Scenario{Name: sw.Name, Preload: sw.Preload, Registry: rs, SampleEvery: sw.SampleEvery, SeriesInterval: sw.SeriesInterval}
+		sc := spec.Scenario{Name: sw.Name, Preload: sw.Preload, Registry: rs, SampleEvery: sw.SampleEvery, SeriesInterval: sw.SeriesInterval}
 		var p Point
 		if conns > 0 {
-			sc.Kind = KindConnections
-			sc.Connections = &ConnSpec{Count: conns, Think: sw.Think, ThinkDist: sw.ThinkDist, Mix: wl.Mix, ServerKeys: keys}
+			sc.Kind = spec.KindConnections
+			sc.Connections = &spec.ConnSpec{Count: conns, Think: sw.Think, ThinkDist: sw.ThinkDist, Mix: wl.Mix, ServerKeys: keys}
 			p, err = runConnections(ctx, sc, reg, seed, sw.Duration.D())
 		} else {
-			sc.Groups = []GroupSpec{{Name: wl.Name, Workers: workers, Keys: keys}}
+			sc.Groups = []spec.GroupSpec{{Name: wl.Name, Workers: workers, Keys: keys}}
 			if wl.Mix == nil {
 				sc.Groups[0].Workload = wl.Name
 			} else {
@@ -795,7 +796,7 @@ func sweepPlan(sw *Sweep, cfg Config, id, reg string, parts int, wl WorkloadSpec
 }
 
 // evaluate computes each check on p.
-func evaluate(checks []Check, p *Point) []CheckResult {
+func evaluate(checks []spec.Check, p *Point) []CheckResult {
 	var out []CheckResult
 	for _, c := range checks {
 		v, ok := Measure(p, c.Metric, c.Kind)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/shardlab/shardlab/experiments/spec"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -179,7 +180,7 @@ type BucketRecord struct {
 
 // CheckResult is a Check evaluated on a point.
 type CheckResult struct {
-	Check
+	spec.Check
 	Measured float64 `json:"measured"`
 	// Unmeasured: the point has no such figure (e.g. no alarms on a
 	// registry without contention monitoring); the check fails.

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"fmt"
+	"github.com/shardlab/shardlab/experiments/spec"
 	htmltemplate "html/template"
 	"path/filepath"
 	"slices"
@@ -223,7 +224,7 @@ func balanceRows(st *balance.Study) ([]BalanceRow, string) {
 }
 
 func sweepDesc(res *experiments.Results) string {
-	var sw experiments.Sweep
+	var sw spec.Sweep
 	if err := jsonUnmarshal(res.Meta.Spec, &sw); err != nil {
 		return fmt.Sprintf("sweep %q, %d points", res.Meta.Name, len(res.Points))
 	}
@@ -315,8 +316,8 @@ func scenarioCount(m experiments.Meta) string {
 }
 
 // scenarioSpecs are the scenarios that ran, as meta.json records them.
-func scenarioSpecs(m experiments.Meta) []experiments.Scenario {
-	var scs []experiments.Scenario
+func scenarioSpecs(m experiments.Meta) []spec.Scenario {
+	var scs []spec.Scenario
 	if err := jsonUnmarshal(m.Spec, &scs); err != nil {
 		return nil
 	}
@@ -325,7 +326,7 @@ func scenarioSpecs(m experiments.Meta) []experiments.Scenario {
 
 // durationRange is the span of the scenarios' timed durations ("1s–2s"),
 // the quick ones where quick and set; "not recorded" without any.
-func durationRange(scs []experiments.Scenario, quick bool) string {
+func durationRange(scs []spec.Scenario, quick bool) string {
 	var lo, hi time.Duration
 	for _, sc := range scs {
 		d := sc.Duration.D()
@@ -361,15 +362,15 @@ func scenarioDurations(m experiments.Meta) string {
 
 // preloadNote lists the preloads the scenarios used, the most common first.
 func preloadNote(m experiments.Meta) string {
-	count := map[experiments.PreloadSpec]int{}
-	var order []experiments.PreloadSpec
+	count := map[spec.PreloadSpec]int{}
+	var order []spec.PreloadSpec
 	for _, sc := range scenarioSpecs(m) {
 		if count[sc.Preload] == 0 {
 			order = append(order, sc.Preload)
 		}
 		count[sc.Preload]++
 	}
-	slices.SortStableFunc(order, func(a, b experiments.PreloadSpec) int { return count[b] - count[a] })
+	slices.SortStableFunc(order, func(a, b spec.PreloadSpec) int { return count[b] - count[a] })
 	var parts []string
 	for _, p := range order {
 		what := "nothing"
@@ -397,7 +398,7 @@ func preloadNote(m experiments.Meta) string {
 // the results themselves.
 func durationsNote(in *Inputs) string {
 	scen := scenarioDurations(in.Scenarios.Meta)
-	var sw experiments.Sweep
+	var sw spec.Sweep
 	if err := jsonUnmarshal(in.Sweep.Meta.Spec, &sw); err != nil || sw.Duration.D() == 0 {
 		return scen
 	}

@@ -3,6 +3,7 @@ package paper
 import (
 	"context"
 	"fmt"
+	"github.com/shardlab/shardlab/experiments/spec"
 	"io"
 	"path/filepath"
 	"time"
@@ -40,13 +41,13 @@ var DefaultReportRegistries = []string{experiments.RegistrySharded, "mutex", "ch
 // throughput carries a confidence interval and each p99 rests on tens of
 // thousands of samples (100 ms points let one scheduler hiccup decide a
 // p99). About a minute on 2 cores.
-func ReportSweep() experiments.Sweep {
-	return experiments.Sweep{
+func ReportSweep() spec.Sweep {
+	return spec.Sweep{
 		Name: "report", Registries: []string{experiments.RegistrySharded},
 		Partitions: []int{1, 4, 16, 64, 256}, Workers: []int{1, 2, 8, 32, 100},
-		Workloads: []experiments.WorkloadSpec{{Name: "lookup"}, {Name: "sustained"}},
-		Preload:   experiments.PreloadSpec{Servers: 10_000, Transports: 10_000, Bind: true},
-		Duration:  experiments.Duration(250 * time.Millisecond), Repeat: 3, SampleEvery: 8,
+		Workloads: []spec.WorkloadSpec{{Name: "lookup"}, {Name: "sustained"}},
+		Preload:   spec.PreloadSpec{Servers: 10_000, Transports: 10_000, Bind: true},
+		Duration:  spec.Duration(250 * time.Millisecond), Repeat: 3, SampleEvery: 8,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"github.com/shardlab/shardlab/experiments/spec"
 	"math"
 	"os"
 	"path/filepath"
@@ -132,7 +133,7 @@ func lookup100Workers(res *experiments.Results) string {
 // sweepMix is a sweep workload's operation mix as the sweep recorded it
 // (its own mix, or the built-in one it names).
 func sweepMix(res *experiments.Results, workload string) string {
-	var sw experiments.Sweep
+	var sw spec.Sweep
 	if err := jsonUnmarshal(res.Meta.Spec, &sw); err == nil {
 		for _, w := range sw.Workloads {
 			if w.Name != workload || len(w.Mix) == 0 {

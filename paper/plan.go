@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/shardlab/shardlab/experiments/spec"
 	"io"
 	"io/fs"
 	"math"
@@ -270,20 +271,20 @@ func (c *PlanConfig) Validate() error {
 // focusedSweep measures what the target needs: the partition counts, and
 // concurrencies spanning the target (capped at what this machine measures
 // meaningfully; the planner extrapolates past that and says so).
-func (c *PlanConfig) focusedSweep() experiments.Sweep {
+func (c *PlanConfig) focusedSweep() spec.Sweep {
 	parts := c.Partitions
 	if len(parts) == 0 {
 		parts = []int{1, 4, 16, 64, 256}
 	}
-	wl := experiments.WorkloadSpec{Name: c.Workload, Mix: c.Mix}
+	wl := spec.WorkloadSpec{Name: c.Workload, Mix: c.Mix}
 	if c.Dist != "" {
-		wl.Keys = &experiments.KeysSpec{Dist: c.Dist}
+		wl.Keys = &spec.KeysSpec{Dist: c.Dist}
 	}
-	sw := experiments.Sweep{
+	sw := spec.Sweep{
 		Name: "plan", Registries: []string{experiments.RegistrySharded}, Partitions: parts,
-		Workloads: []experiments.WorkloadSpec{wl},
-		Preload:   experiments.PreloadSpec{Servers: 10_000, Transports: 10_000, Bind: true},
-		Duration:  experiments.Duration(150 * time.Millisecond), Repeat: 2, SampleEvery: 8,
+		Workloads: []spec.WorkloadSpec{wl},
+		Preload:   spec.PreloadSpec{Servers: 10_000, Transports: 10_000, Bind: true},
+		Duration:  spec.Duration(150 * time.Millisecond), Repeat: 2, SampleEvery: 8,
 	}
 	w := c.Target.Workers
 	if c.Connections {
@@ -293,12 +294,12 @@ func (c *PlanConfig) focusedSweep() experiments.Sweep {
 				cs = append(cs, v)
 			}
 		}
-		sw.Connections, sw.Think, sw.ThinkDist = cs, experiments.Duration(c.Think), sim.ThinkExponential
+		sw.Connections, sw.Think, sw.ThinkDist = cs, spec.Duration(c.Think), sim.ThinkExponential
 		// Each connection issues one op per think time, so a point must
 		// last several think times for its p99 to rest on more than a
 		// handful of samples; three repetitions let the median p99 ignore
 		// one scheduler hiccup.
-		sw.Duration = experiments.Duration(min(max(150*time.Millisecond, 5*c.Think), 2*time.Second))
+		sw.Duration = spec.Duration(min(max(150*time.Millisecond, 5*c.Think), 2*time.Second))
 		sw.Repeat = 3
 		return sw
 	}

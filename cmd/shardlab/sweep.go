@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/shardlab/shardlab/experiments/spec"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,7 +45,7 @@ Results go to --out; rerunning with the same flags resumes an interrupted sweep.
 			if quick {
 				// --quick trims any sweep to a smoke test: each point runs
 				// 100 ms.
-				sw.Duration = experiments.Duration(100e6)
+				sw.Duration = spec.Duration(100e6)
 				sw.Repeat = 1
 			}
 			if out == "" {
