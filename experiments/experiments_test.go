@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/store"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,7 +39,7 @@ func tiny() []spec.Scenario {
 	}
 }
 
-func runTiny(t *testing.T, out string, regs ...string) (*experiments.Results, error) {
+func runTiny(t *testing.T, out string, regs ...string) (*store.Results, error) {
 	t.Helper()
 	return experiments.RunScenarios(context.Background(), experiments.Config{
 		Scenarios: tiny(), Registries: regs, Seed: *seedFlag, Out: out,
@@ -56,11 +57,11 @@ func TestRunWritesLoadableResults(t *testing.T) {
 	if len(res.Points) != 10 {
 		t.Fatalf("%d points, want 10", len(res.Points))
 	}
-	loaded, err := experiments.Load(out)
+	loaded, err := store.Load(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if loaded.Meta.SchemaVersion != experiments.SchemaVersion || loaded.Meta.Seed != *seedFlag || len(loaded.Points) != 10 {
+	if loaded.Meta.SchemaVersion != store.SchemaVersion || loaded.Meta.Seed != *seedFlag || len(loaded.Points) != 10 {
 		t.Fatalf("meta %+v with %d points", loaded.Meta, len(loaded.Points))
 	}
 	for _, p := range loaded.Points {
@@ -96,13 +97,13 @@ func TestRunWritesLoadableResults(t *testing.T) {
 			t.Errorf("mutex contention record %+v: must say unsupported", p.Contention)
 		}
 	}
-	summary, err := os.ReadFile(filepath.Join(out, experiments.SummaryFile))
+	summary, err := os.ReadFile(filepath.Join(out, store.SummaryFile))
 	if err != nil || strings.Count(string(summary), "\n") != 11 {
 		t.Errorf("summary.csv: %v, %d lines, want header + 10", err, strings.Count(string(summary), "\n"))
 	}
 	// Results are for sharing: every file is world-readable, whatever the
 	// temporary file it was written through.
-	for _, name := range []string{experiments.MetaFile, experiments.PointsFile, experiments.SummaryFile} {
+	for _, name := range []string{store.MetaFile, store.PointsFile, store.SummaryFile} {
 		fi, err := os.Stat(filepath.Join(out, name))
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
@@ -117,7 +118,7 @@ func TestResumeSkipsFinishedPointsAndToleratesATornLine(t *testing.T) {
 	if _, err := runTiny(t, out, "sharded"); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(out, experiments.PointsFile)
+	path := filepath.Join(out, store.PointsFile)
 	data, _ := os.ReadFile(path)
 	lines := strings.SplitAfter(strings.TrimSuffix(string(data), "\n"), "\n")
 	// Keep two finished points and half of the third: an interrupted write.
@@ -125,7 +126,7 @@ func TestResumeSkipsFinishedPointsAndToleratesATornLine(t *testing.T) {
 	if err := os.WriteFile(path, []byte(torn), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r, err := experiments.Load(out)
+	r, err := store.Load(out)
 	if err != nil || !r.TornTail || len(r.Points) != 2 {
 		t.Fatalf("Load of torn file: err %v, torn %v, %d points; want 2 points and a torn tail", err, r != nil && r.TornTail, len(r.Points))
 	}
@@ -148,7 +149,7 @@ func TestResumeSkipsFinishedPointsAndToleratesATornLine(t *testing.T) {
 			t.Errorf("finished point %s was rerun", p.ID)
 		}
 	}
-	if _, err := experiments.Load(out); err != nil {
+	if _, err := store.Load(out); err != nil {
 		t.Fatalf("after resume: %v", err)
 	}
 }
@@ -158,16 +159,16 @@ func TestCorruptResultsFileNamesTheLine(t *testing.T) {
 	if _, err := runTiny(t, out, "sharded"); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(out, experiments.PointsFile)
+	path := filepath.Join(out, store.PointsFile)
 	data, _ := os.ReadFile(path)
 	lines := strings.SplitAfter(string(data), "\n")
 	lines[1] = "{not json\n"
 	os.WriteFile(path, []byte(strings.Join(lines, "")), 0o644)
-	_, err := experiments.Load(out)
-	if !errors.Is(err, experiments.ErrCorrupt) || !strings.Contains(err.Error(), experiments.PointsFile+":2") {
-		t.Fatalf("err = %v, want ErrCorrupt naming %s:2", err, experiments.PointsFile)
+	_, err := store.Load(out)
+	if !errors.Is(err, store.ErrCorrupt) || !strings.Contains(err.Error(), store.PointsFile+":2") {
+		t.Fatalf("err = %v, want ErrCorrupt naming %s:2", err, store.PointsFile)
 	}
-	if _, err := runTiny(t, out, "sharded"); !errors.Is(err, experiments.ErrCorrupt) {
+	if _, err := runTiny(t, out, "sharded"); !errors.Is(err, store.ErrCorrupt) {
 		t.Fatalf("resume over a corrupt file: err = %v, want ErrCorrupt", err)
 	}
 }
@@ -177,7 +178,7 @@ func TestResumeRefusesADifferentRun(t *testing.T) {
 	if _, err := runTiny(t, out, "sharded"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := runTiny(t, out, "mutex"); !errors.Is(err, experiments.ErrMismatch) {
+	if _, err := runTiny(t, out, "mutex"); !errors.Is(err, store.ErrMismatch) {
 		t.Fatalf("err = %v, want ErrMismatch", err)
 	}
 }
@@ -187,7 +188,7 @@ func TestUnwritableOutput(t *testing.T) {
 	blocker := filepath.Join(dir, "file")
 	os.WriteFile(blocker, []byte("x"), 0o644)
 	_, err := runTiny(t, filepath.Join(blocker, "res"), "sharded")
-	if !errors.Is(err, experiments.ErrOutput) {
+	if !errors.Is(err, store.ErrOutput) {
 		t.Fatalf("err = %v, want ErrOutput", err)
 	}
 }
@@ -301,13 +302,13 @@ func TestBadFolderFailsBeforeTheDriverCeiling(t *testing.T) {
 		})
 		return err
 	}
-	if err := run("mutex"); !errors.Is(err, experiments.ErrMismatch) {
+	if err := run("mutex"); !errors.Is(err, store.ErrMismatch) {
 		t.Errorf("foreign folder: err = %v, want ErrMismatch before measuring", err)
 	}
-	path := filepath.Join(out, experiments.PointsFile)
+	path := filepath.Join(out, store.PointsFile)
 	data, _ := os.ReadFile(path)
 	os.WriteFile(path, append([]byte("{not json\n"), data...), 0o644)
-	if err := run("sharded"); !errors.Is(err, experiments.ErrCorrupt) {
+	if err := run("sharded"); !errors.Is(err, store.ErrCorrupt) {
 		t.Errorf("corrupt folder: err = %v, want ErrCorrupt before measuring", err)
 	}
 	fresh := filepath.Join(t.TempDir(), "fresh")
@@ -315,8 +316,8 @@ func TestBadFolderFailsBeforeTheDriverCeiling(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("fresh folder, cancelled: err = %v, want context.Canceled", err)
 	}
-	if _, err := os.Stat(filepath.Join(fresh, experiments.MetaFile)); err == nil {
-		t.Errorf("a run cancelled before its ceiling wrote %s", experiments.MetaFile)
+	if _, err := os.Stat(filepath.Join(fresh, store.MetaFile)); err == nil {
+		t.Errorf("a run cancelled before its ceiling wrote %s", store.MetaFile)
 	}
 }
 

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"fmt"
+	"github.com/shardlab/shardlab/store"
 	"io"
 	"time"
 
@@ -57,7 +58,7 @@ func (p *progress) start(id string) {
 	}
 }
 
-func (p *progress) done(id string, pt Point, rest []plan) {
+func (p *progress) done(id string, pt store.Point, rest []plan) {
 	p.count++
 	if p.w == nil {
 		return

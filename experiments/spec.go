@@ -26,9 +26,6 @@ var (
 	ErrUnknownScenario = errors.New("experiments: unknown scenario")
 	ErrUnknownSweep    = errors.New("experiments: unknown sweep")
 	ErrUnknownRegistry = errors.New("experiments: unknown registry")
-	ErrOutput          = errors.New("experiments: cannot write results")
-	ErrCorrupt         = errors.New("experiments: corrupt results file")
-	ErrMismatch        = errors.New("experiments: results folder holds a different run")
 )
 
 // Metrics a Check can name.

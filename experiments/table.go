@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"fmt"
+	"github.com/shardlab/shardlab/store"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -44,7 +45,7 @@ func FormatRate(v float64) string {
 // registry, the seed's target and claim, our measurement, pass or fail;
 // then the driver's ceiling and the per-scenario details (balance,
 // contention, histogram buckets).
-func WriteTable(w io.Writer, res *Results) {
+func WriteTable(w io.Writer, res *store.Results) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tMODE\tREGISTRY\tSEED TARGET\tSEED CLAIM\tMEASURED\tRESULT")
 	for _, p := range res.Points {
@@ -103,7 +104,7 @@ func errorsText(m map[string]int64) string {
 	return strings.Join(parts, ",")
 }
 
-func detail(p *Point) string {
+func detail(p *store.Point) string {
 	switch {
 	case p.Balance != nil:
 		b := p.Balance
@@ -144,7 +145,7 @@ func optionsText(o map[string]string) string {
 }
 
 // WriteSweepTable prints one line per sweep point.
-func WriteSweepTable(w io.Writer, res *Results) {
+func WriteSweepTable(w io.Writer, res *store.Results) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "registry\tpartitions\tworkload\tworkers\tconns\trep\tthroughput\tp50\tp99\terrors\t")
 	for _, p := range res.Points {

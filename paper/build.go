@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/store"
 	htmltemplate "html/template"
 	"path/filepath"
 	"slices"
@@ -68,9 +69,9 @@ type Report struct {
 	Created   string
 	Results   string
 	Abstract  []string
-	Host      experiments.Host
-	Scenarios experiments.Meta
-	Sweep     experiments.Meta
+	Host      store.Host
+	Scenarios store.Meta
+	Sweep     store.Meta
 	SweepDesc string
 	Method    []string
 	Figures   []Figure
@@ -105,7 +106,7 @@ var peerWhat = map[string]string{
 	"null":      "a registry that does nothing",
 }
 
-func peers(m experiments.Meta) []Peer {
+func peers(m store.Meta) []Peer {
 	var out []Peer
 	for _, name := range m.Registries {
 		if name != experiments.RegistrySharded {
@@ -181,7 +182,7 @@ func newReport(in *Inputs, out string) (*Report, error) {
 	return r, nil
 }
 
-func scenarioRows(res *experiments.Results) []ScenarioRow {
+func scenarioRows(res *store.Results) []ScenarioRow {
 	var rows []ScenarioRow
 	for i := range res.Points {
 		p := &res.Points[i]
@@ -223,7 +224,7 @@ func balanceRows(st *balance.Study) ([]BalanceRow, string) {
 	return rows, fmt.Sprintf("%s server_N keys; skew = (max−min)/(mean+1); verdict = two-sided chi-square test at α = %g (analysis.JudgeBalance); moved = fraction of keys that change partition from n to n+1", commas(keys), st.Alpha)
 }
 
-func sweepDesc(res *experiments.Results) string {
+func sweepDesc(res *store.Results) string {
 	var sw spec.Sweep
 	if err := jsonUnmarshal(res.Meta.Spec, &sw); err != nil {
 		return fmt.Sprintf("sweep %q, %d points", res.Meta.Name, len(res.Points))
@@ -304,7 +305,7 @@ func abstract(in *Inputs, r *Report) []string {
 
 // scenarioCount describes how many scenarios ran: the seed's ten, and any
 // beyond them (open-loop, many-connection).
-func scenarioCount(m experiments.Meta) string {
+func scenarioCount(m store.Meta) string {
 	n := strings.Count(m.Name, ",") + 1
 	switch {
 	case n == 10:
@@ -316,7 +317,7 @@ func scenarioCount(m experiments.Meta) string {
 }
 
 // scenarioSpecs are the scenarios that ran, as meta.json records them.
-func scenarioSpecs(m experiments.Meta) []spec.Scenario {
+func scenarioSpecs(m store.Meta) []spec.Scenario {
 	var scs []spec.Scenario
 	if err := jsonUnmarshal(m.Spec, &scs); err != nil {
 		return nil
@@ -352,7 +353,7 @@ func durationRange(scs []spec.Scenario, quick bool) string {
 
 // scenarioDurations says whether the scenarios ran quick and how long
 // their timed phases were, from the recorded spec.
-func scenarioDurations(m experiments.Meta) string {
+func scenarioDurations(m store.Meta) string {
 	scs := scenarioSpecs(m)
 	if m.Quick {
 		return fmt.Sprintf("quick scenarios of %s (full length: %s)", durationRange(scs, true), durationRange(scs, false))
@@ -361,7 +362,7 @@ func scenarioDurations(m experiments.Meta) string {
 }
 
 // preloadNote lists the preloads the scenarios used, the most common first.
-func preloadNote(m experiments.Meta) string {
+func preloadNote(m store.Meta) string {
 	count := map[spec.PreloadSpec]int{}
 	var order []spec.PreloadSpec
 	for _, sc := range scenarioSpecs(m) {

@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/shardlab/shardlab/store"
 	"io"
 	"os"
 	"time"
 
 	"github.com/shardlab/shardlab/check"
-	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/model"
 )
@@ -38,12 +38,12 @@ type CheckRun struct {
 
 // CheckSummary is check.json: the quick verification campaign.
 type CheckSummary struct {
-	SchemaVersion int              `json:"schema_version"`
-	Created       time.Time        `json:"created"`
-	Host          experiments.Host `json:"host"`
-	Seed          uint64           `json:"seed"`
-	Method        string           `json:"method"`
-	Runs          []CheckRun       `json:"runs"`
+	SchemaVersion int        `json:"schema_version"`
+	Created       time.Time  `json:"created"`
+	Host          store.Host `json:"host"`
+	Seed          uint64     `json:"seed"`
+	Method        string     `json:"method"`
+	Runs          []CheckRun `json:"runs"`
 }
 
 // Violations counts runs that did not end Ok.
@@ -77,7 +77,7 @@ var quickCampaign = check.Campaign{Histories: 100, Clients: 8, Ops: 30, Keys: 8,
 
 // RunQuickCheck runs check.Campaign in quickCampaign's shape against the sharded registry at each of QuickCheckPartitions,
 // from seed. Failing histories are kept in artifacts.
-func RunQuickCheck(ctx context.Context, seed uint64, host experiments.Host, artifacts string, progress io.Writer) (*CheckSummary, error) {
+func RunQuickCheck(ctx context.Context, seed uint64, host store.Host, artifacts string, progress io.Writer) (*CheckSummary, error) {
 	s := &CheckSummary{
 		SchemaVersion: CheckSchemaVersion, Created: time.Now().UTC(), Host: host, Seed: seed,
 		Method: "check.Campaign: porcupine linearizability of recorded concurrent histories against model.State, partitioned by key cluster",

@@ -2,6 +2,7 @@ package paper
 
 import (
 	"fmt"
+	"github.com/shardlab/shardlab/store"
 	"math"
 	"slices"
 	"strings"
@@ -108,7 +109,7 @@ func pctWithCI(h *hdrhistogram.Histogram, q float64) string {
 	return fmt.Sprintf("%s [%s, %s]", fmtNs(float64(h.ValueAtQuantile(q))), fmtNs(lo), fmtNs(hi))
 }
 
-func sampling(p *experiments.Point) string {
+func sampling(p *store.Point) string {
 	if p.SampleEvery > 1 {
 		return fmt.Sprintf("1 in %d ops timed", p.SampleEvery)
 	}
@@ -116,7 +117,7 @@ func sampling(p *experiments.Point) string {
 }
 
 // errorTotal sums a point's failed operations by code.
-func errorTotal(p *experiments.Point) (int64, string) {
+func errorTotal(p *store.Point) (int64, string) {
 	var n int64
 	var parts []string
 	for code, c := range p.Errors {
@@ -264,7 +265,7 @@ func verdict(met bool, note string) string {
 
 // seriesCI is the Student-t interval of a point's per-interval
 // throughput, dropping the last (partial) interval.
-func seriesCI(p *experiments.Point) (analysis.Interval, bool) {
+func seriesCI(p *store.Point) (analysis.Interval, bool) {
 	if p.Series == nil || p.Series.IntervalMs <= 0 || len(p.Series.Ticks) < 4 {
 		return analysis.Interval{}, false
 	}

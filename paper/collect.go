@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/store"
 	"io"
 	"path/filepath"
 	"time"
@@ -24,7 +25,7 @@ type CollectConfig struct {
 	Registries []string
 	// BalanceKeys overrides the balance study's key counts.
 	BalanceKeys []int
-	Host        experiments.Host
+	Host        store.Host
 	CommandLine []string
 	// Progress receives progress; Terminal selects progress bars.
 	Progress io.Writer

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/store"
 	"math"
 	"os"
 	"path/filepath"
@@ -123,7 +124,7 @@ func figureBuilders(in *Inputs) []figureBuilder {
 
 // lookup100Workers is how many workers the lookup_100 scenario ran, as
 // recorded ("100 workers").
-func lookup100Workers(res *experiments.Results) string {
+func lookup100Workers(res *store.Results) string {
 	if p := scenarioPoint(res, "lookup_100", experiments.RegistrySharded); p != nil {
 		return fmt.Sprintf("%d workers", p.Workers)
 	}
@@ -132,7 +133,7 @@ func lookup100Workers(res *experiments.Results) string {
 
 // sweepMix is a sweep workload's operation mix as the sweep recorded it
 // (its own mix, or the built-in one it names).
-func sweepMix(res *experiments.Results, workload string) string {
+func sweepMix(res *store.Results, workload string) string {
 	var sw spec.Sweep
 	if err := jsonUnmarshal(res.Meta.Spec, &sw); err == nil {
 		for _, w := range sw.Workloads {
@@ -273,7 +274,7 @@ func movedFigure(st *balance.Study, keys int) (*plot.Plot, error) {
 	return p, nil
 }
 
-func p99Figure(res *experiments.Results, workload string) (*plot.Plot, error) {
+func p99Figure(res *store.Results, workload string) (*plot.Plot, error) {
 	cells, err := SweepCells(res, workload, "")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", plots.ErrNoData, err)
@@ -306,7 +307,7 @@ func cellPartitions(cells []Cell) []int {
 	return ps
 }
 
-func scalingFigure(res *experiments.Results, workload string) (*plot.Plot, error) {
+func scalingFigure(res *store.Results, workload string) (*plot.Plot, error) {
 	cells, err := SweepCells(res, workload, "")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", plots.ErrNoData, err)
@@ -333,7 +334,7 @@ func scalingFigure(res *experiments.Results, workload string) (*plot.Plot, error
 // samplingNote says how often p's operations were timed, as the point
 // recorded it (the driver may time more often than the spec asked, to
 // collect enough samples from a short run).
-func samplingNote(p *experiments.Point) string {
+func samplingNote(p *store.Point) string {
 	switch {
 	case p == nil:
 		return "sampling not recorded"
@@ -344,7 +345,7 @@ func samplingNote(p *experiments.Point) string {
 }
 
 // sweepPoint returns the first sweep point of a workload.
-func sweepPoint(res *experiments.Results, workload string) *experiments.Point {
+func sweepPoint(res *store.Results, workload string) *store.Point {
 	for i := range res.Points {
 		if res.Points[i].Workload == workload {
 			return &res.Points[i]
@@ -355,8 +356,8 @@ func sweepPoint(res *experiments.Results, workload string) *experiments.Point {
 
 // scenarioPoint returns a scenario's point for a registry, preferring
 // the duration mode (long enough to measure steadily).
-func scenarioPoint(res *experiments.Results, scenario, registry string) *experiments.Point {
-	var found *experiments.Point
+func scenarioPoint(res *store.Results, scenario, registry string) *store.Point {
+	var found *store.Point
 	for i := range res.Points {
 		p := &res.Points[i]
 		if p.Scenario != scenario || p.Registry != registry {
@@ -369,7 +370,7 @@ func scenarioPoint(res *experiments.Results, scenario, registry string) *experim
 	return found
 }
 
-func registriesOf(res *experiments.Results) []string {
+func registriesOf(res *store.Results) []string {
 	if len(res.Meta.Registries) > 0 {
 		return res.Meta.Registries
 	}
@@ -382,7 +383,7 @@ func registriesOf(res *experiments.Results) []string {
 	return rs
 }
 
-func kindHist(p *experiments.Point, kind string) *experiments.Hist {
+func kindHist(p *store.Point, kind string) *store.Hist {
 	for _, k := range p.Kinds {
 		if k.Kind == kind {
 			return k.Latency
@@ -391,7 +392,7 @@ func kindHist(p *experiments.Point, kind string) *experiments.Hist {
 	return nil
 }
 
-func percentileFigure(res *experiments.Results) (*plot.Plot, error) {
+func percentileFigure(res *store.Results) (*plot.Plot, error) {
 	f := plots.PercentileFigure{Title: "find_server latency by percentile, " + lookup100Workers(res), Kind: "closed-loop service time"}
 	for _, reg := range registriesOf(res) {
 		p := scenarioPoint(res, "lookup_100", reg)
@@ -411,7 +412,7 @@ func percentileFigure(res *experiments.Results) (*plot.Plot, error) {
 	return plots.LatencyPercentiles(f)
 }
 
-func timelineFigure(res *experiments.Results) (*plot.Plot, error) {
+func timelineFigure(res *store.Results) (*plot.Plot, error) {
 	f := plots.TimelineFigure{Title: "Sustained mix throughput over time",
 		References: []plots.Reference{{Name: "seed target 80K ops/s", Value: 80_000}}}
 	for _, reg := range registriesOf(res) {
@@ -431,7 +432,7 @@ func timelineFigure(res *experiments.Results) (*plot.Plot, error) {
 	return plots.ThroughputOverTime(f)
 }
 
-func registriesFigure(res *experiments.Results) (*plot.Plot, error) {
+func registriesFigure(res *store.Results) (*plot.Plot, error) {
 	regs := registriesOf(res)
 	f := plots.GroupedBarFigure{Title: "Throughput by registry and scenario (quick runs)"}
 	for _, sc := range []string{"lookup_100", "register_lookup_storm", "binding_routing", "routing_100", "sustained"} {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/shardlab/shardlab/store"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/experiments/balance"
 	"github.com/shardlab/shardlab/internal/atomicfile"
 )
@@ -47,8 +47,8 @@ var (
 // Inputs is a loaded, validated results directory.
 type Inputs struct {
 	Dir       string
-	Scenarios *experiments.Results
-	Sweep     *experiments.Results
+	Scenarios *store.Results
+	Sweep     *store.Results
 	Balance   *balance.Study
 	Check     *CheckSummary
 	// Notes are findings about the inputs a reader must know (a torn
@@ -57,7 +57,7 @@ type Inputs struct {
 }
 
 // Host returns the machine the measurements ran on (the scenarios').
-func (in *Inputs) Host() experiments.Host { return in.Scenarios.Meta.Host }
+func (in *Inputs) Host() store.Host { return in.Scenarios.Meta.Host }
 
 // Load reads and validates a report's results directory. It refuses an
 // empty or partial directory (ErrEmpty, ErrPartial), parts of another
@@ -77,13 +77,13 @@ func Load(dir string, allowMixed bool) (*Inputs, error) {
 	}
 	in := &Inputs{Dir: dir}
 	var missing []string
-	loadRuns := func(sub, kind string) (*experiments.Results, error) {
+	loadRuns := func(sub, kind string) (*store.Results, error) {
 		path := filepath.Join(dir, sub)
-		if _, err := os.Stat(filepath.Join(path, experiments.MetaFile)); err != nil {
+		if _, err := os.Stat(filepath.Join(path, store.MetaFile)); err != nil {
 			missing = append(missing, sub+"/")
 			return nil, nil
 		}
-		res, err := experiments.Load(path)
+		res, err := store.Load(path)
 		if err != nil {
 			if strings.Contains(err.Error(), "schema version") {
 				return nil, fmt.Errorf("%w: %w", ErrSchema, err)
@@ -97,7 +97,7 @@ func Load(dir string, allowMixed bool) (*Inputs, error) {
 			return nil, fmt.Errorf("%w: %s has no finished points", ErrPartial, path)
 		}
 		if res.TornTail {
-			in.Notes = append(in.Notes, fmt.Sprintf("%s/%s ended in a partial line (an interrupted write); it was ignored", sub, experiments.PointsFile))
+			in.Notes = append(in.Notes, fmt.Sprintf("%s/%s ended in a partial line (an interrupted write); it was ignored", sub, store.PointsFile))
 		}
 		return res, nil
 	}
@@ -138,14 +138,14 @@ func Load(dir string, allowMixed bool) (*Inputs, error) {
 }
 
 // machine is the part of a Host that decides performance.
-func machine(h experiments.Host) string {
+func machine(h store.Host) string {
 	return fmt.Sprintf("%s, %d CPUs, GOMAXPROCS %d, %s/%s", h.CPUModel, h.NumCPU, h.GOMAXPROCS, h.OS, h.Arch)
 }
 
 func (in *Inputs) checkHosts(allowMixed bool) error {
 	parts := []struct {
 		name string
-		host experiments.Host
+		host store.Host
 	}{
 		{ScenariosDir, in.Scenarios.Meta.Host},
 		{SweepDir, in.Sweep.Meta.Host},

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/store"
 	"io"
 	"io/fs"
 	"math"
@@ -42,9 +43,9 @@ type Cell struct {
 
 // SweepCells aggregates a sweep's sharded points of one workload (and
 // key distribution, "" for any) into cells sorted by partitions, workers.
-func SweepCells(res *experiments.Results, workload, dist string) ([]Cell, error) {
+func SweepCells(res *store.Results, workload, dist string) ([]Cell, error) {
 	type key struct{ p, w int }
-	groups := map[key][]experiments.Point{}
+	groups := map[key][]store.Point{}
 	for _, p := range res.Points {
 		if p.Registry != experiments.RegistrySharded || p.Workload != workload || (dist != "" && p.Dist != dist) {
 			continue
@@ -109,7 +110,7 @@ var connectionStorms = []string{
 // points; for connection points, only the steady phase's ops, since the
 // connect and disconnect storms are a different question (how long a
 // reconnect wave takes) that would otherwise decide the tail.
-func steadyP99(p experiments.Point) (int64, bool) {
+func steadyP99(p store.Point) (int64, bool) {
 	if p.Connections == 0 {
 		if p.Latency == nil {
 			return 0, false
@@ -140,7 +141,7 @@ func distSuffix(d string) string {
 	return " with " + d + " keys"
 }
 
-func sweepWorkloads(res *experiments.Results) []string {
+func sweepWorkloads(res *store.Results) []string {
 	var ws []string
 	for _, p := range res.Points {
 		s := p.Workload + "/" + p.Dist
@@ -190,7 +191,7 @@ type PlanConfig struct {
 	// Partitions measured by the focused sweep [1, 4, 16, 64, 256].
 	Partitions []int
 	Seed       uint64
-	Host       experiments.Host
+	Host       store.Host
 	Progress   io.Writer
 	Terminal   bool
 
@@ -321,7 +322,7 @@ func Plan(ctx context.Context, cfg PlanConfig) (*PlanReport, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	var res *experiments.Results
+	var res *store.Results
 	var err error
 	if cfg.Results != "" {
 		res, err = loadSweep(cfg.Results)
@@ -344,14 +345,14 @@ func Plan(ctx context.Context, cfg PlanConfig) (*PlanReport, error) {
 	return planFrom(res, cfg)
 }
 
-func loadSweep(dir string) (*experiments.Results, error) {
-	if _, err := os.Stat(filepath.Join(dir, SweepDir, experiments.MetaFile)); err == nil {
+func loadSweep(dir string) (*store.Results, error) {
+	if _, err := os.Stat(filepath.Join(dir, SweepDir, store.MetaFile)); err == nil {
 		dir = filepath.Join(dir, SweepDir)
 	}
-	if _, err := os.Stat(filepath.Join(dir, experiments.MetaFile)); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %s holds no sweep results (no %s)", ErrEmpty, dir, experiments.MetaFile)
+	if _, err := os.Stat(filepath.Join(dir, store.MetaFile)); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s holds no sweep results (no %s)", ErrEmpty, dir, store.MetaFile)
 	}
-	res, err := experiments.Load(dir)
+	res, err := store.Load(dir)
 	if err != nil {
 		if strings.Contains(err.Error(), "schema version") {
 			return nil, fmt.Errorf("%w: %w", ErrSchema, err)
@@ -367,7 +368,7 @@ func loadSweep(dir string) (*experiments.Results, error) {
 	return res, nil
 }
 
-func planFrom(res *experiments.Results, cfg PlanConfig) (*PlanReport, error) {
+func planFrom(res *store.Results, cfg PlanConfig) (*PlanReport, error) {
 	cells, err := SweepCells(res, cfg.Workload, cfg.Dist)
 	if err != nil {
 		return nil, err
@@ -383,7 +384,7 @@ func planFrom(res *experiments.Results, cfg PlanConfig) (*PlanReport, error) {
 
 // beyond explains targets past the measured range: what the USL fit
 // extrapolates and how far to trust it.
-func beyond(plan analysis.CapacityPlan, cells []Cell, host experiments.Host) []string {
+func beyond(plan analysis.CapacityPlan, cells []Cell, host store.Host) []string {
 	t := plan.Target
 	var out []string
 	maxW, best := 0, 0.0

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/shardlab/shardlab/store"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -17,7 +18,6 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/analysis"
-	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/internal/atomicfile"
@@ -74,7 +74,7 @@ type Config struct {
 	Alpha float64
 	Seed  uint64
 	// Host is recorded in the study (the CLI detects it).
-	Host experiments.Host
+	Host store.Host
 	// Progress receives one line per partitioner and key count; nil is quiet.
 	Progress io.Writer
 
@@ -208,17 +208,17 @@ type SeedCheck struct {
 
 // Study is what Run returns and Write stores.
 type Study struct {
-	SchemaVersion int              `json:"schema_version"`
-	Created       time.Time        `json:"created"`
-	Host          experiments.Host `json:"host"`
-	Seed          uint64           `json:"seed"`
-	Partitioners  []string         `json:"partitioners"`
-	Partitions    []int            `json:"partitions"`
-	Keys          []int            `json:"keys"`
-	Alpha         float64          `json:"alpha"`
-	ElapsedNs     int64            `json:"elapsed_ns"`
-	Cells         []Cell           `json:"cells"`
-	SeedCheck     SeedCheck        `json:"seed_check"`
+	SchemaVersion int        `json:"schema_version"`
+	Created       time.Time  `json:"created"`
+	Host          store.Host `json:"host"`
+	Seed          uint64     `json:"seed"`
+	Partitioners  []string   `json:"partitioners"`
+	Partitions    []int      `json:"partitions"`
+	Keys          []int      `json:"keys"`
+	Alpha         float64    `json:"alpha"`
+	ElapsedNs     int64      `json:"elapsed_ns"`
+	Cells         []Cell     `json:"cells"`
+	SeedCheck     SeedCheck  `json:"seed_check"`
 }
 
 // Cell returns the cell for (partitioner, partitions, keys), or nil.
