@@ -80,7 +80,7 @@ type Report struct {
 	Claims    []ClaimRow
 	Balance   []BalanceRow
 	BalanceOf string
-	SeedCheck balance.SeedCheck
+	SeedCheck store.SeedCheck
 	SeedLine  string
 	PlanText  string
 	PlanWhy   []string
@@ -203,7 +203,7 @@ func scenarioRows(res *store.Results) []ScenarioRow {
 	return rows
 }
 
-func balanceRows(st *balance.Study) ([]BalanceRow, string) {
+func balanceRows(st *store.Balance) ([]BalanceRow, string) {
 	keys := balanceKeys(st)
 	var rows []BalanceRow
 	for _, c := range st.Cells {
@@ -241,7 +241,7 @@ func sweepDesc(res *store.Results) string {
 // own targets (100 workers, > 100K ops/s, p99 < 100 µs, skew < 0.30) for
 // the sustained mix, on this machine's cores.
 func ReportTarget(cores int) analysis.Target {
-	return analysis.Target{Workers: 100, Throughput: 100_000, P99: 100 * time.Microsecond, MaxSkew: balance.SeedTargetSkew, Cores: cores}
+	return analysis.Target{Workers: 100, Throughput: 100_000, P99: 100 * time.Microsecond, MaxSkew: seed.TargetSkew, Cores: cores}
 }
 
 func reportPlan(in *Inputs) (string, []string) {

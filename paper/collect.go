@@ -89,7 +89,7 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 	say("report [3/4]: partition balance study (%s so far)", time.Since(t0).Round(time.Second))
 	st, err := balance.Run(ctx, balance.Config{Seed: cfg.Seed, Host: cfg.Host, Keys: cfg.BalanceKeys, Progress: cfg.Progress})
 	if st != nil {
-		if werr := balance.Write(filepath.Join(cfg.Dir, BalanceDir), st); werr != nil {
+		if werr := store.WriteBalance(filepath.Join(cfg.Dir, BalanceDir), st); werr != nil {
 			return werr
 		}
 	}

@@ -82,9 +82,9 @@ func makeFigures(in *Inputs, outDir string) ([]Figure, []string, error) {
 
 // balanceKeys is the key count the balance figures show: the seed's
 // 10,000 when studied, else the largest.
-func balanceKeys(st *balance.Study) int {
-	if slices.Contains(st.Keys, balance.SeedKeys) {
-		return balance.SeedKeys
+func balanceKeys(st *store.Balance) int {
+	if slices.Contains(st.Keys, seed.PlacementKeys) {
+		return seed.PlacementKeys
 	}
 	return slices.Max(st.Keys)
 }
@@ -174,7 +174,7 @@ func mixText(weights map[string]float64) string {
 	return strings.Join(parts, " / ")
 }
 
-func trialsOf(st *balance.Study) int {
+func trialsOf(st *store.Balance) int {
 	for _, c := range st.Cells {
 		if c.Ideal != nil {
 			return c.Ideal.Trials
@@ -183,10 +183,10 @@ func trialsOf(st *balance.Study) int {
 	return 0
 }
 
-func skewFigure(st *balance.Study, keys int) (*plot.Plot, error) {
+func skewFigure(st *store.Balance, keys int) (*plot.Plot, error) {
 	f := plots.SkewFigure{
 		Title:      fmt.Sprintf("Partition skew vs partition count (%s keys)", commas(keys)),
-		References: []plots.Reference{{Name: "seed claim 0.18", Value: balance.SeedClaimedSkew}, {Name: "seed target 0.30", Value: balance.SeedTargetSkew}},
+		References: []plots.Reference{{Name: "seed claim 0.18", Value: seed.ClaimedSkew}, {Name: "seed target 0.30", Value: seed.TargetSkew}},
 	}
 	seen := map[int]bool{}
 	for _, name := range st.Partitioners {
@@ -215,7 +215,7 @@ func skewFigure(st *balance.Study, keys int) (*plot.Plot, error) {
 	return plots.SkewVsPartitions(f)
 }
 
-func movedFigure(st *balance.Study, keys int) (*plot.Plot, error) {
+func movedFigure(st *store.Balance, keys int) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("Keys moved growing n → n+1 (%s keys)", commas(keys))
 	p.X.Label.Text = "partitions n (log scale)"

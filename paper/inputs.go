@@ -49,7 +49,7 @@ type Inputs struct {
 	Dir       string
 	Scenarios *store.Results
 	Sweep     *store.Results
-	Balance   *balance.Study
+	Balance   *store.Balance
 	Check     *CheckSummary
 	// Notes are findings about the inputs a reader must know (a torn
 	// tail, hosts that differ, different builds).
@@ -107,11 +107,11 @@ func Load(dir string, allowMixed bool) (*Inputs, error) {
 	if in.Sweep, err = loadRuns(SweepDir, "sweep"); err != nil {
 		return nil, err
 	}
-	in.Balance, err = balance.Load(filepath.Join(dir, BalanceDir))
+	in.Balance, err = store.LoadBalance(filepath.Join(dir, BalanceDir))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		missing = append(missing, BalanceDir+"/"+balance.JSONFile)
-	case errors.Is(err, balance.ErrSchema):
+		missing = append(missing, BalanceDir+"/"+store.BalanceJSONFile)
+	case errors.Is(err, store.ErrSchema):
 		return nil, fmt.Errorf("%w: %w", ErrSchema, err)
 	case err != nil:
 		return nil, fmt.Errorf("%w: %w", ErrPartial, err)
