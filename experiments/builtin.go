@@ -2,10 +2,11 @@ package experiments
 
 import (
 	"fmt"
-	"github.com/shardlab/shardlab/experiments/spec"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/shardlab/shardlab/experiments/spec"
 )
 
 // The seed suite's common setup: 10,000 servers and 10,000 transports,

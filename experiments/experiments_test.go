@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"github.com/shardlab/shardlab/experiments/spec"
-	"github.com/shardlab/shardlab/store"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +11,8 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/experiments"
+	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/store"
 )
 
 var seedFlag = flag.Uint64("seed", 1, "seed for the runs in these tests")

@@ -2,11 +2,13 @@ package experiments
 
 import (
 	"fmt"
-	"github.com/shardlab/shardlab/store"
 	"io"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/shardlab/shardlab/internal/units"
+	"github.com/shardlab/shardlab/store"
 )
 
 // progress reports points done and time left: a progress bar on a
@@ -67,7 +69,7 @@ func (p *progress) done(id string, pt store.Point, rest []plan) {
 		_ = p.bar.Add(1)
 		return
 	}
-	fmt.Fprintf(p.w, "[%d/%d] %s: %s (about %v left)\n", p.count, p.total, id, FormatRate(pt.Throughput), remaining(rest).Round(time.Second))
+	fmt.Fprintf(p.w, "[%d/%d] %s: %s (about %v left)\n", p.count, p.total, id, units.Rate(pt.Throughput), remaining(rest).Round(time.Second))
 }
 
 func (p *progress) finish() {

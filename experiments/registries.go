@@ -2,10 +2,10 @@ package experiments
 
 import (
 	"fmt"
-	"github.com/shardlab/shardlab/experiments/spec"
 	"io"
 	"strings"
 
+	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/impl/baseline"
 	"github.com/shardlab/shardlab/impl/partition"

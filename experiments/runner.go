@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/shardlab/shardlab/experiments/spec"
-	"github.com/shardlab/shardlab/store"
 	"hash/fnv"
 	"io"
 	"math"
@@ -18,9 +16,11 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/shardlab/shardlab/analysis"
+	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/model"
 	"github.com/shardlab/shardlab/sim"
+	"github.com/shardlab/shardlab/store"
 )
 
 // Config configures RunScenarios and RunSweep.

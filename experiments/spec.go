@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/shardlab/shardlab/experiments/spec"
 	"math"
 	"os"
 	"slices"
 	"strings"
 
+	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/model"
 	"github.com/shardlab/shardlab/sim"
 )
@@ -202,19 +202,13 @@ func ValidateScenario(s *spec.Scenario) error {
 	return nil
 }
 
-// Workloads returns the built-in mixes, by name: the seed's and a few
-// more for sweeps.
+// Workloads returns the built-in mixes (spec.Workloads) ready to draw from.
 func Workloads() map[string]sim.Mix {
-	return map[string]sim.Mix{
-		"lookup":      sim.MustMix(map[model.OpKind]float64{model.OpFindServer: 1}),
-		"route":       sim.MustMix(map[model.OpKind]float64{model.OpRouteToServer: 1}),
-		"storm":       sim.MustMix(map[model.OpKind]float64{model.OpRegisterServer: 1, model.OpFindServer: 1}),
-		"register":    sim.MustMix(map[model.OpKind]float64{model.OpRegisterServer: 1}),
-		"bind_route":  sim.MustMix(map[model.OpKind]float64{model.OpBind: 1, model.OpRouteToServer: 1}),
-		"sustained":   sim.MustMix(map[model.OpKind]float64{model.OpFindServer: 40, model.OpRouteToServer: 30, model.OpRegisterServer: 20, model.OpBind: 10}),
-		"read_mostly": sim.MustMix(map[model.OpKind]float64{model.OpFindServer: 95, model.OpRegisterServer: 5}),
-		"contention":  sim.MustMix(map[model.OpKind]float64{model.OpBind: 60, model.OpRegisterServer: 20, model.OpUnbind: 20}),
+	out := map[string]sim.Mix{}
+	for name, w := range spec.Workloads() {
+		out[name] = sim.MustMix(w)
 	}
+	return out
 }
 
 // WorkloadNames lists Workloads' names, sorted.

@@ -2,11 +2,11 @@ package experiments
 
 import (
 	"fmt"
-	"github.com/shardlab/shardlab/experiments/spec"
 	"os"
 	"slices"
 	"strings"
 
+	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/sim"
 )
 

@@ -87,17 +87,17 @@ type SeedCheck struct {
 // Balance is balance.json: the partition balance study (package
 // experiments/balance runs it).
 type Balance struct {
-	SchemaVersion int        `json:"schema_version"`
-	Created       time.Time  `json:"created"`
-	Host          store.Host `json:"host"`
-	Seed          uint64     `json:"seed"`
-	Partitioners  []string   `json:"partitioners"`
-	Partitions    []int      `json:"partitions"`
-	Keys          []int      `json:"keys"`
-	Alpha         float64    `json:"alpha"`
-	ElapsedNs     int64      `json:"elapsed_ns"`
-	Cells         []Cell     `json:"cells"`
-	SeedCheck     SeedCheck  `json:"seed_check"`
+	SchemaVersion int           `json:"schema_version"`
+	Created       time.Time     `json:"created"`
+	Host          Host          `json:"host"`
+	Seed          uint64        `json:"seed"`
+	Partitioners  []string      `json:"partitioners"`
+	Partitions    []int         `json:"partitions"`
+	Keys          []int         `json:"keys"`
+	Alpha         float64       `json:"alpha"`
+	ElapsedNs     int64         `json:"elapsed_ns"`
+	Cells         []BalanceCell `json:"cells"`
+	SeedCheck     SeedCheck     `json:"seed_check"`
 }
 
 // Cell returns the cell for (partitioner, partitions, keys), or nil.

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/experiments/balance"
+	"github.com/shardlab/shardlab/store"
 )
 
 func newBalanceCmd() *cobra.Command {

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/shardlab/shardlab/store"
 	"os"
 	"os/exec"
 	"runtime"
@@ -15,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/shardlab/shardlab/experiments"
+	"github.com/shardlab/shardlab/store"
 )
 
 func newScenariosCmd() *cobra.Command {
@@ -48,7 +48,7 @@ func experimentStatus(err error) error {
 		return nil
 	}
 	for _, e := range []error{experiments.ErrSpec, experiments.ErrUnknownScenario, experiments.ErrUnknownSweep,
-		experiments.ErrUnknownRegistry, store.ErrOutput, store.ErrCorrupt, store.ErrMismatch} {
+		experiments.ErrUnknownRegistry, store.ErrOutput, store.ErrCorrupt, store.ErrMismatch, store.ErrSchema} {
 		if errors.Is(err, e) {
 			return withStatus(exitUsage, err)
 		}

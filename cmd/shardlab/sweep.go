@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"github.com/shardlab/shardlab/experiments/spec"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/experiments"
+	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl/partition"
 )
 

@@ -1,27 +1,21 @@
 package balance
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/shardlab/shardlab/store"
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/shardlab/shardlab/analysis"
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/impl/partition"
-	"github.com/shardlab/shardlab/internal/atomicfile"
+	"github.com/shardlab/shardlab/seed"
 	"github.com/shardlab/shardlab/sim"
+	"github.com/shardlab/shardlab/store"
 )
 
 // Sentinel errors.

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/shardlab/shardlab/impl/partition"
+	"github.com/shardlab/shardlab/seed"
+	"github.com/shardlab/shardlab/store"
 )
 
 // -seed replays the study's Monte Carlo with another seed; placements and

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/shardlab/shardlab/model"
 )
 
 // Duration is a time.Duration that JSON spells as a Go duration string
@@ -198,4 +200,19 @@ type Sweep struct {
 	// SeriesInterval records a throughput time series per point.
 	SeriesInterval Duration     `json:"series_interval,omitempty"`
 	Registry       RegistrySpec `json:"registry,omitzero"`
+}
+
+// Workloads returns the built-in operation mixes by name (the seed's and
+// a few more for sweeps), as weights by operation.
+func Workloads() map[string]map[model.OpKind]float64 {
+	return map[string]map[model.OpKind]float64{
+		"lookup":      {model.OpFindServer: 1},
+		"route":       {model.OpRouteToServer: 1},
+		"storm":       {model.OpRegisterServer: 1, model.OpFindServer: 1},
+		"register":    {model.OpRegisterServer: 1},
+		"bind_route":  {model.OpBind: 1, model.OpRouteToServer: 1},
+		"sustained":   {model.OpFindServer: 40, model.OpRouteToServer: 30, model.OpRegisterServer: 20, model.OpBind: 10},
+		"read_mostly": {model.OpFindServer: 95, model.OpRegisterServer: 5},
+		"contention":  {model.OpBind: 60, model.OpRegisterServer: 20, model.OpUnbind: 20},
+	}
 }

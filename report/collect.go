@@ -1,16 +1,16 @@
-package paper
+package report
 
 import (
 	"context"
 	"fmt"
-	"github.com/shardlab/shardlab/experiments/spec"
-	"github.com/shardlab/shardlab/store"
 	"io"
 	"path/filepath"
 	"time"
 
 	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/experiments/balance"
+	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/store"
 )
 
 // CollectConfig configures Collect: the quick measurements a report needs.
@@ -75,21 +75,21 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 	t0 := time.Now()
 	say("report [1/4]: the seed's ten scenarios, quick, against %v", regs)
 	sc := base
-	sc.Scenarios, sc.Out = experiments.BuiltinScenarios(), filepath.Join(cfg.Dir, ScenariosDir)
+	sc.Scenarios, sc.Out = experiments.BuiltinScenarios(), filepath.Join(cfg.Dir, store.ScenariosDir)
 	if _, err := experiments.RunScenarios(ctx, sc); err != nil {
 		return fmt.Errorf("scenarios: %w", err)
 	}
 	say("report [2/4]: sweep over partitions x workers (%s so far)", time.Since(t0).Round(time.Second))
 	sw := base
 	s := ReportSweep()
-	sw.Sweep, sw.Registries, sw.Out = &s, nil, filepath.Join(cfg.Dir, SweepDir)
+	sw.Sweep, sw.Registries, sw.Out = &s, nil, filepath.Join(cfg.Dir, store.SweepDir)
 	if _, err := experiments.RunSweep(ctx, sw); err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
 	say("report [3/4]: partition balance study (%s so far)", time.Since(t0).Round(time.Second))
 	st, err := balance.Run(ctx, balance.Config{Seed: cfg.Seed, Host: cfg.Host, Keys: cfg.BalanceKeys, Progress: cfg.Progress})
 	if st != nil {
-		if werr := store.WriteBalance(filepath.Join(cfg.Dir, BalanceDir), st); werr != nil {
+		if werr := store.WriteBalance(filepath.Join(cfg.Dir, store.BalanceDir), st); werr != nil {
 			return werr
 		}
 	}
@@ -101,7 +101,7 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
 	}
-	if err := WriteCheck(filepath.Join(cfg.Dir, CheckFile), cs); err != nil {
+	if err := store.WriteCheck(filepath.Join(cfg.Dir, store.CheckFile), cs); err != nil {
 		return err
 	}
 	say("report: measurements done in %s", time.Since(t0).Round(time.Second))
