@@ -19,6 +19,7 @@ import (
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/model"
+	"github.com/shardlab/shardlab/seed"
 	"github.com/shardlab/shardlab/sim"
 	"github.com/shardlab/shardlab/store"
 )
@@ -207,10 +208,10 @@ func execute(ctx context.Context, cfg Config, meta store.Meta, plans []plan) (*s
 
 // DriverCeiling runs the 100-worker lookup driver (lookupSampleEvery) against
 // sim.Null for d: the most any registry could show in that scenario here.
-func DriverCeiling(ctx context.Context, d time.Duration, seed uint64) (*sim.Result, error) {
+func DriverCeiling(ctx context.Context, d time.Duration, rngSeed uint64) (*sim.Result, error) {
 	return sim.ClosedLoop(ctx, sim.Config{
-		Registry: sim.Null{}, Seed: seed, Servers: 10_000, Transports: 10_000,
-		Groups:   []sim.Group{{Workers: 100, Mix: Workloads()["lookup"]}},
+		Registry: sim.Null{}, Seed: rngSeed, Servers: seed.PreloadServers, Transports: seed.PreloadTransports,
+		Groups:   []sim.Group{{Workers: seed.Workers, Mix: Workloads()["lookup"]}},
 		Duration: d, SampleEvery: lookupSampleEvery,
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/sim"
 )
 
@@ -31,8 +32,8 @@ func ValidateSweep(s *spec.Sweep) error {
 		return sweepErr("partitions", "empty (give at least one count, e.g. [64])")
 	}
 	for i, p := range s.Partitions {
-		if p < 1 || p > 4096 {
-			return sweepErr(fmt.Sprintf("partitions[%d]", i), "%d (want 1..4096)", p)
+		if p < 1 || p > partition.MaxPartitions {
+			return sweepErr(fmt.Sprintf("partitions[%d]", i), "%d (want 1..%d)", p, partition.MaxPartitions)
 		}
 	}
 	if len(s.Workers)+len(s.Connections) == 0 {

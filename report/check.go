@@ -3,12 +3,12 @@ package report
 import (
 	"context"
 	"fmt"
-	"github.com/shardlab/shardlab/internal/units"
 	"io"
 	"time"
 
 	"github.com/shardlab/shardlab/check"
 	"github.com/shardlab/shardlab/impl"
+	"github.com/shardlab/shardlab/internal/units"
 	"github.com/shardlab/shardlab/model"
 	"github.com/shardlab/shardlab/store"
 )

@@ -47,7 +47,7 @@ func ReportSweep() spec.Sweep {
 		Name: "report", Registries: []string{experiments.RegistrySharded},
 		Partitions: []int{1, 4, 16, 64, 256}, Workers: []int{1, 2, 8, 32, 100},
 		Workloads: []spec.WorkloadSpec{{Name: "lookup"}, {Name: "sustained"}},
-		Preload:   spec.PreloadSpec{Servers: 10_000, Transports: 10_000, Bind: true},
+		Preload:   experiments.SeedPreload(),
 		Duration:  spec.Duration(250 * time.Millisecond), Repeat: 3, SampleEvery: 8,
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/shardlab/shardlab/analysis"
 	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/sim"
 	"github.com/shardlab/shardlab/store"
 )
@@ -113,8 +114,8 @@ func (c *PlanConfig) Validate() error {
 		}
 	}
 	for _, p := range c.Partitions {
-		if p < 1 || p > 4096 {
-			return fmt.Errorf("%w: partitions %d (want 1..4096)", ErrConfig, p)
+		if p < 1 || p > partition.MaxPartitions {
+			return fmt.Errorf("%w: partitions %d (want 1..%d)", ErrConfig, p, partition.MaxPartitions)
 		}
 	}
 	return nil
@@ -135,7 +136,7 @@ func (c *PlanConfig) focusedSweep() spec.Sweep {
 	sw := spec.Sweep{
 		Name: "plan", Registries: []string{experiments.RegistrySharded}, Partitions: parts,
 		Workloads: []spec.WorkloadSpec{wl},
-		Preload:   spec.PreloadSpec{Servers: 10_000, Transports: 10_000, Bind: true},
+		Preload:   experiments.SeedPreload(),
 		Duration:  spec.Duration(150 * time.Millisecond), Repeat: 2, SampleEvery: 8,
 	}
 	w := c.Target.Workers

@@ -40,7 +40,7 @@ flags and --out.`,
 				return experimentStatus(err)
 			}
 			if partitions < 0 || partitions > partition.MaxPartitions {
-				return usageError("--partitions %d: want 0 (scenario default) or 1..4096", partitions)
+				return usageError("--partitions %d: want 0 (scenario default) or 1..%d", partitions, partition.MaxPartitions)
 			}
 			if out == "" {
 				name := args[0]

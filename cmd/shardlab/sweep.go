@@ -40,7 +40,7 @@ Results go to --out; rerunning with the same flags resumes an interrupted sweep.
 				}
 			}
 			if partitions < 0 || partitions > partition.MaxPartitions {
-				return usageError("--partitions %d: want 0 (the sweep's own) or 1..4096", partitions)
+				return usageError("--partitions %d: want 0 (the sweep's own) or 1..%d", partitions, partition.MaxPartitions)
 			}
 			if quick {
 				// --quick trims any sweep to a smoke test: each point runs
