@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/seed"
 )
 
@@ -275,7 +276,7 @@ func BuiltinSweeps() map[string]spec.Sweep {
 	return map[string]spec.Sweep{
 		// quick: a few seconds, for CI and `make experiments`.
 		"quick": {
-			Name: "quick", Registries: []string{"sharded"},
+			Name: "quick", Registries: []string{registries.Sharded},
 			Partitions: []int{1, 4, 16, 64}, Workers: []int{1, 2, 8, 32},
 			Workloads: []spec.WorkloadSpec{{Name: "lookup"}, {Name: "sustained"}},
 			Preload:   SeedPreload(), Duration: spec.Duration(150 * time.Millisecond),
@@ -283,7 +284,7 @@ func BuiltinSweeps() map[string]spec.Sweep {
 		},
 		// partitions: the full grid for choosing a partition count.
 		"partitions": {
-			Name: "partitions", Registries: []string{"sharded", "mutex", "channel", "syncmap", "xsync"},
+			Name: "partitions", Registries: []string{registries.Sharded, registries.Mutex, registries.Channel, registries.SyncMap, registries.XSync},
 			Partitions: pow2, Workers: []int{1, 2, 4, 8, 16, 32, 64, 128},
 			Workloads: []spec.WorkloadSpec{{Name: "lookup"}, {Name: "storm"}, {Name: "sustained"},
 				{Name: "lookup_zipf", Mix: map[string]float64{"find_server": 1}, Keys: &spec.KeysSpec{Dist: "zipfian"}}},
@@ -291,7 +292,7 @@ func BuiltinSweeps() map[string]spec.Sweep {
 		},
 		// connections: 1K..100K connections, one op per connection every 100 ms.
 		"connections": {
-			Name: "connections", Registries: []string{"sharded", "mutex", "channel"},
+			Name: "connections", Registries: []string{registries.Sharded, registries.Mutex, registries.Channel},
 			Partitions: []int{16, 64, 256}, Connections: []int{1000, 10_000, 100_000},
 			Think: spec.Duration(100 * time.Millisecond), ThinkDist: "exp",
 			Workloads: []spec.WorkloadSpec{{Name: "mcp", Mix: map[string]float64{"route_to_server": 1, "route_to_transport": 1}}},

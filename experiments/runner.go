@@ -1,10 +1,12 @@
 package experiments
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -19,6 +21,7 @@ import (
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/model"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/seed"
 	"github.com/shardlab/shardlab/sim"
 	"github.com/shardlab/shardlab/store"
@@ -69,7 +72,7 @@ func RunScenarios(ctx context.Context, cfg Config) (*store.Results, error) {
 		return nil, fmt.Errorf("%w: no scenarios", ErrSpec)
 	}
 	if len(cfg.Registries) == 0 {
-		cfg.Registries = []string{RegistrySharded}
+		cfg.Registries = []string{registries.Sharded}
 	}
 	if err := checkRegistries(cfg.Registries); err != nil {
 		return nil, err
@@ -126,8 +129,8 @@ func RunSweep(ctx context.Context, cfg Config) (*store.Results, error) {
 
 func checkRegistries(names []string) error {
 	for _, n := range names {
-		if !slices.Contains(RegistryNames(), n) {
-			return fmt.Errorf("%w %q (want one of %s)", ErrUnknownRegistry, n, strings.Join(RegistryNames(), ", "))
+		if _, err := registries.Lookup(n); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -295,8 +298,11 @@ func phaseDuration(ph spec.PhaseSpec, quick bool) time.Duration {
 }
 
 // setup builds the registry and applies the preload.
-func setup(reg string, rs spec.RegistrySpec, pre spec.PreloadSpec) (*Instance, error) {
-	in, err := NewRegistry(reg, rs)
+func setup(reg string, rs spec.RegistrySpec, pre spec.PreloadSpec) (*registries.Instance, error) {
+	in, err := registries.New(reg, rs)
+	if errors.Is(err, registries.ErrOptions) {
+		err = fmt.Errorf("%w: %w", ErrSpec, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -307,7 +313,7 @@ func setup(reg string, rs spec.RegistrySpec, pre spec.PreloadSpec) (*Instance, e
 	return in, nil
 }
 
-func partitionHooks(in *Instance) (func(string) int, int) {
+func partitionHooks(in *registries.Instance) (func(string) int, int) {
 	if in.Sharded == nil {
 		return nil, 0
 	}
@@ -318,9 +324,9 @@ func groupsLabel(gs []sim.Group) (workload, mix, dist string, workers int) {
 	var ws, ms, ds []string
 	for _, g := range gs {
 		workers += g.Workers
-		ws = append(ws, orDefault(g.Name, "custom"))
+		ws = append(ws, cmp.Or(g.Name, "custom"))
 		ms = append(ms, g.Mix.String())
-		ds = append(ds, orDefault(g.Keys.Dist, sim.DistUniform))
+		ds = append(ds, cmp.Or(g.Keys.Dist, sim.DistUniform))
 	}
 	return strings.Join(ws, "+"), strings.Join(ms, " + "), strings.Join(slices.Compact(ds), "+"), workers
 }
@@ -387,7 +393,7 @@ func buckets(h *hdrhistogram.Histogram, edgesUs []int64) ([]store.BucketRecord, 
 }
 
 // pointFrom converts a driver result into a record.
-func pointFrom(r *sim.Result, in *Instance, started time.Time) (store.Point, error) {
+func pointFrom(r *sim.Result, in *registries.Instance, started time.Time) (store.Point, error) {
 	p := store.Point{
 		Started: started, ElapsedNs: int64(r.Elapsed), Ops: r.Ops, Throughput: r.Throughput,
 		TargetRate: r.TargetRate, Missed: r.Missed, LatencyBasis: r.LatencyBasis,
@@ -527,7 +533,7 @@ func runConnections(ctx context.Context, sc spec.Scenario, reg string, seed uint
 	if err != nil {
 		return p, err
 	}
-	p.Connections, p.Workload, p.Mix, p.Dist = c.Count, "connections", r.Kinds[0].Kind.String(), orDefault(c.ServerKeys.Dist, sim.DistUniform)
+	p.Connections, p.Workload, p.Mix, p.Dist = c.Count, "connections", r.Kinds[0].Kind.String(), cmp.Or(c.ServerKeys.Dist, sim.DistUniform)
 	if mix.IsZero() {
 		p.Mix = "route_to_server:50,route_to_transport:50"
 	} else {
@@ -668,7 +674,7 @@ func phaseNames(ps []spec.PhaseSpec) string {
 	for _, p := range ps {
 		var gs []string
 		for _, g := range p.Groups {
-			gs = append(gs, fmt.Sprintf("%dx%s", g.Workers, orDefault(g.Workload, "custom")))
+			gs = append(gs, fmt.Sprintf("%dx%s", g.Workers, cmp.Or(g.Workload, "custom")))
 		}
 		ns = append(ns, p.Name+"("+strings.Join(gs, "+")+")")
 	}
@@ -724,7 +730,7 @@ func sweepPlans(sw *spec.Sweep, cfg Config) []plan {
 	var ps []plan
 	for _, reg := range sw.Registries {
 		parts := sw.Partitions
-		if reg != RegistrySharded {
+		if reg != registries.Sharded {
 			parts = []int{0}
 		}
 		for _, np := range parts {

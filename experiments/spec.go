@@ -13,6 +13,7 @@ import (
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/model"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/sim"
 )
 
@@ -26,7 +27,7 @@ var (
 	ErrSpec            = errors.New("experiments: invalid spec")
 	ErrUnknownScenario = errors.New("experiments: unknown scenario")
 	ErrUnknownSweep    = errors.New("experiments: unknown sweep")
-	ErrUnknownRegistry = errors.New("experiments: unknown registry")
+	ErrUnknownRegistry = registries.ErrUnknown
 )
 
 // Metrics a Check can name.

@@ -3,11 +3,11 @@ package experiments
 import (
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl/partition"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/sim"
 )
 
@@ -24,8 +24,8 @@ func ValidateSweep(s *spec.Sweep) error {
 		return sweepErr("registries", "empty")
 	}
 	for i, r := range s.Registries {
-		if !slices.Contains(RegistryNames(), r) {
-			return fmt.Errorf("%w: sweep.registries[%d]: %q (want one of %s)", ErrUnknownRegistry, i, r, strings.Join(RegistryNames(), ", "))
+		if _, err := registries.Lookup(r); err != nil {
+			return fmt.Errorf("sweep.registries[%d]: %w", i, err)
 		}
 	}
 	if len(s.Partitions) == 0 {

@@ -7,9 +7,10 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/check"
-	"github.com/shardlab/shardlab/impl"
+	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/internal/units"
 	"github.com/shardlab/shardlab/model"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/store"
 )
 
@@ -33,7 +34,13 @@ func RunQuickCheck(ctx context.Context, seed uint64, host store.Host, artifacts 
 		parts := p
 		c := quickCampaign
 		c.Name, c.Seed, c.OutDir = fmt.Sprintf("sharded-p%d", parts), seed, artifacts
-		c.NewRegistry = func() (model.Registry, error) { return impl.New(impl.Options{Partitions: parts}) }
+		c.NewRegistry = func() (model.Registry, error) {
+			in, err := registries.New(registries.Sharded, spec.RegistrySpec{Partitions: parts})
+			if err != nil {
+				return nil, err
+			}
+			return in.Registry, nil
+		}
 		res, err := c.Run(ctx)
 		run := store.CheckRun{
 			Registry: c.Name, Partitions: parts, Outcome: res.Outcome.String(), Histories: res.Histories, Ops: res.Ops,

@@ -13,6 +13,7 @@ import (
 	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl/partition"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/sim"
 	"github.com/shardlab/shardlab/store"
 )
@@ -134,7 +135,7 @@ func (c *PlanConfig) focusedSweep() spec.Sweep {
 		wl.Keys = &spec.KeysSpec{Dist: c.Dist}
 	}
 	sw := spec.Sweep{
-		Name: "plan", Registries: []string{experiments.RegistrySharded}, Partitions: parts,
+		Name: "plan", Registries: []string{registries.Sharded}, Partitions: parts,
 		Workloads: []spec.WorkloadSpec{wl},
 		Preload:   experiments.SeedPreload(),
 		Duration:  spec.Duration(150 * time.Millisecond), Repeat: 2, SampleEvery: 8,
@@ -198,7 +199,7 @@ func Plan(ctx context.Context, cfg PlanConfig) (*PlanReport, error) {
 }
 
 func planFrom(res *store.Results, cfg PlanConfig) (*PlanReport, error) {
-	cells, err := store.SweepCells(res, experiments.RegistrySharded, cfg.Workload, cfg.Dist)
+	cells, err := store.SweepCells(res, registries.Sharded, cfg.Workload, cfg.Dist)
 	if err != nil {
 		return nil, err
 	}

@@ -6,15 +6,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/check"
+	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl"
-	"github.com/shardlab/shardlab/impl/baseline"
 	"github.com/shardlab/shardlab/impl/partition"
-	"github.com/shardlab/shardlab/model"
+	"github.com/shardlab/shardlab/registries"
 )
 
 func newCheckCmd() *cobra.Command {
@@ -63,12 +64,12 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 			if partitions < 1 || partitions > partition.MaxPartitions {
 				return usageError("--partitions %d: want 1..%d", partitions, partition.MaxPartitions)
 			}
-			newReg, err := registryFactory(registry, partitions)
+			newReg, err := registries.Factory(registry, spec.RegistrySpec{Partitions: partitions})
 			if err != nil {
 				return usageError("%v", err)
 			}
 			c.Name = registry
-			if registry == "sharded" {
+			if e, _ := registries.Lookup(registry); e.Partitioned {
 				c.Name = fmt.Sprintf("sharded-p%d", partitions)
 			}
 			c.NewRegistry, c.OutDir = newReg, out
@@ -103,7 +104,7 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 	}
 	f := cmd.Flags()
 	f.StringVar(&historyPath, "history", "", "check this history file (JSON lines) instead of running a campaign")
-	f.StringVar(&registry, "registry", "sharded", "registry to check: sharded, mutex, channel, syncmap, xsync or reference")
+	f.StringVar(&registry, "registry", "sharded", "registry to check: "+strings.Join(registries.Names(), ", "))
 	f.IntVar(&partitions, "partitions", impl.DefaultPartitions, "partitions of the sharded registry")
 	f.Uint64Var(&c.Seed, "seed", 1, "seed of the generated workloads")
 	f.IntVar(&c.Histories, "histories", 100, "short histories to run")
@@ -138,25 +139,4 @@ func verdictStatus(w io.Writer, v check.Verdict, historyPath string) error {
 		fmt.Fprintln(w, v.Description)
 		return withStatus(exitUndecided, fmt.Errorf("undecided: %w (raise --timeout)", check.ErrTimeout))
 	}
-}
-
-// registryFactory maps --registry to a constructor of fresh registries.
-func registryFactory(name string, partitions int) (func() (model.Registry, error), error) {
-	switch name {
-	case "sharded":
-		if _, err := impl.New(impl.Options{Partitions: partitions}); err != nil {
-			return nil, err
-		}
-		return func() (model.Registry, error) { return impl.New(impl.Options{Partitions: partitions}) }, nil
-	case "reference":
-		return func() (model.Registry, error) { return model.NewReference(), nil }, nil
-	}
-	reg, err := baseline.ByName(name)
-	if err != nil {
-		return nil, fmt.Errorf("%w, sharded or reference", err)
-	}
-	if c, ok := reg.(io.Closer); ok {
-		_ = c.Close()
-	}
-	return func() (model.Registry, error) { return baseline.ByName(name) }, nil
 }
