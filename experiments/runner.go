@@ -18,7 +18,9 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/shardlab/shardlab/analysis"
+	"github.com/shardlab/shardlab/experiments/balance"
 	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/model"
 	"github.com/shardlab/shardlab/registries"
@@ -459,21 +461,17 @@ func runBalance(sc spec.Scenario, reg string) (store.Point, error) {
 	}
 	defer in.Close()
 	elapsed := time.Since(t0)
-	b := &store.BalanceRecord{}
 	parts := sc.Registry.Partitions
+	source, counts := "impl.PartitionStats", []int64(nil)
 	if in.Sharded != nil {
 		// Real placements: what the registry holds, read from its own
-		// statistics after the preload (nothing was reset).
-		b.Source = "impl.PartitionStats"
-		for _, s := range in.Sharded.PartitionStats() {
-			b.Counts = append(b.Counts, int64(s.Entries))
-		}
-		parts = in.Sharded.Partitions()
+		// statistics after the preload.
+		counts, parts = balance.ImplCounts(in.Sharded), in.Sharded.Partitions()
 	} else {
 		// A peer has no partitions: count where the default partitioner
 		// would place the same keys.
 		if parts == 0 {
-			parts = 64
+			parts = impl.DefaultPartitions
 		}
 		pt, err := partition.NewHashMod(parts)
 		if err != nil {
@@ -486,16 +484,11 @@ func runBalance(sc spec.Scenario, reg string) (store.Point, error) {
 		for i := range sc.Preload.Transports {
 			ids = append(ids, sim.TransportID(i))
 		}
-		b.Source = "partitioner"
-		b.Counts = partition.Counts(pt, ids)
+		source, counts = "partitioner", partition.Counts(pt, ids)
 	}
-	sk, err := analysis.Skew(b.Counts)
+	b, err := balance.Record(source, counts)
 	if err != nil {
-		return store.Point{}, fmt.Errorf("balance: %w", err)
-	}
-	b.SeedSkew, b.MaxOverMean, b.CV, b.PValue = sk.SeedSkew, sk.MaxOverMean, sk.CV, sk.PValue
-	if ideal, err := analysis.ExpectedIdealSkew(sk.Total, len(b.Counts)); err == nil {
-		b.IdealSeedSkew = ideal.SeedSkew
+		return store.Point{}, err
 	}
 	ops := int64(sc.Preload.Servers + sc.Preload.Transports)
 	return store.Point{

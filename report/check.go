@@ -19,7 +19,6 @@ import (
 // cross-partition operations span two locks) and the seed's 64.
 var QuickCheckPartitions = []int{1, 4, 64}
 
-
 // RunQuickCheck runs check.DefaultCampaign against the sharded registry
 // at each of QuickCheckPartitions, from seed. Failing histories are kept in artifacts.
 func RunQuickCheck(ctx context.Context, seed uint64, host store.Host, artifacts string, progress io.Writer) (*store.CheckSummary, error) {
