@@ -36,14 +36,14 @@ type MachineOptions struct {
 	// Clients-2 to Clients, so there are more clients than cores.
 	Clients int
 	// Rounds bounds the free rounds of a ConcurrentMachine case (default
-	// 8): each case holds every kind of collision scheduled on purpose (see
+	// 4): each case holds every kind of collision scheduled on purpose (see
 	// Workload) once, in a drawn order, each after up to Rounds/2 free
 	// rounds in which every client does up to three operations.
 	Rounds int
 	// Repeats is how many times ConcurrentMachine runs each plan, on a
-	// fresh registry each time, before passing it (default 10): a race
+	// fresh registry each time, before passing it (default 6): a race
 	// whose window is a fraction of a microsecond is lost in most runs, and
-	// a run of a small plan costs about a millisecond.
+	// a run of a small plan costs a few milliseconds.
 	Repeats int
 	// OutDir receives ConcurrentMachine's failing histories and their
 	// visualisations (default: a new directory under os.TempDir()); the
@@ -70,10 +70,10 @@ func (o MachineOptions) withDefaults() MachineOptions {
 	}
 	o.Clients = max(o.Clients, 2)
 	if o.Rounds <= 0 {
-		o.Rounds = 8
+		o.Rounds = 4
 	}
 	if o.Repeats <= 0 {
-		o.Repeats = 10
+		o.Repeats = 6
 	}
 	return o
 }
