@@ -364,7 +364,7 @@ func (c Campaign) Run(ctx context.Context) (CampaignResult, error) {
 			return res, fmt.Errorf("check: %s history %d (seed %d): %w", c.Name, i, c.Seed, runErr)
 		}
 		opts := Options{Timeout: c.Timeout}
-		if err := c.ensureOutDir(); err == nil {
+		if err := c.ensureOutDir(false); err == nil {
 			opts.HTMLPath = c.artifact(i, "html")
 		}
 		v := Check(h, opts)
@@ -406,15 +406,18 @@ func (c Campaign) artifact(i int, ext string) string {
 	return filepath.Join(c.OutDir, fmt.Sprintf("%s-seed%d-history%d.%s", name, c.Seed, i, ext))
 }
 
-// ensureOutDir makes OutDir, or, when it is "", a new directory under
-// os.TempDir() that OutDir then names (c is a copy owned by Run).
-func (c *Campaign) ensureOutDir() error {
+// campaignDirs numbers the default artifact directories of this process.
+var campaignDirs atomic.Int64
+
+// ensureOutDir makes OutDir. When it is "", OutDir becomes a new name under
+// os.TempDir(), made only when something is written there (Check makes the
+// visualisation's directory itself), so passing campaigns leave nothing.
+func (c *Campaign) ensureOutDir(create bool) error {
 	if c.OutDir == "" {
-		dir, err := os.MkdirTemp("", "shardlab-campaign-")
-		if err != nil {
-			return fmt.Errorf("check: saving history: %w", err)
-		}
-		c.OutDir = dir
+		c.OutDir = filepath.Join(os.TempDir(), fmt.Sprintf("shardlab-campaign-%s-%d-%d",
+			time.Now().Format("20060102-150405"), os.Getpid(), campaignDirs.Add(1)))
+	}
+	if !create {
 		return nil
 	}
 	if err := os.MkdirAll(c.OutDir, 0o755); err != nil {
@@ -425,7 +428,7 @@ func (c *Campaign) ensureOutDir() error {
 
 // save writes h to OutDir and returns its path.
 func (c *Campaign) save(i int, h History) (string, error) {
-	if err := c.ensureOutDir(); err != nil {
+	if err := c.ensureOutDir(true); err != nil {
 		return "", err
 	}
 	return saveHistory(c.artifact(i, "jsonl"), h)

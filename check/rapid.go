@@ -343,18 +343,16 @@ var (
 	machineDirPath string
 )
 
-// machineDir is opts.OutDir, or one new directory under os.TempDir() per
-// process for ConcurrentMachine's artifacts.
+// machineDir is opts.OutDir, or one new name under os.TempDir() per
+// process for ConcurrentMachine's artifacts, made only when a failure is
+// written there.
 func machineDir(opts MachineOptions) string {
 	if opts.OutDir != "" {
 		return opts.OutDir
 	}
 	machineDirOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "shardlab-concurrent-")
-		if err != nil {
-			dir = os.TempDir()
-		}
-		machineDirPath = dir
+		machineDirPath = filepath.Join(os.TempDir(), fmt.Sprintf("shardlab-concurrent-%s-%d",
+			time.Now().Format("20060102-150405"), os.Getpid()))
 	})
 	return machineDirPath
 }
