@@ -1,7 +1,6 @@
 package check
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"strings"
@@ -51,7 +50,7 @@ func (e *expectFailure) Failed() bool      { return e.failed }
 // what matters is that it was found.
 func rapidFinds(t *testing.T, prop func(*rapid.T)) (bool, string) {
 	t.Helper()
-	for name, value := range map[string]string{"rapid.nofailfile": "true", "rapid.shrinktime": "2s"} {
+	for name, value := range map[string]string{"rapid.nofailfile": "true", "rapid.shrinktime": "100ms"} {
 		old := flag.Lookup(name).Value.String()
 		if err := flag.Set(name, value); err != nil {
 			t.Fatal(err)
@@ -72,42 +71,12 @@ func rapidFinds(t *testing.T, prop func(*rapid.T)) (bool, string) {
 	return e.failed, e.log.String()
 }
 
-// TestBrokenRegistriesAreCaught proves the checks bite: each deliberately
-// broken registry must be caught by the detectors listed for it, within the
-// default budget. Defects that need a particular interleaving are made
-// deterministic by a hook that runs another client's operation between the
-// two halves of the non-atomic operation.
+// TestBrokenRegistriesAreCaught proves that the checker sees the two races
+// whose windows are too narrow for the defaults to hit reliably: a hook
+// runs another client's operations between the two halves of the
+// non-atomic operation, which makes the interleaving deterministic. The
+// other broken registries are in the zoo (TestZoo).
 func TestBrokenRegistriesAreCaught(t *testing.T) {
-	seed := testSeed(t)
-	sequential := []struct {
-		name string
-		bugs bugs
-	}{
-		{"stale-read-cache", bugs{staleReadCache: true}},
-		{"owner-death-misses-binding", bugs{ownerDownKeepsBindings: true}},
-		{"unregister-server-leaves-bindings", bugs{unregisterKeepsBindings: true}},
-		{"admission-rejects-reads", bugs{rejectReads: true}},
-	}
-	for _, c := range sequential {
-		t.Run(c.name+"/rapid", func(t *testing.T) {
-			found, report := rapidFinds(t, StateMachine(toyFactory(c.bugs), MachineOptions{}))
-			if !found {
-				t.Fatalf("rapid state machine did not catch %s", c.name)
-			}
-			t.Logf("rapid caught it:\n%s", firstLines(report, 6))
-		})
-		t.Run(c.name+"/porcupine", func(t *testing.T) {
-			res, err := shortCampaign(t, c.name, toyFactory(c.bugs), seed).Run(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.Outcome != Violation {
-				t.Fatalf("campaign outcome %s after %d histories: %s slipped through", res.Outcome, res.Histories, c.name)
-			}
-			t.Logf("caught in history %d:\n%s", res.Failure.Index, res.Failure.Verdict.Description)
-		})
-	}
-
 	t.Run("non-atomic-bind/porcupine", func(t *testing.T) {
 		reg := newToy(bugs{nonAtomicBind: true})
 		rec := NewRecorder(reg)
