@@ -70,6 +70,9 @@ type plan struct {
 // RunScenarios runs cfg.Scenarios against every registry in
 // cfg.Registries, writes the results directory and prints the table.
 func RunScenarios(ctx context.Context, cfg Config) (*store.Results, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	if len(cfg.Scenarios) == 0 {
 		return nil, fmt.Errorf("%w: no scenarios", ErrSpec)
 	}
@@ -105,6 +108,9 @@ func RunScenarios(ctx context.Context, cfg Config) (*store.Results, error) {
 
 // RunSweep runs cfg.Sweep and writes the results directory.
 func RunSweep(ctx context.Context, cfg Config) (*store.Results, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	if cfg.Sweep == nil {
 		return nil, fmt.Errorf("%w: no sweep", ErrSpec)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/experiments/balance"
+	"github.com/shardlab/shardlab/internal/host"
 	"github.com/shardlab/shardlab/paper"
 	"github.com/shardlab/shardlab/report"
 	"github.com/shardlab/shardlab/store"
@@ -53,7 +54,7 @@ or empty results, another schema version, results from different machines).`,
 					keys = append(balance.DefaultKeys(), 1_000_000)
 				}
 				err := report.Collect(c.Context(), report.CollectConfig{
-					Dir: results, Seed: seed, Host: detectHost(), CommandLine: os.Args, BalanceKeys: keys,
+					Dir: results, Seed: seed, Host: host.Detect(), CommandLine: os.Args, BalanceKeys: keys,
 					Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr),
 				})
 				if err != nil {
