@@ -459,8 +459,8 @@ func (s *Writer) Results() *Results {
 	return &Results{Dir: s.dir, Meta: *m, Points: slices.Clone(s.points)}
 }
 
-// SummaryColumns are summary.csv's columns.
-var SummaryColumns = []string{
+// summaryColumns are summary.csv's columns.
+var summaryColumns = []string{
 	"id", "scenario", "sweep", "mode", "registry", "partitions", "workers", "connections",
 	"workload", "dist", "rep", "ops", "elapsed_s", "throughput_ops_per_s",
 	"latency_basis", "p50_ns", "p95_ns", "p99_ns", "p999_ns", "max_ns", "errors", "checks_failed",
@@ -469,7 +469,7 @@ var SummaryColumns = []string{
 func (s *Writer) writeSummary() error {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	_ = w.Write(SummaryColumns)
+	_ = w.Write(summaryColumns)
 	for _, p := range s.points {
 		var errs int64
 		for _, n := range p.Errors {
