@@ -58,16 +58,10 @@ func sampling(p *store.Point) string {
 	return "every op timed"
 }
 
-// errorTotal sums a point's failed operations by code.
+// errorTotal is a point's failed operations, and the count by code.
 func errorTotal(p *store.Point) (int64, string) {
-	var n int64
-	var parts []string
-	for code, c := range p.Errors {
-		n += c
-		parts = append(parts, fmt.Sprintf("%s=%d", code, c))
-	}
-	slices.Sort(parts)
-	return n, strings.Join(parts, ", ")
+	n, byCode := p.Failures()
+	return n, strings.Join(byCode, ", ")
 }
 
 // fill sets r's quoted columns from the seed's claim c.

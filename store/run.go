@@ -243,6 +243,17 @@ type Point struct {
 	Note         string            `json:"note,omitempty"`
 }
 
+// Failures is how many of the point's operations failed, and how many by
+// code, sorted: ["overloaded=3", "server_not_found=1"].
+func (p *Point) Failures() (total int64, byCode []string) {
+	for code, n := range p.Errors {
+		total += n
+		byCode = append(byCode, fmt.Sprintf("%s=%d", code, n))
+	}
+	slices.Sort(byCode)
+	return total, byCode
+}
+
 func (p *Point) decode() error {
 	if err := p.Latency.decode(); err != nil {
 		return err
@@ -471,10 +482,7 @@ func (s *Writer) writeSummary() error {
 	w := csv.NewWriter(&buf)
 	_ = w.Write(summaryColumns)
 	for _, p := range s.points {
-		var errs int64
-		for _, n := range p.Errors {
-			errs += n
-		}
+		errs, _ := p.Failures()
 		failed := 0
 		for _, c := range p.Checks {
 			if !c.Pass {
