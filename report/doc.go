@@ -1,16 +1,21 @@
 // Package report runs what a design-review report needs and builds it.
 //
+//	Run, RunConfig          what `shardlab report` does: Collect (or take
+//	                        given results), then Build
 //	Collect, CollectConfig  measure, quick, into one results directory
-//	                        (store's report layout): the built-in scenarios
-//	                        (experiments), Sweep (the report's sweep), the
-//	                        balance study (experiments/balance) and
-//	                        RunQuickCheck (check.Campaign at 1, 4 and 64
-//	                        partitions, summarised as store.CheckSummary)
+//	                        (store's report layout, DefaultDir): the built-in
+//	                        scenarios (experiments), ReportSweep, the balance
+//	                        study (experiments/balance) and RunQuickCheck
+//	                        (check.DefaultCampaign at 1, 4 and 64 partitions,
+//	                        summarised as store.CheckSummary); an interrupted
+//	                        report resumes, a finished one is kept aside
 //	Build, Config           load such a directory (store.LoadReport), answer
-//	                        the capacity question, render (package paper)
+//	                        the capacity question (ReportTarget), render
+//	                        (package paper)
 //	Plan, PlanConfig,       the capacity planner over sweep results, running
-//	PlanReport              a focused quick sweep first when given none
-//	                        (analysis.PlanCapacity decides)
+//	PlanReport,             a focused quick sweep first when given none
+//	PlanRequest             (analysis.PlanCapacity decides); PlanRequest holds
+//	                        the defaults a person leaves unstated
 //
 // What it is not: a renderer (paper turns results into Markdown and
 // HTML), a results format (store) or a measurement method (experiments,
@@ -18,8 +23,9 @@
 // folder). It reads no flags or environment: the CLI passes the host,
 // seed and paths.
 //
-// Tests: the plan's configuration checks and decisions over the
-// committed fixture in ../paper/testdata/results.
+// Tests: the plan's configuration checks and decisions, and keeping a
+// finished report aside, over the committed fixture in
+// ../paper/testdata/results.
 package report
 
 import "errors"
