@@ -121,7 +121,6 @@ const (
 	lockBind                      // bind: transport's and server's partitions, in index order
 )
 
-
 // ruleOf returns the rule for a modelled kind; ok is false for kinds
 // the model does not cover (lists, broadcast, owner_down).
 func ruleOf(k model.OpKind) (lockRule, bool) {

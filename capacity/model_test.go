@@ -248,11 +248,13 @@ func TestConfigErrors(t *testing.T) {
 		"rate NaN":          func(c *capacity.Config) { c.Workers, c.Rate = 0, math.NaN() },
 		"rate negative":     func(c *capacity.Config) { c.Workers, c.Rate = 0, -1 },
 		"connections, no Z": func(c *capacity.Config) { c.Workers, c.Connections = 0, 10 },
-		"think dist":        func(c *capacity.Config) { c.Workers, c.Connections, c.Think, c.ThinkDist = 0, 10, time.Millisecond, "pareto" },
-		"no mix":            func(c *capacity.Config) { c.Mix = sim.Mix{} },
-		"unknown dist":      func(c *capacity.Config) { c.Keys = sim.Keys{Dist: "pareto"} },
-		"partitioner":       func(c *capacity.Config) { c.Partitioner = "nope" },
-		"arrivals":          func(c *capacity.Config) { c.Workers, c.Rate, c.Arrivals = 0, 1, "bursty" },
+		"think dist": func(c *capacity.Config) {
+			c.Workers, c.Connections, c.Think, c.ThinkDist = 0, 10, time.Millisecond, "pareto"
+		},
+		"no mix":       func(c *capacity.Config) { c.Mix = sim.Mix{} },
+		"unknown dist": func(c *capacity.Config) { c.Keys = sim.Keys{Dist: "pareto"} },
+		"partitioner":  func(c *capacity.Config) { c.Partitioner = "nope" },
+		"arrivals":     func(c *capacity.Config) { c.Workers, c.Rate, c.Arrivals = 0, 1, "bursty" },
 	} {
 		c := good()
 		bad(&c)
