@@ -7,6 +7,8 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/shardlab/shardlab/internal/atomicfile"
@@ -202,4 +204,34 @@ func LoadCalibration(path string, here Host, allowOtherHost bool) (*Calibration,
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &c, nil
+}
+
+// Summary renders the calibration for a reader: one row per kind, then
+// the machine-wide figures and the notes.
+func (c *Calibration) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Calibration of %s (%d CPUs), %s, %d repetitions, 95 %% intervals.\n\n", c.Host.CPUModel, c.Host.NumCPU, c.Created.Format(time.RFC3339), c.Reps)
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "kind\tservice mean ns\t[interval]\tp50\tp99\toverhead ns\thold fraction\t")
+	for _, k := range c.Kinds {
+		q := k.Service.Quantiles
+		p50, p99 := k.Service.Mean, k.Service.Mean
+		if n := len(q); n > 1 {
+			p50, p99 = q[(n-1)/2], q[(n-1)*99/100]
+		}
+		hold := "-"
+		if r, _ := model.ParseOpKind(k.Kind); r != 0 {
+			if rule, _ := ruleOf(r); rule != lockNone {
+				hold = fmt.Sprintf("%.2f [%.2f, %.2f]", k.HoldFraction.Median, k.HoldFraction.Low, k.HoldFraction.High)
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%.0f\t[%.0f, %.0f]\t%.0f\t%.0f\t%.0f\t%s\t\n", k.Kind, k.ServiceMean.Median, k.ServiceMean.Low, k.ServiceMean.High, p50, p99, k.Overhead.Median, hold)
+	}
+	tw.Flush()
+	fmt.Fprintf(&b, "\nhand-off %.0f ns [%.0f, %.0f]; timer %.0f ns [%.0f, %.0f]; wake-up %.0f ns [%.0f, %.0f]\n",
+		c.Handoff.Median, c.Handoff.Low, c.Handoff.High, c.Timer.Median, c.Timer.Low, c.Timer.High, c.Wake.Median, c.Wake.Low, c.Wake.High)
+	for _, n := range c.Notes {
+		fmt.Fprintf(&b, "- %s\n", n)
+	}
+	return b.String()
 }

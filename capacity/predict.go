@@ -107,9 +107,15 @@ func estimate(xs []float64, level float64) Estimate {
 	if iv, err := analysis.MeanCI(xs, level); err == nil {
 		e.Low, e.High = min(iv.Low, e.Median), max(iv.High, e.Median)
 	}
+	// Quantities that cannot be negative (times, rates, shares) keep a
+	// non-negative interval.
+	if slices.Min(xs) >= 0 {
+		e.Low = max(e.Low, 0)
+	}
 	return e
 }
 
-// Estimate returns the estimate of xs: its median and a Student-t
-// interval of the mean at level 0.95, widened to include the median.
+// NewEstimate returns the estimate of xs: its median and a Student-t
+// interval of the mean at level 0.95, widened to include the median and,
+// when no x is negative, clipped at 0.
 func NewEstimate(xs []float64) Estimate { return estimate(xs, 0.95) }

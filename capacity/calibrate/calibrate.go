@@ -183,8 +183,9 @@ func Run(ctx context.Context, cfg Config) (*capacity.Calibration, error) {
 					order = append(order, k)
 				}
 				pk.hist.Merge(ks.Latency)
-				pk.means = append(pk.means, ks.Latency.Mean())
-				weighted += float64(ks.Ops) / float64(res.Ops) * ks.Latency.Mean()
+				m := serviceDemand(ks.Latency).Mean
+				pk.means = append(pk.means, m)
+				weighted += float64(ks.Ops) / float64(res.Ops) * m
 			}
 			for _, k := range g.kinds {
 				kinds[k].overheads = append(kinds[k].overheads, max(0, cycle-weighted))
@@ -194,14 +195,8 @@ func Run(ctx context.Context, cfg Config) (*capacity.Calibration, error) {
 	}
 	for _, k := range order {
 		pk := kinds[k]
-		q := make([]float64, quantiles+1)
-		top := float64(pk.hist.ValueAtQuantile(100 * tailCap))
-		for i := range q {
-			q[i] = math.Min(float64(pk.hist.ValueAtQuantile(100*float64(i)/quantiles)), top)
-		}
-		q[0] = float64(pk.hist.Min())
 		cal.Kinds = append(cal.Kinds, capacity.KindCost{
-			Kind: k.String(), Service: capacity.Empirical(q),
+			Kind: k.String(), Service: serviceDemand(pk.hist),
 			ServiceMean: capacity.NewEstimate(pk.means), Overhead: capacity.NewEstimate(pk.overheads),
 		})
 	}
@@ -247,6 +242,19 @@ func Run(ctx context.Context, cfg Config) (*capacity.Calibration, error) {
 		}
 	}
 	return cal, nil
+}
+
+// serviceDemand is h's distribution as quantiles in 1/256 steps, capped
+// at its p99.9 (see tailCap); its Mean is the capped distribution's, so
+// one preemption by another process does not price every op.
+func serviceDemand(h *hdrhistogram.Histogram) capacity.Demand {
+	q := make([]float64, quantiles+1)
+	top := float64(h.ValueAtQuantile(100 * tailCap))
+	for i := range q {
+		q[i] = math.Min(float64(h.ValueAtQuantile(100*float64(i)/quantiles)), top)
+	}
+	q[0] = float64(h.Min())
+	return capacity.Empirical(q)
 }
 
 func isWrite(k model.OpKind) bool {
