@@ -99,6 +99,10 @@ type Calibration struct {
 	// waiter (the waiter's wake-up), in ns: fitted so that the model
 	// reproduces two writers on one partition.
 	Handoff Estimate `json:"handoff_ns"`
+	// Spin is how long a writer that finds its lock held spins before it
+	// parks (Go's sync.Mutex spins when another core may be running the
+	// holder and nothing else waits for its own), ns.
+	Spin Estimate `json:"spin_ns"`
 	// Timer is the cost of one latency measurement (two clock reads), ns;
 	// it is inside every measured Service.
 	Timer Estimate `json:"timer_ns"`
@@ -157,7 +161,7 @@ func (c *Calibration) Validate() error {
 			return fmt.Errorf("%w: %s.hold_fraction %v outside [0, 1]", ErrConfig, k.Kind, f)
 		}
 	}
-	for what, e := range map[string]Estimate{"handoff_ns": c.Handoff, "timer_ns": c.Timer, "wake_ns": c.Wake} {
+	for what, e := range map[string]Estimate{"handoff_ns": c.Handoff, "spin_ns": c.Spin, "timer_ns": c.Timer, "wake_ns": c.Wake} {
 		if err := e.validate(what); err != nil {
 			return err
 		}
@@ -228,8 +232,8 @@ func (c *Calibration) Summary() string {
 		fmt.Fprintf(tw, "%s\t%.0f\t[%.0f, %.0f]\t%.0f\t%.0f\t%.0f\t%s\t\n", k.Kind, k.ServiceMean.Median, k.ServiceMean.Low, k.ServiceMean.High, p50, p99, k.Overhead.Median, hold)
 	}
 	tw.Flush()
-	fmt.Fprintf(&b, "\nhand-off %.0f ns [%.0f, %.0f]; timer %.0f ns [%.0f, %.0f]; wake-up %.0f ns [%.0f, %.0f]\n",
-		c.Handoff.Median, c.Handoff.Low, c.Handoff.High, c.Timer.Median, c.Timer.Low, c.Timer.High, c.Wake.Median, c.Wake.Low, c.Wake.High)
+	fmt.Fprintf(&b, "\nspin %.0f ns; hand-off %.0f ns [%.0f, %.0f]; timer %.0f ns [%.0f, %.0f]; wake-up %.0f ns [%.0f, %.0f]\n",
+		c.Spin.Median, c.Handoff.Median, c.Handoff.Low, c.Handoff.High, c.Timer.Median, c.Timer.Low, c.Timer.High, c.Wake.Median, c.Wake.Low, c.Wake.High)
 	for _, n := range c.Notes {
 		fmt.Fprintf(&b, "- %s\n", n)
 	}

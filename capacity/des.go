@@ -25,10 +25,16 @@ import (
 //	overhead + (1-f) s  on a core   (the driver's own work, then the call
 //	                                 up to its first lock; timed from the
 //	                                 end of the overhead)
-//	lock(s), FIFO       off core    (a waiter parks and gives its core up;
-//	                                 a release passes the lock to the head
-//	                                 waiter, which runs again Handoff later
-//	                                 and must then win a core)
+//	lock(s)             off core    (as Go's sync.Mutex: a waiter parks in
+//	                                 FIFO order and gives its core up; a
+//	                                 release frees the lock and wakes the
+//	                                 head waiter, which runs Handoff later,
+//	                                 once it wins a core, and retries: a
+//	                                 running worker may take the lock
+//	                                 first (barging), and the loser goes
+//	                                 back to the head of the queue; a
+//	                                 waiter parked for starvationNs or more
+//	                                 is handed the lock directly)
 //	f s                 on a core   (holding the lock(s))
 //
 // with s drawn from the kind's service distribution and f its hold
@@ -43,6 +49,7 @@ const (
 	evSegment evKind = iota // a worker's CPU segment ends
 	evWake                  // a worker becomes runnable (lock hand-off, think over)
 	evArrival               // an open-loop arrival
+	evSpin                  // a spinning worker gives up and parks
 )
 
 type event struct {
@@ -50,6 +57,7 @@ type event struct {
 	seq uint64
 	w   int32
 	k   evKind
+	gen uint32 // evSpin: the spin it ends (stale when the worker's spin moved on)
 }
 
 // eventHeap is a binary min-heap on (t, seq), written out so that pushes
@@ -119,6 +127,14 @@ func (q *ring[T]) push(v T) {
 	q.size++
 }
 
+func (q *ring[T]) pushFront(v T) {
+	q.push(v) // makes room
+	q.size--
+	q.head = (q.head - 1 + len(q.buf)) % len(q.buf)
+	q.buf[q.head] = v
+	q.size++
+}
+
 func (q *ring[T]) pop() T {
 	v := q.buf[q.head]
 	q.head = (q.head + 1) % len(q.buf)
@@ -137,6 +153,7 @@ const (
 
 type lock struct {
 	owner   int32 // -1 when free
+	spinner int32 // a worker spinning for it, or -1
 	since   float64
 	busy    float64
 	waiters ring[int32]
@@ -151,6 +168,10 @@ type kindCost struct {
 
 type worker struct {
 	ph         phase
+	waitSince  float64 // when it first parked for the lock it is taking (-1: not waiting)
+	retry      bool    // woken by a release to retry (requeues at the head)
+	onCore     bool    // running (or spinning) on a core
+	spinGen    uint32
 	kind       model.OpKind
 	seg        float64 // CPU time of the pending segment
 	hold       float64 // CPU time to run with the locks held
@@ -185,6 +206,7 @@ type engine struct {
 	sKeys   *sim.KeyStream
 	tKeys   *sim.KeyStream
 	handoff float64
+	spin    float64
 	wake    float64
 	quantum float64
 
@@ -216,6 +238,7 @@ func newEngine(c Config) (*engine, error) {
 		r:        rand.New(rand.NewPCG(c.Seed, 0x5ca1ab1e)),
 		free:     c.Cores,
 		handoff:  c.Calibration.Handoff.Median,
+		spin:     c.Calibration.Spin.Median,
 		wake:     c.Calibration.Wake.Median,
 		quantum:  float64(c.Quantum),
 		lat:      sim.NewLatencyHistogram(),
@@ -259,7 +282,7 @@ func newEngine(c Config) (*engine, error) {
 	e.sHold, e.tHold = make([]float64, c.Servers), make([]float64, c.Transports)
 	e.locks = make([]lock, c.Partitions)
 	for i := range e.locks {
-		e.locks[i].owner = -1
+		e.locks[i].owner, e.locks[i].spinner = -1, -1
 	}
 	e.lockBusyWarm = make([]float64, c.Partitions)
 	return e, nil
@@ -335,6 +358,8 @@ func (e *engine) run() (Result, error) {
 			e.woken(ev.w)
 		case evArrival:
 			e.arrival()
+		case evSpin:
+			e.spinEnd(ev.w, ev.gen)
 		}
 	}
 	return e.result()
@@ -372,6 +397,7 @@ func (e *engine) releaseCore() {
 // continueOn resumes w, which has a core, where it left off.
 func (e *engine) continueOn(w int32) {
 	wk := &e.workers[w]
+	wk.onCore = true
 	switch wk.ph {
 	case phStart:
 		e.startOp(w)
@@ -388,6 +414,7 @@ func (e *engine) runSegment(w int32) {
 	wk := &e.workers[w]
 	if e.now >= wk.quantumEnd {
 		if e.runq.size > 0 {
+			wk.onCore = false
 			e.runq.push(w)
 			e.releaseCore()
 			return
@@ -501,12 +528,32 @@ func (e *engine) acquire(w int32) {
 	for wk.nheld < wk.nlocks {
 		l := &e.locks[wk.locks[wk.nheld]]
 		if l.owner >= 0 {
-			l.waiters.push(w)
+			// Go's sync.Mutex spins briefly before parking when another
+			// P could be running the holder and nothing else waits for
+			// this core (runtime_canSpin): with short holds, spinning
+			// usually wins the lock and no convoy forms.
+			if e.spin > 0 && e.c.Cores > 1 && e.runq.size == 0 && l.spinner < 0 && e.workers[l.owner].onCore {
+				l.spinner = w
+				wk.spinGen++
+				wk.runFrom = e.now
+				e.seq++
+				e.events.push(event{t: e.now + e.spin, seq: e.seq, w: w, k: evSpin, gen: wk.spinGen})
+				return
+			}
+			if wk.retry {
+				l.waiters.pushFront(w)
+			} else {
+				l.waiters.push(w)
+				wk.waitSince = e.now
+			}
+			wk.retry = false
+			wk.onCore = false
 			e.releaseCore()
 			return
 		}
 		l.owner, l.since = w, e.now
 		wk.nheld++
+		wk.retry = false
 	}
 	if e.measuring {
 		e.writes++
@@ -524,23 +571,77 @@ func (e *engine) acquire(w int32) {
 	e.runSegment(w)
 }
 
-// release frees partition p or passes it to its head waiter, who holds it
-// from now and runs again after the hand-off.
+// spinEnd: w spun for e.spin without the lock coming free; it parks.
+func (e *engine) spinEnd(w int32, gen uint32) {
+	wk := &e.workers[w]
+	if wk.spinGen != gen {
+		return // it got the lock meanwhile
+	}
+	wk.spinGen++
+	e.busy += e.now - wk.runFrom
+	l := &e.locks[wk.locks[wk.nheld]]
+	l.spinner = -1
+	if wk.retry {
+		l.waiters.pushFront(w)
+	} else {
+		l.waiters.push(w)
+		wk.waitSince = e.now - e.spin
+	}
+	wk.retry = false
+	wk.onCore = false
+	e.releaseCore()
+}
+
+// starvationNs: a sync.Mutex waiter that has waited this long switches
+// the mutex to handing the lock over directly (Go's starvation mode).
+const starvationNs = 1e6
+
+// release frees partition p and wakes its head waiter to retry after the
+// hand-off, or, when that waiter has starved, passes the lock to it.
 func (e *engine) release(p int32) {
 	l := &e.locks[p]
+	if s := l.spinner; s >= 0 {
+		// The spinner sees the lock free at once and takes it; the
+		// parked waiters stay parked (the spinner set mutexWoken).
+		l.spinner = -1
+		l.busy += e.now - l.since
+		l.owner, l.since = s, e.now
+		sw := &e.workers[s]
+		sw.spinGen++
+		sw.nheld++
+		sw.retry = false
+		e.busy += e.now - sw.runFrom
+		e.acquire(s)
+		return
+	}
 	if l.waiters.size == 0 {
 		l.busy += e.now - l.since
 		l.owner = -1
 		return
 	}
 	next := l.waiters.pop()
-	l.owner = next
-	e.workers[next].nheld++
+	nw := &e.workers[next]
+	if e.now-nw.waitSince >= starvationNs {
+		l.owner = next
+		nw.nheld++
+	} else {
+		l.busy += e.now - l.since
+		l.owner = -1
+		nw.retry = true
+	}
 	e.schedule(e.now+e.handoff, next, evWake)
 }
 
+// woken makes w runnable: a connection whose think is over queues for a
+// core like any goroutine; a lock waiter woken by a release goes to the
+// head of the run queue, as Go puts a goroutine it readies into its P's
+// runnext slot, to run as soon as the running one blocks or is preempted.
 func (e *engine) woken(w int32) {
-	e.getCore(w) // a connection's think is over (phStart), or a lock was handed over (phAcquire)
+	if e.workers[w].ph == phAcquire && e.free == 0 {
+		e.runq.pushFront(w)
+		return
+	}
+	e.getCore(w)
 }
 
 func (e *engine) arrival() {
@@ -569,6 +670,7 @@ func (e *engine) complete(w int32) {
 		e.startOp(w) // a closed-loop worker (or a churn pair) goes straight on
 	case e.c.Connections > 0:
 		wk.sleeping = true
+		wk.onCore = false
 		e.releaseCore()
 		if e.c.ThinkDist == sim.ThinkFixed {
 			e.sleepT.push(e.now + float64(e.c.Think))
@@ -583,6 +685,7 @@ func (e *engine) complete(w int32) {
 			return
 		}
 		e.idle.push(w)
+		wk.onCore = false
 		e.releaseCore()
 	}
 }

@@ -270,3 +270,9 @@ func Simulate(cfg Config) (Result, error) {
 	}
 	return e.run()
 }
+
+// Validate reports what Simulate would refuse in c, without running it.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}

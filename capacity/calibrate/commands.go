@@ -116,7 +116,7 @@ func Predict(ctx context.Context, cfg PredictConfig) error {
 	// Check the flags against the model before spending time calibrating.
 	probe := base
 	probe.Partitions, probe.Calibration = parts[0], stubCalibration()
-	if _, err := capacity.Simulate(withOps(probe, 1)); err != nil && !errors.Is(err, capacity.ErrNotKind) {
+	if err := probe.Validate(); err != nil && !errors.Is(err, capacity.ErrNotKind) {
 		return flagged(err)
 	}
 	cal, note, err := Load(ctx, cfg.Calibration, cfg.AllowOtherHost, cfg.Progress)
@@ -155,11 +155,6 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-func withOps(c capacity.Config, ops int64) capacity.Config {
-	c.Ops, c.Warmup = ops, 1
-	return c
 }
 
 // stubCalibration lets Predict check flags before calibrating.
