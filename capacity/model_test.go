@@ -34,7 +34,8 @@ func testSeed(t *testing.T) uint64 {
 // modelled kind, no driver overhead and no hand-off: the assumptions of
 // the closed forms.
 func synthetic(service capacity.Demand, holdFraction float64) *capacity.Calibration {
-	c := &capacity.Calibration{Schema: capacity.CalibrationSchema, Reps: 1, Level: 0.95}
+	c := &capacity.Calibration{Schema: capacity.CalibrationSchema, Reps: 1, Level: 0.95,
+		Host: capacity.Host{CPUModel: "a synthetic machine", NumCPU: 1}}
 	for _, k := range capacity.ModelledKinds() {
 		m := service.Mean
 		c.Kinds = append(c.Kinds, capacity.KindCost{
