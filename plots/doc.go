@@ -13,6 +13,9 @@
 //	PartitionLoad       per-partition load bars with mean and ideal E[max]/E[min]
 //	ThroughputOverTime  per-interval throughput of sustained runs
 //	CompareRegistries   grouped bars: a value per registry per scenario
+//	P99VsPartitions     the capacity model's p99 vs partitions per core
+//	                    count, each line's lock-utilisation knee marked
+//	ModelVsMeasured     predicted vs measured (log-log), y = x and a band
 //	Save                write PNG and SVG atomically (temp file + rename)
 //
 // Figures that show latency take a Kind ("closed-loop service time",
