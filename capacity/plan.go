@@ -463,6 +463,12 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
+// FormatRate writes ops/s compactly: 950, 12k, 1.25M.
+func FormatRate(x float64) string { return rate(x) }
+
+// FormatNs writes a duration in ns compactly: 850ns, 12.5µs, 3.10ms.
+func FormatNs(ns float64) string { return dur(ns) }
+
 func rate(x float64) string {
 	switch {
 	case x >= 1e6:

@@ -48,7 +48,7 @@ func Load(ctx context.Context, path string, allowOtherHost bool, progress io.Wri
 type PredictConfig struct {
 	Calibration    string // file; "" calibrates now, briefly
 	AllowOtherHost bool
-	Cores          int // default: this machine's
+	Cores          int // the target's cores (the CLI defaults it to this machine's)
 	Workers        int
 	Connections    int
 	Think          time.Duration
@@ -69,9 +69,6 @@ type PredictConfig struct {
 // Predict runs shardlab predict: the model's figures for every partition
 // count, as a table or JSON.
 func Predict(ctx context.Context, cfg PredictConfig) error {
-	if cfg.Cores == 0 {
-		cfg.Cores = runtime.NumCPU()
-	}
 	if cfg.Partitions == "" {
 		cfg.Partitions = "1,4,16,64,256"
 	}
@@ -83,6 +80,9 @@ func Predict(ctx context.Context, cfg PredictConfig) error {
 	}
 	if cfg.Progress == nil {
 		cfg.Progress = io.Discard
+	}
+	if cfg.ThinkDist != "" && cfg.ThinkDist != sim.ThinkFixed && cfg.ThinkDist != sim.ThinkExponential {
+		return fmt.Errorf("%w: --think-dist %q (want %s or %s)", capacity.ErrConfig, cfg.ThinkDist, sim.ThinkFixed, sim.ThinkExponential)
 	}
 	if cfg.Cores < 1 || cfg.Cores > capacity.MaxCores {
 		return fmt.Errorf("%w: --cores %d (want 1..%d)", capacity.ErrConfig, cfg.Cores, capacity.MaxCores)
@@ -186,9 +186,9 @@ func loadText(c capacity.Config) string {
 		if d == "" {
 			d = sim.ThinkFixed
 		}
-		return fmt.Sprintf("%s thinking %v (%s), offering %s ops/s", plural(c.Connections, "connection"), c.Think, d, rate(float64(c.Connections)/c.Think.Seconds()))
+		return fmt.Sprintf("%s thinking %v (%s), offering %s ops/s", plural(c.Connections, "connection"), c.Think, d, capacity.FormatRate(float64(c.Connections)/c.Think.Seconds()))
 	}
-	return fmt.Sprintf("open-loop arrivals at %s ops/s", rate(c.Rate))
+	return fmt.Sprintf("open-loop arrivals at %s ops/s", capacity.FormatRate(c.Rate))
 }
 
 func keysText(k sim.Keys) string {
@@ -220,9 +220,9 @@ func PredictionTable(preds []capacity.Prediction) string {
 	fmt.Fprintln(tw, "partitions\tthroughput\t[interval]\tp50\tp99\t[interval]\tp99.9\tlock wait p99\tcores busy\thottest lock\thottest key\t")
 	for _, p := range preds {
 		fmt.Fprintf(tw, "%d\t%s\t[%s, %s]\t%s\t%s\t[%s, %s]\t%s\t%s\t%.0f%%\t%.0f%%\t%.0f%%\t\n", p.Partitions,
-			rate(p.Throughput.Median), rate(p.Throughput.Low), rate(p.Throughput.High),
-			dur(p.P50.Median), dur(p.P99.Median), dur(p.P99.Low), dur(p.P99.High), dur(p.P999.Median),
-			dur(p.LockWaitP99.Median), 100*p.CoreUtilisation.Median, 100*p.HottestLockUtilisation.Median, 100*p.HottestKeyUtilisation.Median)
+			capacity.FormatRate(p.Throughput.Median), capacity.FormatRate(p.Throughput.Low), capacity.FormatRate(p.Throughput.High),
+			capacity.FormatNs(p.P50.Median), capacity.FormatNs(p.P99.Median), capacity.FormatNs(p.P99.Low), capacity.FormatNs(p.P99.High), capacity.FormatNs(p.P999.Median),
+			capacity.FormatNs(p.LockWaitP99.Median), 100*p.CoreUtilisation.Median, 100*p.HottestLockUtilisation.Median, 100*p.HottestKeyUtilisation.Median)
 	}
 	tw.Flush()
 	return b.String()
@@ -245,7 +245,7 @@ type ValidateModelConfig struct {
 }
 
 // ValidateModel runs shardlab validate-model.
-func ValidateModel(ctx context.Context, cfg ValidateModelConfig) (*Validation, error) {
+func ValidateModel(ctx context.Context, cfg ValidateModelConfig) (*capacity.Validation, error) {
 	vc := ValidateConfig{Oversubscribe: cfg.Oversubscribe, Duration: cfg.Duration, Reps: cfg.Reps, Quick: cfg.Quick, Seed: cfg.Seed, Progress: cfg.Progress}
 	var err error
 	if cfg.Procs != "" {

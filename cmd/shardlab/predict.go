@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+	"runtime"
 
 	"github.com/shardlab/shardlab/capacity"
 	"github.com/shardlab/shardlab/capacity/calibrate"
@@ -31,7 +32,7 @@ partition lock and key, with intervals over replicates. Without
 	f := c.Flags()
 	f.StringVar(&cfg.Calibration, "calibration", "", "calibration file (default: calibrate now, briefly)")
 	f.BoolVar(&cfg.AllowOtherHost, "allow-other-host", false, "use a calibration measured on another machine kind")
-	f.IntVar(&cfg.Cores, "cores", 0, "cores of the target machine (default: this machine's)")
+	f.IntVar(&cfg.Cores, "cores", runtime.NumCPU(), "cores of the target machine (default: this machine's)")
 	f.IntVar(&cfg.Workers, "workers", 0, "closed-loop workers")
 	f.IntVar(&cfg.Connections, "connections", 0, "connections, each issuing one op per --think")
 	f.DurationVar(&cfg.Think, "think", 0, "think time per connection")
