@@ -260,7 +260,7 @@ func evaluateCandidate(p int, cells []Measurement, t Target) Candidate {
 		}
 		if fit, err := FitUSL(pts); err == nil {
 			if uerr := fit.Usable(); uerr != nil {
-				c.FitRefused = fmt.Sprintf("%v (%s)", uerr, fit)
+				c.FitRefused = fmt.Sprintf("%s (%s)", strings.TrimSuffix(uerr.Error(), ": "+ErrInvalidArgument.Error()), fit)
 			} else {
 				c.Fit = &fit
 			}

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/shardlab/shardlab/internal/units"
 	"github.com/shardlab/shardlab/sim"
 )
 
@@ -241,14 +242,23 @@ func (r *PlanResult) decide() {
 			}
 		}
 	} else {
-		// Closest: the lowest pessimistic p99 (or, without a p99 goal,
-		// the highest pessimistic throughput); then the smallest count
+		// Closest: the smallest worst ratio of a figure to its limit
+		// (p99 over its limit, required over achieved throughput, the
+		// busiest resource over its headroom); then the smallest count
 		// whose intervals overlap it.
+		m := 1 + c.Margin
 		score := func(row PlanRow) float64 {
+			worst := 0.0
 			if c.P99 > 0 {
-				return row.P99Used
+				worst = max(worst, row.P99Used/(float64(c.P99)/m))
 			}
-			return -row.ThroughputUsed
+			if r.Required > 0 && row.ThroughputUsed > 0 {
+				worst = max(worst, r.Required/row.ThroughputUsed)
+			}
+			if r.Offered > 0 {
+				worst = max(worst, row.Busiest*m)
+			}
+			return worst
 		}
 		bestIdx = 0
 		for i, row := range r.Rows {
@@ -455,12 +465,12 @@ func capitalise(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// plural writes "1 partition", "4 partitions".
+// plural writes "1 partition", "4 partitions", "100,000 connections".
 func plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
-	return fmt.Sprintf("%d %ss", n, noun)
+	return units.Commas(n) + " " + noun + "s"
 }
 
 // FormatRate writes ops/s compactly: 950, 12k, 1.25M.

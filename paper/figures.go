@@ -53,7 +53,7 @@ type figureBuilder struct {
 func makeFigures(in *input, outDir string) ([]Figure, []string, error) {
 	var figs []Figure
 	var gaps []string
-	for _, b := range figureBuilders(in) {
+	for _, b := range append(figureBuilders(in), capacityFigures(in.capacity)...) {
 		p, err := b.build()
 		if errors.Is(err, plots.ErrNoData) {
 			gaps = append(gaps, fmt.Sprintf("%s: %v", b.title, err))

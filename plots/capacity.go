@@ -157,3 +157,11 @@ func ModelVsMeasured(f AgreementFigure) (*plot.Plot, error) {
 	legendHeadroom(p, entries, true)
 	return p, nil
 }
+
+// FormatMicros writes a duration in µs for a legend: "100 µs", "2.5 ms".
+func FormatMicros(us float64) string {
+	if us >= 1000 {
+		return fmt.Sprintf("%g ms", roundSig(us/1000))
+	}
+	return fmt.Sprintf("%g µs", roundSig(us))
+}

@@ -54,7 +54,8 @@ func ReportSweep() spec.Sweep {
 
 // Collect runs, into cfg.Dir, every part a report needs: the seed's ten
 // scenarios (quick durations) against cfg.Registries, ReportSweep, the
-// balance study and the quick verification campaign.
+// balance study, the quick verification campaign and the capacity model's
+// calibration and validation (quick).
 func Collect(ctx context.Context, cfg CollectConfig) error {
 	if cfg.Dir == "" {
 		return fmt.Errorf("%w: no results directory", ErrConfig)
@@ -73,20 +74,20 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 		Progress: cfg.Progress, Terminal: cfg.Terminal,
 	}
 	t0 := time.Now()
-	say("report [1/4]: the seed's ten scenarios, quick, against %v", regs)
+	say("report [1/5]: the seed's ten scenarios, quick, against %v", regs)
 	sc := base
 	sc.Scenarios, sc.Out = experiments.BuiltinScenarios(), filepath.Join(cfg.Dir, store.ScenariosDir)
 	if _, err := experiments.RunScenarios(ctx, sc); err != nil {
 		return fmt.Errorf("scenarios: %w", err)
 	}
-	say("report [2/4]: sweep over partitions x workers (%s so far)", time.Since(t0).Round(time.Second))
+	say("report [2/5]: sweep over partitions x workers (%s so far)", time.Since(t0).Round(time.Second))
 	sw := base
 	s := ReportSweep()
 	sw.Sweep, sw.Registries, sw.Out = &s, nil, filepath.Join(cfg.Dir, store.SweepDir)
 	if _, err := experiments.RunSweep(ctx, sw); err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
-	say("report [3/4]: partition balance study (%s so far)", time.Since(t0).Round(time.Second))
+	say("report [3/5]: partition balance study (%s so far)", time.Since(t0).Round(time.Second))
 	st, err := balance.Run(ctx, balance.Config{Seed: cfg.Seed, Host: cfg.Host, Keys: cfg.BalanceKeys, Progress: cfg.Progress})
 	if st != nil {
 		if werr := store.WriteBalance(filepath.Join(cfg.Dir, store.BalanceDir), st); werr != nil {
@@ -96,13 +97,17 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 	if err != nil {
 		return fmt.Errorf("balance: %w", err)
 	}
-	say("report [4/4]: verification campaign, quick (%s so far)", time.Since(t0).Round(time.Second))
+	say("report [4/5]: verification campaign, quick (%s so far)", time.Since(t0).Round(time.Second))
 	cs, err := RunQuickCheck(ctx, cfg.Seed, cfg.Host, filepath.Join(cfg.Dir, "check-artifacts"), cfg.Progress)
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
 	}
 	if err := store.WriteCheck(filepath.Join(cfg.Dir, store.CheckFile), cs); err != nil {
 		return err
+	}
+	say("report [5/5]: capacity model: calibrate and validate against measurement, quick (%s so far)", time.Since(t0).Round(time.Second))
+	if err := collectCapacity(ctx, cfg.Dir, cfg.Seed, cfg.Progress); err != nil {
+		return fmt.Errorf("capacity: %w", err)
 	}
 	say("report: measurements done in %s", time.Since(t0).Round(time.Second))
 	return nil

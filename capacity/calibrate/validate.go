@@ -16,6 +16,13 @@ import (
 	"github.com/shardlab/shardlab/sim"
 )
 
+// Aims the report holds the model to where workers <= cores (see
+// capacity.AimThroughput, capacity.AimP99).
+const (
+	AimThroughput = capacity.AimThroughput
+	AimP99        = capacity.AimP99
+)
+
 // Workload is one validated mix.
 type Workload struct {
 	Name string                   `json:"name"`
