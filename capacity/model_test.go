@@ -274,7 +274,7 @@ func TestCalibrationFile(t *testing.T) {
 	here := capacity.Host{CPUModel: "Test CPU", OS: "linux", Arch: "amd64", NumCPU: 2}
 	cal := synthetic(capacity.Empirical([]float64{80, 90, 100, 150, 400}), 0.4)
 	cal.Host = here
-	path := filepath.Join(t.TempDir(), "calibration.json")
+	path := filepath.Join(t.TempDir(), "new", "calibration.json") // Save makes the folder
 	if err := cal.Save(path); err != nil {
 		t.Fatal(err)
 	}
