@@ -51,8 +51,7 @@ func cpuTime() time.Duration {
 }
 
 // newRegistry is the registry every measurement uses: p partitions,
-// admission control off (the model has none), the preload applied and
-// its writes forgotten.
+// admission control off (the model has none), the preload applied.
 func newRegistry(p int) (*impl.Registry, error) {
 	reg, err := impl.New(impl.Options{Partitions: p, DisableAdmission: true})
 	if err != nil {
@@ -61,7 +60,6 @@ func newRegistry(p int) (*impl.Registry, error) {
 	if err := (sim.Preload{Servers: preloadKeys, Transports: preloadKeys, Bind: true}).Apply(reg); err != nil {
 		return nil, err
 	}
-	reg.ResetStats()
 	return reg, nil
 }
 
@@ -77,6 +75,12 @@ func measure(ctx context.Context, s runSpec) (*sim.Result, lockStats, error) {
 	if err != nil {
 		return nil, lockStats{}, err
 	}
+	// The preload's writes are in the counts: count from here.
+	var before lockStats
+	for _, p := range reg.PartitionStats() {
+		before.writes += p.Writes
+		before.contended += p.ContendedWrites
+	}
 	runtime.GC()
 	cpu0 := cpuTime()
 	res, err := sim.ClosedLoop(ctx, sim.Config{
@@ -91,7 +95,7 @@ func measure(ctx context.Context, s runSpec) (*sim.Result, lockStats, error) {
 	if res.Ops == 0 {
 		return nil, lockStats{}, fmt.Errorf("calibrate: measuring %s: no ops completed", mix)
 	}
-	ls := lockStats{cpu: cpuTime() - cpu0}
+	ls := lockStats{cpu: cpuTime() - cpu0, writes: -before.writes, contended: -before.contended}
 	for _, p := range reg.PartitionStats() {
 		ls.writes += p.Writes
 		ls.contended += p.ContendedWrites
