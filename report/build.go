@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/analysis"
-	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/paper"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/seed"
 	"github.com/shardlab/shardlab/store"
 )
@@ -25,16 +25,6 @@ type Config struct {
 	_ struct{}
 }
 
-// peerWhat says what each peer registry is (impl/baseline's doc).
-var peerWhat = map[string]string{
-	"mutex":     "one global lock",
-	"channel":   "one goroutine serialising every operation, the gen_server analogue",
-	"syncmap":   "sync.Map",
-	"xsync":     "xsync's concurrent map",
-	"reference": "the model behind one mutex",
-	"null":      "a registry that does nothing",
-}
-
 // Build loads cfg.Results (refusing empty, partial, foreign-schema or
 // mixed-host results: store's sentinels), answers the report's capacity
 // question from its sweep, and renders the report (package paper).
@@ -49,7 +39,7 @@ func Build(cfg Config) (*paper.Built, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc := paper.Config{Inputs: in, Subject: experiments.RegistrySharded, Describe: peerWhat, Out: cfg.Out}
+	pc := paper.Config{Inputs: in, Subject: registries.Sharded, Describe: registries.Descriptions(), Out: cfg.Out}
 	if in.Calibration != nil {
 		if pc.Capacity, err = capacitySection(in); err != nil {
 			return nil, err
