@@ -81,19 +81,30 @@ func measure(ctx context.Context, s runSpec) (*sim.Result, lockStats, error) {
 		before.writes += p.Writes
 		before.contended += p.ContendedWrites
 	}
-	runtime.GC()
-	cpu0 := cpuTime()
-	res, err := sim.ClosedLoop(ctx, sim.Config{
-		Registry: reg, Seed: s.seed,
-		Groups:  []sim.Group{{Workers: s.workers, Mix: mix, Keys: s.keys}},
-		Servers: preloadKeys, Transports: preloadKeys,
-		Duration: s.duration, SampleEvery: 1, MaxLivePerWorker: s.maxLive,
-	})
-	if err != nil {
-		return nil, lockStats{}, fmt.Errorf("calibrate: measuring %s: %w", mix, err)
+	var (
+		res  *sim.Result
+		cpu0 time.Duration
+	)
+	// On a busy machine a short run can end before its workers were ever
+	// scheduled: run again, twice as long, a few times before giving up.
+	for try, d := 0, s.duration; ; try, d = try+1, 2*d {
+		runtime.GC()
+		cpu0 = cpuTime()
+		res, err = sim.ClosedLoop(ctx, sim.Config{
+			Registry: reg, Seed: s.seed,
+			Groups:  []sim.Group{{Workers: s.workers, Mix: mix, Keys: s.keys}},
+			Servers: preloadKeys, Transports: preloadKeys,
+			Duration: d, SampleEvery: 1, MaxLivePerWorker: s.maxLive,
+		})
+		if err != nil {
+			return nil, lockStats{}, fmt.Errorf("calibrate: measuring %s: %w", mix, err)
+		}
+		if res.Ops > 0 || try == 3 {
+			break
+		}
 	}
 	if res.Ops == 0 {
-		return nil, lockStats{}, fmt.Errorf("calibrate: measuring %s: no ops completed", mix)
+		return nil, lockStats{}, fmt.Errorf("calibrate: measuring %s: no ops completed in four tries", mix)
 	}
 	ls := lockStats{cpu: cpuTime() - cpu0, writes: -before.writes, contended: -before.contended}
 	for _, p := range reg.PartitionStats() {
