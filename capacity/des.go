@@ -206,6 +206,9 @@ type engine struct {
 	sKeys   *sim.KeyStream
 	tKeys   *sim.KeyStream
 	handoff float64
+	// yieldTo: waiters a release just handed a lock to directly (Go's
+	// starvation mode); the releaser yields its core to the first.
+	yieldTo []int32
 	spin    float64
 	wake    float64
 	quantum float64
@@ -622,13 +625,17 @@ func (e *engine) release(p int32) {
 	next := l.waiters.pop()
 	nw := &e.workers[next]
 	if e.now-nw.waitSince >= starvationNs {
+		// Go hands the lock over and yields the releaser's P to the new
+		// owner at once (semrelease with handoff), so a starved waiter
+		// does not hold the lock while it queues for a core.
 		l.owner = next
 		nw.nheld++
-	} else {
-		l.busy += e.now - l.since
-		l.owner = -1
-		nw.retry = true
+		e.yieldTo = append(e.yieldTo, next)
+		return
 	}
+	l.busy += e.now - l.since
+	l.owner = -1
+	nw.retry = true
 	e.schedule(e.now+e.handoff, next, evWake)
 }
 
@@ -665,6 +672,21 @@ func (e *engine) complete(w int32) {
 		e.startMeasuring()
 	}
 	wk.ph = phStart
+	if len(e.yieldTo) > 0 {
+		for _, y := range e.yieldTo[1:] {
+			e.runq.pushFront(y)
+		}
+		first := e.yieldTo[0]
+		e.yieldTo = e.yieldTo[:0]
+		if e.c.Workers > 0 || wk.then != 0 {
+			wk.onCore = false
+			e.runq.push(w)
+			e.workers[first].quantumEnd = e.now + e.quantum
+			e.continueOn(first)
+			return
+		}
+		e.runq.pushFront(first) // the releaser sleeps or idles below; its core goes to first
+	}
 	switch {
 	case e.c.Workers > 0 || wk.then != 0:
 		e.startOp(w) // a closed-loop worker (or a churn pair) goes straight on
