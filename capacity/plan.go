@@ -295,14 +295,18 @@ func (r *PlanResult) prose(best PlanRow) string {
 		fmt.Fprintf(&b, "no partition count among %s meets the target (%s) with a %.0f %% margin. The closest is %s (p99 at most %s, throughput at least %s ops/s): %s.",
 			countsText(c.Partitions), target, 100*c.Margin, plural(best.Partitions, "partition"), dur(best.P99Used), rate(best.ThroughputUsed), strings.Join(best.Fails, "; "))
 	}
-	switch best.Limiting {
-	case "the hottest key":
+	busiest := max(p.CoreUtilisation.Median, p.HottestLockUtilisation.Median)
+	switch {
+	case best.Limiting == "the callers":
+		fmt.Fprintf(&b, " The limiting resource is the callers: %s each wait for their own op, leaving the cores %.0f %% busy; partitions do not change that.", plural(c.Workers, "worker"), 100*p.CoreUtilisation.Median)
+	case busiest < 0.5:
+		fmt.Fprintf(&b, " No resource is near its limit: the busiest is %s, %.0f %% busy (cores %.0f %%, hottest lock %.0f %%).",
+			best.Limiting, 100*busiest, 100*p.CoreUtilisation.Median, 100*p.HottestLockUtilisation.Median)
+	case best.Limiting == "the hottest key":
 		fmt.Fprintf(&b, " The limiting resource is the hottest key: on its own it keeps its partition's lock %.0f %% busy (the hottest lock is %.0f %% busy), and no partition count can split one key; spread the writes to hot keys or batch them.",
 			100*p.HottestKeyUtilisation.Median, 100*p.HottestLockUtilisation.Median)
-	case "the hottest partition's lock":
+	case best.Limiting == "the hottest partition's lock":
 		fmt.Fprintf(&b, " The limiting resource is the hottest partition's lock (%.0f %% busy, cores %.0f %%): more partitions spread it.", 100*p.HottestLockUtilisation.Median, 100*p.CoreUtilisation.Median)
-	case "the callers":
-		fmt.Fprintf(&b, " The limiting resource is the callers: %s each wait for their own op, leaving the cores %.0f %% busy; partitions do not change that.", plural(c.Workers, "worker"), 100*p.CoreUtilisation.Median)
 	default:
 		fmt.Fprintf(&b, " The limiting resource is the cores (%.0f %% busy; hottest lock %.0f %%): more partitions cannot help, more cores can.", 100*p.CoreUtilisation.Median, 100*p.HottestLockUtilisation.Median)
 	}
@@ -481,6 +485,8 @@ func FormatNs(ns float64) string { return dur(ns) }
 
 func rate(x float64) string {
 	switch {
+	case x >= 999.5e3: // 999,999 is "1.00M", not "1000k"
+		return fmt.Sprintf("%.2fM", x/1e6)
 	case x >= 1e6:
 		return fmt.Sprintf("%.2fM", x/1e6)
 	case x >= 1e3:
