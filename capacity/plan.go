@@ -317,7 +317,7 @@ func (r *PlanResult) prose(best PlanRow) string {
 	case c.ValidatedCores > 0 && c.Cores > c.ValidatedCores:
 		fmt.Fprintf(&b, "; it was checked against measurement up to %s only, so at %s it is an unvalidated prediction.", plural(c.ValidatedCores, "core"), plural(c.Cores, "core"))
 	case c.ValidatedCores > 0:
-		fmt.Fprintf(&b, "; validated against measurement up to %s.", plural(c.ValidatedCores, "core"))
+		fmt.Fprintf(&b, "; checked against measurement on this machine up to %s (validate-model gives the error per cell).", plural(c.ValidatedCores, "core"))
 	default:
 		b.WriteString("; not validated here (run shardlab validate-model).")
 	}
