@@ -13,6 +13,7 @@
 //	PartitionLoad       per-partition load bars with mean and ideal E[max]/E[min]
 //	ThroughputOverTime  per-interval throughput of sustained runs
 //	CompareRegistries   grouped bars: a value per registry per scenario
+//	KeysMoved           keys moved per added partition, with theory 1/(n+1) and 1/2
 //	P99VsPartitions     the capacity model's p99 vs partitions per core
 //	                    count, each line's lock-utilisation knee marked
 //	ModelVsMeasured     predicted vs measured (log-log), y = x and a band
