@@ -5,17 +5,21 @@
 //	Collect, CollectConfig  measure, quick, into one results directory
 //	                        (store's report layout, DefaultDir): the built-in
 //	                        scenarios (experiments), ReportSweep, the balance
-//	                        study (experiments/balance) and RunQuickCheck
+//	                        study (experiments/balance), RunQuickCheck
 //	                        (check.DefaultCampaign at 1, 4 and 64 partitions,
-//	                        summarised as store.CheckSummary); an interrupted
-//	                        report resumes, a finished one is kept aside
+//	                        summarised as store.CheckSummary) and the
+//	                        capacity model's calibration and validation
+//	                        (capacity/calibrate, quick); an interrupted report
+//	                        resumes, a finished one is kept aside
 //	Build, Config           load such a directory (store.LoadReport), answer
-//	                        the capacity question (ReportTarget), render
-//	                        (package paper)
-//	Plan, PlanConfig,       the capacity planner over sweep results, running
-//	PlanReport,             a focused quick sweep first when given none
-//	PlanRequest             (analysis.PlanCapacity decides); PlanRequest holds
-//	                        the defaults a person leaves unstated
+//	                        the capacity questions from the calibrated model
+//	                        (capacity.Plan: this machine, CapacityTargets
+//	                        cores; from the sweep when the results hold no
+//	                        calibration), render (package paper)
+//	Plan, PlanConfig,       the sweep-based planner over sweep results,
+//	PlanReport,             running a focused quick sweep first when given
+//	PlanRequest             none (analysis.PlanCapacity decides); PlanRequest
+//	                        holds the defaults a person leaves unstated
 //
 // What it is not: a renderer (paper turns results into Markdown and
 // HTML), a results format (store) or a measurement method (experiments,

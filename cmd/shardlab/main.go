@@ -62,6 +62,9 @@ func newRootCmd() *cobra.Command {
 		newReportCmd(),
 		newPlanCmd(),
 		newBalanceCmd(),
+		newCalibrateCmd(),
+		newPredictCmd(),
+		newValidateModelCmd(),
 	)
 	return root
 }
