@@ -26,7 +26,8 @@
 //   - Registries come from package registries (the catalogue); a
 //     scenario's RegistrySpec configures the partitioned one.
 //   - RunScenarios, RunSweep (Config): run, record, print the table.
-//   - Measure, FormatMeasured, WriteTable, WriteSweepTable, DriverCeiling.
+//   - MetricNames, FormatMeasured: what a check can measure and how a
+//     measurement is written; the result tables go to Config.Report.
 //   - Errors: ErrSpec, ErrUnknownScenario, ErrUnknownSweep,
 //     ErrUnknownRegistry, and store's ErrOutput, ErrCorrupt, ErrMismatch,
 //     ErrSchema (the CLI exits 2 on each).
@@ -118,7 +119,7 @@
 //     percentile can be recomputed (store.Load decodes it into Hist.H;
 //     ValueAtQuantile takes 0..100).
 //   - summary.csv: one row per point, rewritten
-//     atomically after each point (store.SummaryColumns).
+//     atomically after each point (its columns are store's).
 //
 // A rerun with the same flags and folder resumes: finished points are
 // kept and skipped, never rerun or duplicated; a torn last line (a crash
