@@ -6,11 +6,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/check"
+	"github.com/shardlab/shardlab/drivers/protocol"
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/impl/baseline"
 	"github.com/shardlab/shardlab/impl/partition"
@@ -24,6 +26,8 @@ func newCheckCmd() *cobra.Command {
 		partitions  int
 		c           check.Campaign
 		out         string
+		driverCmd   string
+		df          driverFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "check",
@@ -63,15 +67,6 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 			if partitions < 1 || partitions > partition.MaxPartitions {
 				return usageError("--partitions %d: want 1..%d", partitions, partition.MaxPartitions)
 			}
-			newReg, err := registryFactory(registry, partitions)
-			if err != nil {
-				return usageError("%v", err)
-			}
-			c.Name = registry
-			if registry == "sharded" {
-				c.Name = fmt.Sprintf("sharded-p%d", partitions)
-			}
-			c.NewRegistry, c.OutDir = newReg, out
 			// A count of zero on the command line means none; Campaign
 			// reads zero as "default" and a negative count as none.
 			for _, n := range []*int{&c.Histories, &c.Long} {
@@ -82,23 +77,26 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 			if verbose, _ := cmd.Flags().GetBool("verbose"); verbose {
 				c.Log = w
 			}
-			res, err := c.Run(cmd.Context())
-			if errors.Is(err, check.ErrWorkload) || errors.Is(err, check.ErrCampaign) {
+			if strings.HasPrefix(registry, "driver:") && driverCmd == "" {
+				command, err := driverCommand(registry, partitions)
+				if err != nil {
+					return usageError("%v", err)
+				}
+				driverCmd = strings.Join(command, " ")
+			}
+			if driverCmd != "" {
+				return checkDriver(cmd, strings.Fields(driverCmd), df, c, out)
+			}
+			newReg, err := registryFactory(registry, partitions)
+			if err != nil {
 				return usageError("%v", err)
 			}
-			fmt.Fprintf(w, "%s: %s after %d histories (%d ops), seed %d; run %v, check %v (%.1f histories/s checked)\n",
-				c.Name, res.Outcome, res.Histories, res.Ops, c.Seed, res.RunTime.Round(time.Millisecond),
-				res.CheckTime.Round(time.Millisecond), res.HistoriesPerSecond())
-			if err != nil {
-				return withStatus(exitFailure, err)
+			c.Name = registry
+			if registry == "sharded" {
+				c.Name = fmt.Sprintf("sharded-p%d", partitions)
 			}
-			if res.Failure == nil {
-				return nil
-			}
-			f := res.Failure
-			fmt.Fprintf(w, "history %d (long=%t) of seed %d: replay the workload with --seed %d; recheck exactly with --history %s\n",
-				f.Index, f.Long, f.Seed, f.Seed, f.HistoryPath)
-			return verdictStatus(w, f.Verdict, f.HistoryPath)
+			c.NewRegistry, c.OutDir = newReg, out
+			return runCampaign(cmd, c)
 		},
 	}
 	f := cmd.Flags()
@@ -116,7 +114,54 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 	f.DurationVar(&c.Timeout, "timeout", check.DefaultTimeout, "time budget for checking one history")
 	f.StringVar(&out, "out", "", "directory for artifacts (default: a new temporary directory)")
 	f.BoolP("verbose", "v", false, "print one line per history")
+	f.StringVar(&driverCmd, "driver", "", "check a registry in any language: the command (split on spaces) of a driver speaking docs/protocol.md")
+	df.add(cmd)
 	return cmd
+}
+
+// runCampaign runs c and prints its summary and verdict.
+func runCampaign(cmd *cobra.Command, c check.Campaign) error {
+	w := cmd.OutOrStdout()
+	res, err := c.Run(cmd.Context())
+	if errors.Is(err, check.ErrWorkload) || errors.Is(err, check.ErrCampaign) {
+		return usageError("%v", err)
+	}
+	if isDriverError(err) {
+		// A driver that broke the protocol gives no verdict.
+		return usageError("%v", err)
+	}
+	fmt.Fprintf(w, "%s: %s after %d histories (%d ops), seed %d; run %v (%.0f ops/s), check %v (%.1f histories/s checked)\n",
+		c.Name, res.Outcome, res.Histories, res.Ops, c.Seed, res.RunTime.Round(time.Millisecond),
+		float64(res.Ops)/max(res.RunTime.Seconds(), 1e-9), res.CheckTime.Round(time.Millisecond), res.HistoriesPerSecond())
+	if err != nil {
+		return withStatus(exitFailure, err)
+	}
+	if res.Failure == nil {
+		return nil
+	}
+	f := res.Failure
+	fmt.Fprintf(w, "history %d (long=%t) of seed %d: replay the workload with --seed %d; recheck exactly with --history %s\n",
+		f.Index, f.Long, f.Seed, f.Seed, f.HistoryPath)
+	return verdictStatus(w, f.Verdict, f.HistoryPath)
+}
+
+// checkDriver runs the campaign against a driver process, which is always
+// reaped (Ctrl-C included: the command's context ends it).
+func checkDriver(cmd *cobra.Command, command []string, df driverFlags, c check.Campaign, out string) error {
+	d, err := protocol.Start(cmd.Context(), df.config(command))
+	if err != nil {
+		return usageError("%v", err)
+	}
+	defer d.Close()
+	fmt.Fprintf(cmd.OutOrStdout(), "driver: %s\n", d.Hello())
+	c = d.Campaign(c)
+	c.Name = d.Hello().Name
+	c.OutDir = out
+	runErr := runCampaign(cmd, c)
+	if err := d.Close(); err != nil && runErr == nil {
+		return usageError("%v", err)
+	}
+	return runErr
 }
 
 // verdictStatus prints what a person needs to look at and maps the outcome

@@ -91,7 +91,7 @@ func fake(mode string) int {
 			id := req.ID
 			if ops == 1 {
 				go func() {
-					time.Sleep(300 * time.Millisecond)
+					time.Sleep(1500 * time.Millisecond)
 					say(fmt.Sprintf(`{"id":%d,"result":{"code":"server_not_found"}}`, id))
 				}()
 				continue
@@ -228,7 +228,7 @@ func TestBadHello(t *testing.T) {
 // TestLateAnswerIsPending: an answer after the answer timeout leaves the
 // operation pending in the history; the check goes on.
 func TestLateAnswerIsPending(t *testing.T) {
-	d, err := start(t, "late", protocol.Config{AnswerTimeout: 50 * time.Millisecond, HangTimeout: 5 * time.Second})
+	d, err := start(t, "late", protocol.Config{AnswerTimeout: 500 * time.Millisecond, HangTimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

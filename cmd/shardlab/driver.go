@@ -1,0 +1,155 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	godriver "github.com/shardlab/shardlab/drivers/go"
+	"github.com/shardlab/shardlab/drivers/protocol"
+	"github.com/shardlab/shardlab/impl"
+	"github.com/shardlab/shardlab/model"
+	"github.com/shardlab/shardlab/sim"
+)
+
+// driverFlags are the protocol's timeouts, shared by every command that
+// starts a driver.
+type driverFlags struct {
+	answer, hang time.Duration
+}
+
+func (f *driverFlags) add(cmd *cobra.Command) {
+	cmd.Flags().DurationVar(&f.answer, "answer-timeout", protocol.DefaultAnswerTimeout, "a driver's answer later than this leaves its operation pending")
+	cmd.Flags().DurationVar(&f.hang, "hang-timeout", protocol.DefaultHangTimeout, "a request unanswered this long is a hung driver (an error, exit 2)")
+}
+
+func (f driverFlags) config(command []string) protocol.Config {
+	return protocol.Config{Command: command, AnswerTimeout: f.answer, HangTimeout: f.hang, Stderr: os.Stderr}
+}
+
+// isDriverError reports a driver that broke the protocol, exited, hung or
+// did not start: exit status 2, never a verdict.
+func isDriverError(err error) bool {
+	for _, e := range []error{protocol.ErrProtocol, protocol.ErrExited, protocol.ErrHung, protocol.ErrStart, protocol.ErrUnsupported} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// builtinDrivers are the drivers in this repository, by the name
+// `--registry driver:NAME` takes. partitions is passed to the registries
+// that have them.
+var builtinDrivers = []struct {
+	name, what string
+	command    func(exe, root string, partitions int) []string
+}{
+	{"go-sharded", "impl through the Go driver", func(exe, _ string, p int) []string {
+		return []string{exe, "driver-serve", "sharded", "--partitions", strconv.Itoa(p)}
+	}},
+	{"go-null", "a Go driver that does nothing: the protocol's own cost", func(exe, _ string, _ int) []string {
+		return []string{exe, "driver-serve", "null"}
+	}},
+	{"erlang-ets", "the Erlang registry after the seed's design (ETS per partition)", func(_, root string, p int) []string {
+		return []string{filepath.Join(root, "drivers/erlang/run"), "ets", "--partitions", strconv.Itoa(p)}
+	}},
+	{"erlang-ets-stale", "its deliberately broken variant (a stale death notice)", func(_, root string, p int) []string {
+		return []string{filepath.Join(root, "drivers/erlang/run"), "ets-stale", "--partitions", strconv.Itoa(p)}
+	}},
+	{"erlang-global", "OTP's global name registry (servers profile)", func(_, root string, _ int) []string {
+		return []string{filepath.Join(root, "drivers/erlang/run"), "global"}
+	}},
+	{"erlang-null", "an Erlang driver that does nothing: the protocol's own cost on the BEAM", func(_, root string, _ int) []string {
+		return []string{filepath.Join(root, "drivers/erlang/run"), "null"}
+	}},
+	{"elixir", "Elixir's Registry (keys: :unique, partitions: N; servers profile)", func(_, root string, p int) []string {
+		return []string{filepath.Join(root, "drivers/elixir/run"), "--partitions", strconv.Itoa(p)}
+	}},
+}
+
+// driverNames lists the built-in drivers as driver:NAME.
+func driverNames() []string {
+	var names []string
+	for _, d := range builtinDrivers {
+		names = append(names, "driver:"+d.name)
+	}
+	return names
+}
+
+// driverCommand resolves driver:NAME to its command line. The BEAM drivers
+// live in this repository's drivers/ folder, looked up from the working
+// directory upwards (or at $SHARDLAB_ROOT).
+func driverCommand(name string, partitions int) ([]string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range builtinDrivers {
+		if "driver:"+d.name != name {
+			continue
+		}
+		root := os.Getenv("SHARDLAB_ROOT")
+		if root == "" {
+			root, err = repoRoot()
+			if err != nil && !strings.HasPrefix(d.name, "go-") {
+				return nil, err
+			}
+		}
+		return d.command(exe, root, partitions), nil
+	}
+	return nil, fmt.Errorf("unknown driver %q (want one of %s)", name, strings.Join(driverNames(), ", "))
+}
+
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "drivers", "erlang", "run")); err == nil {
+			return dir, nil
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return "", errors.New("drivers/ not found from the working directory upwards: run shardlab in its repository or set SHARDLAB_ROOT")
+		}
+		dir = up
+	}
+}
+
+func newDriverServeCmd() *cobra.Command {
+	var partitions int
+	cmd := &cobra.Command{
+		Use:    "driver-serve REGISTRY",
+		Short:  "Serve a Go registry over the driver protocol on stdin/stdout (sharded, a peer, reference or null)",
+		Hidden: true,
+		Args:   cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			var newReg func() (model.Registry, error)
+			if name == "null" {
+				newReg = func() (model.Registry, error) { return sim.Null{}, nil }
+			} else {
+				f, err := registryFactory(name, partitions)
+				if err != nil {
+					return usageError("%v", err)
+				}
+				newReg = f
+			}
+			info := godriver.Info{Name: "go-" + name, Version: "1"}
+			if name == "sharded" {
+				info.Name = fmt.Sprintf("go-sharded-p%d", partitions)
+			}
+			return godriver.Serve(os.Stdin, os.Stdout, info, newReg)
+		},
+	}
+	cmd.Flags().IntVar(&partitions, "partitions", impl.DefaultPartitions, "partitions of the sharded registry")
+	return cmd
+}
