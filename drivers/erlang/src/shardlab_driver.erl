@@ -4,13 +4,18 @@
 %% processes started on first use and killed on owner_down. A registry
 %% plugs in through the shardlab_registry behaviour.
 %%
-%% Run: erl -noshell -noinput -pa ebin -run shardlab_driver main MODULE [OPTION...]
+%% Run: erl -noshell -noinput -pa ebin -s shardlab_driver main -extra MODULE [OPTION...]
 -module(shardlab_driver).
--export([main/1, owner_call/2, valid_id/1]).
+-export([main/0, main/1, owner_call/2, valid_id/1]).
 
 -define(PROTOCOL, 1).
 
+main() -> main(init:get_plain_arguments()).
+
 main([ModName | Options]) ->
+    %% stdout carries the protocol: log reports go to stderr.
+    _ = logger:remove_handler(default),
+    ok = logger:add_handler(shardlab_stderr, logger_std_h, #{level => warning, config => #{type => standard_error}}),
     Mod = list_to_atom(ModName),
     {module, Mod} = code:ensure_loaded(Mod),
     Port = open_port({fd, 0, 1}, [binary, {line, 1 bsl 16}, eof]),

@@ -12,7 +12,19 @@ info(_) ->
               <<"list_servers">>, <<"owner_down">>],
       no_config => true}.
 
-start(_) -> clear(), global.
+start(Options) ->
+    %% By default global refuses a second name for a pid that holds one
+    %% (register_name answers no, and the refusal is logged). The model
+    %% lets an owner hold many entries, so the driver allows it unless
+    %% --one-name-per-pid keeps global's default.
+    case lists:member("--one-name-per-pid", Options) of
+        true -> application:unset_env(kernel, global_multi_name_action);
+        false -> application:set_env(kernel, global_multi_name_action, allow)
+    end,
+    %% global reports each dead pid that held several names; that is
+    %% what owners here do.
+    logger:set_primary_config(level, critical),
+    clear(), global.
 
 stop(_) -> clear().
 
@@ -27,11 +39,15 @@ handle(register_server, #{server := Id, owner := Pid}, _) ->
     end;
 handle(unregister_server, #{server := Id}, _) ->
     %% global:unregister_name/1 answers _ whether or not the name existed;
-    %% a caller that must know looks first.
-    case global:whereis_name({shardlab, Id}) of
-        undefined -> #{code => server_not_found};
-        _ -> global:unregister_name({shardlab, Id}), #{code => ok}
-    end;
+    %% a caller that must know looks first, under a lock of its own so
+    %% that two unregistrations of one name cannot both find it.
+    global:trans({{shardlab_unregister, Id}, self()},
+                 fun() ->
+                         case global:whereis_name({shardlab, Id}) of
+                             undefined -> #{code => server_not_found};
+                             _ -> global:unregister_name({shardlab, Id}), #{code => ok}
+                         end
+                 end, [node()]);
 handle(find_server, #{server := Id}, _) ->
     case global:whereis_name({shardlab, Id}) of
         undefined -> #{code => server_not_found};
