@@ -11,9 +11,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/shardlab/shardlab/check"
 	godriver "github.com/shardlab/shardlab/drivers/go"
 	"github.com/shardlab/shardlab/drivers/protocol"
 	"github.com/shardlab/shardlab/impl"
+	"github.com/shardlab/shardlab/internal/atomicfile"
 	"github.com/shardlab/shardlab/model"
 	"github.com/shardlab/shardlab/sim"
 )
@@ -151,5 +153,71 @@ func newDriverServeCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&partitions, "partitions", impl.DefaultPartitions, "partitions of the sharded registry")
+	return cmd
+}
+
+func newDriverProbeCmd() *cobra.Command {
+	var (
+		registry, driverCmd, out string
+		partitions, trials       int
+		df                       driverFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "driver-probe",
+		Short: "Ask a driver's registry what a caller sees right after an owner's death",
+		Long: `driver-probe registers a server under a fresh owner, kills the owner
+(owner_down), and at once finds the server, registers it under another owner
+and lists the servers, --trials times. It prints how often the dead owner's
+entry was still visible or blocked the new registration, and the check's
+verdict on the history with each death pending (as recorded) and as if each
+death had completed when its answer came. With --out it keeps both histories.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if trials < 1 {
+				return usageError("--trials %d: want >= 1", trials)
+			}
+			command := strings.Fields(driverCmd)
+			if driverCmd == "" {
+				c, err := driverCommand(registry, partitions)
+				if err != nil {
+					return usageError("%v", err)
+				}
+				command = c
+			}
+			d, err := protocol.Start(cmd.Context(), df.config(command))
+			if err != nil {
+				return usageError("%v", err)
+			}
+			defer d.Close()
+			p, err := protocol.ProbeOwnerDeath(d, trials)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", d.Hello().Name, p)
+			if out != "" {
+				if err := os.MkdirAll(out, 0o755); err != nil {
+					return err
+				}
+				for name, h := range map[string]check.History{"pending": p.History, "completed": p.CompletedHistory} {
+					var b strings.Builder
+					if err := check.WriteHistory(&b, h); err != nil {
+						return err
+					}
+					path := filepath.Join(out, fmt.Sprintf("%s-owner-death-%s.jsonl", d.Hello().Name, name))
+					if err := atomicfile.Write(path, []byte(b.String())); err != nil {
+						return err
+					}
+				}
+			}
+			return d.Close()
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&registry, "registry", "driver:erlang-global", "a driver in this repository: "+strings.Join(driverNames(), ", "))
+	f.StringVar(&driverCmd, "driver", "", "or any driver's command (split on spaces)")
+	f.IntVar(&partitions, "partitions", 4, "partitions, for the drivers that have them")
+	f.IntVar(&trials, "trials", 200, "owner deaths to probe")
+	f.StringVar(&out, "out", "", "directory to keep the two histories in")
+	df.add(cmd)
 	return cmd
 }

@@ -63,6 +63,7 @@ func newRootCmd() *cobra.Command {
 		newPlanCmd(),
 		newBalanceCmd(),
 		newDriverServeCmd(),
+		newDriverProbeCmd(),
 	)
 	return root
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/shardlab/shardlab/drivers/protocol"
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/model"
+	"github.com/shardlab/shardlab/sim"
 )
 
 var seed = flag.Uint64("seed", 1, "campaign seed (replays a failure)")
@@ -37,10 +38,13 @@ func TestMain(m *testing.M) {
 // registry, or one that breaks the protocol in the way mode says.
 func fake(mode string) int {
 	switch mode {
-	case "impl", "stale":
+	case "impl", "stale", "null":
 		newReg := func() (model.Registry, error) { return impl.New(impl.Options{Partitions: 4}) }
-		if mode == "stale" {
+		switch mode {
+		case "stale":
 			newReg = func() (model.Registry, error) { return &leakyOwnerDown{model.NewReference()}, nil }
+		case "null":
+			newReg = func() (model.Registry, error) { return sim.Null{}, nil }
 		}
 		if err := godriver.Serve(os.Stdin, os.Stdout, godriver.Info{Name: "fake-" + mode, Version: "1"}, newReg); err != nil {
 			fmt.Fprintln(os.Stderr, err)

@@ -9,6 +9,11 @@
 -export([main/0, main/1, owner_call/2, valid_id/1]).
 
 -define(PROTOCOL, 1).
+-define(OPS, [<<"register_server">>, <<"register_transport">>, <<"unregister_server">>,
+              <<"unregister_transport">>, <<"find_server">>, <<"find_transport">>,
+              <<"list_servers">>, <<"list_transports">>, <<"bind">>, <<"unbind">>,
+              <<"server_for_transport">>, <<"route_to_server">>, <<"route_to_transport">>,
+              <<"broadcast">>, <<"owner_down">>]).
 
 main() -> main(init:get_plain_arguments()).
 
@@ -43,6 +48,7 @@ request(Line, #{port := Port, mod := Mod} = S) ->
     Req = try shardlab_json:decode(Line)
           catch _:_ -> fatal("not JSON: ~s", [Line])
           end,
+    is_map(Req) orelse fatal("not a request: ~s", [Line]),
     Id = maps:get(<<"id">>, Req),
     Args = maps:get(<<"args">>, Req, #{}),
     case maps:get(<<"op">>, Req) of
@@ -58,7 +64,10 @@ request(Line, #{port := Port, mod := Mod} = S) ->
             answer(Port, Id, #{code => ok}),
             S#{state := State};
         OpName ->
-            Op = binary_to_existing_atom(OpName),
+            Op = case lists:member(OpName, ?OPS) of
+                     true -> binary_to_atom(OpName);
+                     false -> fatal("unknown operation in: ~s", [Line])
+                 end,
             Client = maps:get(<<"client">>, Req),
             {Pid, Clients} = case maps:find(Client, maps:get(clients, S)) of
                                  {ok, P} -> {P, maps:get(clients, S)};
