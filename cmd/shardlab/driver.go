@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/check"
+	"github.com/shardlab/shardlab/drivers/bench"
 	godriver "github.com/shardlab/shardlab/drivers/go"
 	"github.com/shardlab/shardlab/drivers/protocol"
 	"github.com/shardlab/shardlab/impl"
@@ -218,6 +220,84 @@ death had completed when its answer came. With --out it keeps both histories.`,
 	f.IntVar(&partitions, "partitions", 4, "partitions, for the drivers that have them")
 	f.IntVar(&trials, "trials", 200, "owner deaths to probe")
 	f.StringVar(&out, "out", "", "directory to keep the two histories in")
+	df.add(cmd)
+	return cmd
+}
+
+func newDriverBenchCmd() *cobra.Command {
+	var (
+		registries, partitions, ops string
+		c                           bench.Config
+		df                          driverFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "driver-bench",
+		Short: "Measure registries through the driver protocol, beside null drivers (the protocol's own cost)",
+		Long: `driver-bench runs a closed loop of one operation kind at a time against each
+driver (at each --partitions count where the driver has partitions), --repeat
+times, interleaved, and prints median ops/s with its range, p50 and p99 (service
+time, the round trip included), and each figure as a share of the null drivers'
+measured in the same run: the protocol's own ceiling.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, s := range strings.Split(partitions, ",") {
+				p, err := strconv.Atoi(strings.TrimSpace(s))
+				if err != nil || p < 1 || p > 4096 {
+					return usageError("--partitions %q: want a comma-separated list of 1..4096", partitions)
+				}
+				c.Partitions = append(c.Partitions, p)
+			}
+			for _, s := range strings.Split(ops, ",") {
+				k, err := model.ParseOpKind(strings.TrimSpace(s))
+				if err != nil {
+					return usageError("--ops: %v", err)
+				}
+				c.Kinds = append(c.Kinds, k)
+			}
+			names := strings.Split(registries, ",")
+			beam := false
+			for _, n := range names {
+				beam = beam || !strings.HasPrefix(n, "driver:go-")
+			}
+			names = append(names, "driver:go-null")
+			if beam {
+				names = append(names, "driver:erlang-null")
+			}
+			for _, n := range names {
+				n = strings.TrimSpace(n)
+				if _, err := driverCommand(n, 1); err != nil {
+					return usageError("--registry: %v", err)
+				}
+				c.Drivers = append(c.Drivers, bench.Driver{
+					Name:        strings.TrimPrefix(n, "driver:"),
+					Command:     func(p int) []string { cmd, _ := driverCommand(n, max(p, 1)); return cmd },
+					Partitioned: slices.Contains([]string{"driver:go-sharded", "driver:erlang-ets", "driver:erlang-ets-stale", "driver:elixir"}, n),
+					Null:        strings.HasSuffix(n, "-null"),
+					Baseline:    map[bool]string{true: "go-null", false: "erlang-null"}[strings.HasPrefix(n, "driver:go-")],
+				})
+			}
+			c.Protocol = df.config(nil)
+			c.Log = cmd.ErrOrStderr()
+			rows, err := bench.Run(cmd.Context(), c)
+			if errors.Is(err, bench.ErrConfig) || isDriverError(err) {
+				return usageError("%v", err)
+			}
+			if err != nil {
+				return err
+			}
+			bench.Table(cmd.OutOrStdout(), rows)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&registries, "registry", "driver:go-sharded,driver:elixir", "drivers, comma-separated: "+strings.Join(driverNames(), ", "))
+	f.StringVar(&partitions, "partitions", "1,2,4,8,16", "partition counts for the drivers that have partitions")
+	f.StringVar(&ops, "ops", "find_server,register_server", "operation kinds, each measured on its own")
+	f.IntVar(&c.Workers, "workers", 8, "concurrent clients")
+	f.DurationVar(&c.Duration, "duration", 2*time.Second, "length of each run")
+	f.IntVar(&c.Repeats, "repeat", 3, "repeats of each cell, interleaved")
+	f.IntVar(&c.Servers, "servers", 10000, "servers preloaded before each run")
+	f.Uint64Var(&c.Seed, "seed", 1, "seed of the workers' draws")
 	df.add(cmd)
 	return cmd
 }

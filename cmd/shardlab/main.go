@@ -64,6 +64,7 @@ func newRootCmd() *cobra.Command {
 		newBalanceCmd(),
 		newDriverServeCmd(),
 		newDriverProbeCmd(),
+		newDriverBenchCmd(),
 	)
 	return root
 }
