@@ -156,14 +156,19 @@ write(unbind, #{transport := T}, S) ->
         {ok, E} -> ets:insert(part(S, T), setelement(5, E, none)), {#{code => ok}, S}
     end;
 write(broadcast, #{server := Sv}, S) ->
-    case live(S, {s, Sv}) of
-        none -> {#{code => server_not_found}, S};
-        {ok, {_, _, _, SRef}} ->
-            Owners = [O || P <- tuple_to_list(maps:get(parts, S)),
-                           {{t, _}, O, _, _, B} <- ets:tab2list(P),
-                           B =:= {Sv, SRef}, is_process_alive(O)],
-            [O ! {route, {s, Sv}} || O <- Owners],
-            {#{code => ok, count => length(Owners)}, S}
+    case ets:lookup(part(S, Sv), {s, Sv}) of
+        [] -> {#{code => server_not_found}, S};
+        [{_, SO, _, SRef}] ->
+            Bound = [O || P <- tuple_to_list(maps:get(parts, S)),
+                          {{t, _}, O, _, _, B} <- ets:tab2list(P), B =:= {Sv, SRef}],
+            Alive = stable_alive([SO | Bound]),
+            case maps:get(SO, Alive) of
+                false -> {#{code => server_not_found}, S};
+                true ->
+                    Owners = [O || O <- Bound, maps:get(O, Alive)],
+                    [O ! {route, {s, Sv}} || O <- Owners],
+                    {#{code => ok, count => length(Owners)}, S}
+            end
     end;
 write(list_servers, _, S) -> {#{code => ok, ids => list(S, s)}, S};
 write(list_transports, _, S) -> {#{code => ok, ids => list(S, t)}, S}.
@@ -175,10 +180,28 @@ unregister(S, Key = {_, Id}, Missing) ->
     end.
 
 list(S, Kind) ->
-    lists:sort([Id || P <- tuple_to_list(maps:get(parts, S)),
-                      E <- ets:tab2list(P), element(1, element(1, E)) =:= Kind,
-                      is_process_alive(element(2, E)),
-                      {_, Id} <- [element(1, E)]]).
+    Entries = [{Id, element(2, E)} || P <- tuple_to_list(maps:get(parts, S)),
+                                      E <- ets:tab2list(P),
+                                      {K, Id} <- [element(1, E)], K =:= Kind],
+    Alive = stable_alive([O || {_, O} <- Entries]),
+    lists:sort([Id || {Id, O} <- Entries, maps:get(O, Alive)]).
+
+%% stable_alive/1 says which owners are alive at one instant. Owners die
+%% on their own time, and a scan that checked each entry as it went could
+%% see some of a dying owner's entries and not others, or one owner's
+%% death and not an earlier one's. Deaths are final, so two passes over
+%% the owners that agree hold at the instant between them; while writes
+%% wait (this runs in the writer), only deaths can make them differ.
+stable_alive(Pids) ->
+    stable_alive(lists:usort(Pids), alive_map(lists:usort(Pids))).
+
+stable_alive(Pids, Before) ->
+    case alive_map(Pids) of
+        Before -> Before;
+        After -> stable_alive(Pids, After)
+    end.
+
+alive_map(Pids) -> maps:from_list([{P, is_process_alive(P)} || P <- Pids]).
 
 %% watch monitors an owner once; the broken variant also remembers every
 %% key the owner registered, and never forgets one.
