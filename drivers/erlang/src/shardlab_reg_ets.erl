@@ -79,7 +79,8 @@ handle(server_for_transport, #{transport := T}, S) ->
             %% both reads hold at the instant the server was read.
             case live(S, {t, T}) of
                 {ok, E} -> Bound;
-                _ -> #{code => transport_not_found}
+                {ok, _} -> handle(server_for_transport, #{transport => T}, S); % rebound meanwhile: read again
+                none -> #{code => transport_not_found}
             end
     end;
 handle(route_to_server, #{server := Id}, S) -> route(S, {s, Id}, server_not_found);
