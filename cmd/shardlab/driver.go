@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,12 +12,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/check"
+	"github.com/shardlab/shardlab/drivers"
 	"github.com/shardlab/shardlab/drivers/bench"
 	godriver "github.com/shardlab/shardlab/drivers/go"
 	"github.com/shardlab/shardlab/drivers/protocol"
+	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/internal/atomicfile"
 	"github.com/shardlab/shardlab/model"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/sim"
 )
 
@@ -48,86 +50,6 @@ func isDriverError(err error) bool {
 	return false
 }
 
-// builtinDrivers are the drivers in this repository, by the name
-// `--registry driver:NAME` takes. partitions is passed to the registries
-// that have them.
-var builtinDrivers = []struct {
-	name, what string
-	command    func(exe, root string, partitions int) []string
-}{
-	{"go-sharded", "impl through the Go driver", func(exe, _ string, p int) []string {
-		return []string{exe, "driver-serve", "sharded", "--partitions", strconv.Itoa(p)}
-	}},
-	{"go-null", "a Go driver that does nothing: the protocol's own cost", func(exe, _ string, _ int) []string {
-		return []string{exe, "driver-serve", "null"}
-	}},
-	{"erlang-ets", "the Erlang registry after the seed's design (ETS per partition)", func(_, root string, p int) []string {
-		return []string{filepath.Join(root, "drivers/erlang/run"), "ets", "--partitions", strconv.Itoa(p)}
-	}},
-	{"erlang-ets-stale", "its deliberately broken variant (a stale death notice)", func(_, root string, p int) []string {
-		return []string{filepath.Join(root, "drivers/erlang/run"), "ets-stale", "--partitions", strconv.Itoa(p)}
-	}},
-	{"erlang-global", "OTP's global name registry (servers profile)", func(_, root string, _ int) []string {
-		return []string{filepath.Join(root, "drivers/erlang/run"), "global"}
-	}},
-	{"erlang-null", "an Erlang driver that does nothing: the protocol's own cost on the BEAM", func(_, root string, _ int) []string {
-		return []string{filepath.Join(root, "drivers/erlang/run"), "null"}
-	}},
-	{"elixir", "Elixir's Registry (keys: :unique, partitions: N; servers profile)", func(_, root string, p int) []string {
-		return []string{filepath.Join(root, "drivers/elixir/run"), "--partitions", strconv.Itoa(p)}
-	}},
-}
-
-// driverNames lists the built-in drivers as driver:NAME.
-func driverNames() []string {
-	var names []string
-	for _, d := range builtinDrivers {
-		names = append(names, "driver:"+d.name)
-	}
-	return names
-}
-
-// driverCommand resolves driver:NAME to its command line. The BEAM drivers
-// live in this repository's drivers/ folder, looked up from the working
-// directory upwards (or at $SHARDLAB_ROOT).
-func driverCommand(name string, partitions int) ([]string, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range builtinDrivers {
-		if "driver:"+d.name != name {
-			continue
-		}
-		root := os.Getenv("SHARDLAB_ROOT")
-		if root == "" {
-			root, err = repoRoot()
-			if err != nil && !strings.HasPrefix(d.name, "go-") {
-				return nil, err
-			}
-		}
-		return d.command(exe, root, partitions), nil
-	}
-	return nil, fmt.Errorf("unknown driver %q (want one of %s)", name, strings.Join(driverNames(), ", "))
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "drivers", "erlang", "run")); err == nil {
-			return dir, nil
-		}
-		up := filepath.Dir(dir)
-		if up == dir {
-			return "", errors.New("drivers/ not found from the working directory upwards: run shardlab in its repository or set SHARDLAB_ROOT")
-		}
-		dir = up
-	}
-}
-
 func newDriverServeCmd() *cobra.Command {
 	var partitions int
 	cmd := &cobra.Command{
@@ -141,7 +63,7 @@ func newDriverServeCmd() *cobra.Command {
 			if name == "null" {
 				newReg = func() (model.Registry, error) { return sim.Null{}, nil }
 			} else {
-				f, err := registryFactory(name, partitions)
+				f, err := registries.Factory(name, spec.RegistrySpec{Partitions: partitions})
 				if err != nil {
 					return usageError("%v", err)
 				}
@@ -180,7 +102,7 @@ death had completed when its answer came. With --out it keeps both histories.`,
 			}
 			command := strings.Fields(driverCmd)
 			if driverCmd == "" {
-				c, err := driverCommand(registry, partitions)
+				c, err := drivers.Command(registry, partitions)
 				if err != nil {
 					return usageError("%v", err)
 				}
@@ -215,7 +137,7 @@ death had completed when its answer came. With --out it keeps both histories.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&registry, "registry", "driver:erlang-global", "a driver in this repository: "+strings.Join(driverNames(), ", "))
+	f.StringVar(&registry, "registry", "driver:erlang-global", "a driver in this repository: "+strings.Join(drivers.Names(), ", "))
 	f.StringVar(&driverCmd, "driver", "", "or any driver's command (split on spaces)")
 	f.IntVar(&partitions, "partitions", 4, "partitions, for the drivers that have them")
 	f.IntVar(&trials, "trials", 200, "owner deaths to probe")
@@ -265,15 +187,17 @@ measured in the same run: the protocol's own ceiling.`,
 			}
 			for _, n := range names {
 				n = strings.TrimSpace(n)
-				if _, err := driverCommand(n, 1); err != nil {
+				b, err := drivers.Lookup(n)
+				if err == nil {
+					_, err = drivers.Command(n, 1)
+				}
+				if err != nil {
 					return usageError("--registry: %v", err)
 				}
 				c.Drivers = append(c.Drivers, bench.Driver{
-					Name:        strings.TrimPrefix(n, "driver:"),
-					Command:     func(p int) []string { cmd, _ := driverCommand(n, max(p, 1)); return cmd },
-					Partitioned: slices.Contains([]string{"driver:go-sharded", "driver:erlang-ets", "driver:erlang-ets-stale", "driver:elixir"}, n),
-					Null:        strings.HasSuffix(n, "-null"),
-					Baseline:    map[bool]string{true: "go-null", false: "erlang-null"}[strings.HasPrefix(n, "driver:go-")],
+					Name:        b.Name,
+					Command:     func(p int) []string { cmd, _ := drivers.Command(n, p); return cmd },
+					Partitioned: b.Partitioned, Null: b.Null, Baseline: b.Baseline,
 				})
 			}
 			c.Protocol = df.config(nil)
@@ -290,7 +214,7 @@ measured in the same run: the protocol's own ceiling.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&registries, "registry", "driver:go-sharded,driver:elixir", "drivers, comma-separated: "+strings.Join(driverNames(), ", "))
+	f.StringVar(&registries, "registry", "driver:go-sharded,driver:elixir", "drivers, comma-separated: "+strings.Join(drivers.Names(), ", "))
 	f.StringVar(&partitions, "partitions", "1,2,4,8,16", "partition counts for the drivers that have partitions")
 	f.StringVar(&ops, "ops", "find_server,register_server", "operation kinds, each measured on its own")
 	f.IntVar(&c.Workers, "workers", 8, "concurrent clients")

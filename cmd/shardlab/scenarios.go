@@ -14,6 +14,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/shardlab/shardlab/experiments"
+	"github.com/shardlab/shardlab/registries"
+	"github.com/shardlab/shardlab/store"
 )
 
 func newScenariosCmd() *cobra.Command {
@@ -35,7 +37,7 @@ func newScenariosCmd() *cobra.Command {
 			out := c.OutOrStdout()
 			fmt.Fprintf(out, "\nsweeps:     %s\n", strings.Join(experiments.BuiltinSweepNames(), ", "))
 			fmt.Fprintf(out, "workloads:  %s\n", strings.Join(experiments.WorkloadNames(), ", "))
-			fmt.Fprintf(out, "registries: %s\n", strings.Join(experiments.RegistryNames(), ", "))
+			fmt.Fprintf(out, "registries: %s\n", strings.Join(registries.Names(), ", "))
 			return nil
 		},
 	}
@@ -47,7 +49,7 @@ func experimentStatus(err error) error {
 		return nil
 	}
 	for _, e := range []error{experiments.ErrSpec, experiments.ErrUnknownScenario, experiments.ErrUnknownSweep,
-		experiments.ErrUnknownRegistry, experiments.ErrOutput, experiments.ErrCorrupt, experiments.ErrMismatch} {
+		registries.ErrUnknown, registries.ErrOptions, store.ErrOutput, store.ErrCorrupt, store.ErrMismatch, store.ErrSchema} {
 		if errors.Is(err, e) {
 			return withStatus(exitUsage, err)
 		}
@@ -56,8 +58,8 @@ func experimentStatus(err error) error {
 }
 
 // detectHost describes this machine and build for the results' meta.
-func detectHost() experiments.Host {
-	h := experiments.Host{
+func detectHost() store.Host {
+	h := store.Host{
 		GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(),
 		OS: runtime.GOOS, Arch: runtime.GOARCH, CPUModel: "unknown",
 	}
