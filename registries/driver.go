@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/shardlab/shardlab/drivers"
@@ -45,3 +46,21 @@ func newDriver(name string, rs spec.RegistrySpec) (*Instance, error) {
 type driverRegistry struct{ *protocol.Registry }
 
 func (r driverRegistry) Close() error { return r.Driver().Close() }
+
+// WithProtocolBaselines returns names with, for each registry behind the
+// driver protocol, the null driver in its language appended (once, if not
+// already there): measured in the same run, its figures are the protocol's
+// own cost, printed beside the registry's.
+func WithProtocolBaselines(names []string) []string {
+	out := slices.Clone(names)
+	for _, n := range names {
+		b, err := drivers.Lookup(n)
+		if err != nil || b.Baseline == "" {
+			continue
+		}
+		if base := drivers.Prefix + b.Baseline; !slices.Contains(out, base) {
+			out = append(out, base)
+		}
+	}
+	return out
+}

@@ -40,6 +40,9 @@ flags and --out.`,
 			if err != nil {
 				return experimentStatus(err)
 			}
+			// A registry behind the driver protocol is measured beside its
+			// null driver: the protocol's own cost.
+			regs = registries.WithProtocolBaselines(regs)
 			if partitions < 0 || partitions > partition.MaxPartitions {
 				return usageError("--partitions %d: want 0 (scenario default) or 1..%d", partitions, partition.MaxPartitions)
 			}

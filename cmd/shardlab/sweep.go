@@ -39,6 +39,9 @@ Results go to --out; rerunning with the same flags resumes an interrupted sweep.
 				if regs, err = registries.Parse(regList); err != nil {
 					return experimentStatus(err)
 				}
+				// A registry behind the driver protocol is measured beside
+				// its null driver: the protocol's own cost.
+				regs = registries.WithProtocolBaselines(regs)
 			}
 			if partitions < 0 || partitions > partition.MaxPartitions {
 				return usageError("--partitions %d: want 0 (the sweep's own) or 1..%d", partitions, partition.MaxPartitions)
