@@ -93,8 +93,9 @@ type Driver struct {
 
 	mu         sync.Mutex
 	nextID     int64
+	// calls are the requests not answered yet, those past the answer
+	// timeout included: their answers may still come, once.
 	calls      map[int64]*call
-	late       map[int64]struct{}
 	free       []int
 	clients    int
 	lastAnswer time.Time
@@ -137,7 +138,7 @@ func Start(ctx context.Context, cfg Config) (*Driver, error) {
 	}
 	d := &Driver{
 		cfg: cfg, label: strings.Join(cfg.Command, " "),
-		calls: map[int64]*call{}, late: map[int64]struct{}{},
+		calls: map[int64]*call{},
 		out: make(chan []byte, 1024), stderr: newTailBuffer(20, cfg.Stderr),
 		failed: make(chan struct{}), readDone: make(chan struct{}), waitDone: make(chan struct{}),
 		lastAnswer: time.Now(),
@@ -177,7 +178,7 @@ func Start(ctx context.Context, cfg Config) (*Driver, error) {
 }
 
 func (d *Driver) handshake() error {
-	id, c, err := d.send(0, OpHello, &Args{Protocol: Version})
+	_, c, err := d.send(0, OpHello, &Args{Protocol: Version})
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrStart, err)
 	}
@@ -195,7 +196,6 @@ func (d *Driver) handshake() error {
 		d.fail(err)
 		return err
 	}
-	_ = id
 	switch {
 	case r.Code != "ok":
 		return bad("code %q, want ok", r.Code)
@@ -387,12 +387,10 @@ func (d *Driver) answer(line []byte) error {
 	defer d.mu.Unlock()
 	d.lastAnswer = time.Now()
 	if c, ok := d.calls[id]; ok {
+		// Buffered; after the answer timeout nobody reads it and the
+		// operation stays pending.
 		delete(d.calls, id)
-		c.answer <- a.Result // buffered
-		return nil
-	}
-	if _, late := d.late[id]; late {
-		delete(d.late, id) // answered after its timeout: the op stays pending
+		c.answer <- a.Result
 		return nil
 	}
 	if id >= 0 && id < d.nextID {
@@ -480,12 +478,11 @@ func (d *Driver) Call(client int, op model.Op) (res model.Result, known bool, ti
 		return res, false, false, d.Err()
 	case <-timer.C:
 		d.mu.Lock()
-		if _, still := d.calls[id]; still {
-			d.late[id] = struct{}{}
-			d.mu.Unlock()
+		_, still := d.calls[id]
+		d.mu.Unlock()
+		if still {
 			return res, false, true, nil
 		}
-		d.mu.Unlock()
 		r = <-c.answer // answered as the timer fired
 	}
 	res, known, err = ResultOf(op.Kind, r)
@@ -551,9 +548,6 @@ func (d *Driver) Reset() error {
 		d.fail(fmt.Errorf("%w: driver %s: no answer for %v to %s", ErrHung, d.Name(), d.cfg.HangTimeout, quote(c.line)))
 		return d.Err()
 	}
-	d.mu.Lock()
-	d.late = map[int64]struct{}{}
-	d.mu.Unlock()
 	return nil
 }
 
