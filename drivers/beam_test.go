@@ -61,7 +61,7 @@ func campaign(t *testing.T, d *protocol.Driver, c check.Campaign) check.Campaign
 func TestErlangETS(t *testing.T) {
 	needBEAM(t, "erl")
 	d := startDriver(t, "erlang/run", "ets", "--partitions", "4")
-	if res := campaign(t, d, check.Campaign{Histories: 20}); res.Outcome != check.Ok {
+	if res := campaign(t, d, check.Campaign{Histories: 30, Clients: 4, Ops: 20}); res.Outcome != check.Ok {
 		t.Fatalf("seed %d: %s: %s", *seed, res.Outcome, res.Failure.Verdict.Description)
 	}
 }
@@ -72,7 +72,7 @@ func TestErlangETS(t *testing.T) {
 func TestErlangETSStaleDeathNotice(t *testing.T) {
 	needBEAM(t, "erl")
 	d := startDriver(t, "erlang/run", "ets-stale", "--partitions", "4")
-	res := campaign(t, d, check.Campaign{Histories: 200})
+	res := campaign(t, d, check.Campaign{Histories: 200, Clients: 4, Ops: 20})
 	if res.Outcome != check.Violation {
 		t.Fatalf("seed %d: the stale death notice slipped through %d histories (%s)", *seed, res.Histories, res.Outcome)
 	}

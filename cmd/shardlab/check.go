@@ -133,6 +133,9 @@ func runCampaign(cmd *cobra.Command, c check.Campaign) error {
 		// A driver that broke the protocol gives no verdict.
 		return usageError("%v", err)
 	}
+	if ctxErr := cmd.Context().Err(); ctxErr != nil && err != nil {
+		return err // interrupted: no summary that could read as a pass
+	}
 	fmt.Fprintf(w, "%s: %s after %d histories (%d ops), seed %d; run %v (%.0f ops/s), check %v (%.1f histories/s checked)\n",
 		c.Name, res.Outcome, res.Histories, res.Ops, c.Seed, res.RunTime.Round(time.Millisecond),
 		float64(res.Ops)/max(res.RunTime.Seconds(), 1e-9), res.CheckTime.Round(time.Millisecond), res.HistoriesPerSecond())

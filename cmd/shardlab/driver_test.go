@@ -46,12 +46,12 @@ func TestCheckDriverExitStatuses(t *testing.T) {
 				name string
 				args []string
 				want int
-			}{"erlang-ets", []string{"check", "--registry", "driver:erlang-ets", "--partitions", "4", "--histories", "5", "--long", "0", "--out", dir}, exitOK},
+			}{"erlang-ets", []string{"check", "--registry", "driver:erlang-ets", "--partitions", "4", "--histories", "5", "--long", "0", "--clients", "4", "--ops", "20", "--out", dir}, exitOK},
 			struct {
 				name string
 				args []string
 				want int
-			}{"erlang-ets-stale", []string{"check", "--registry", "driver:erlang-ets-stale", "--partitions", "4", "--histories", "100", "--long", "0", "--out", dir}, exitFailure},
+			}{"erlang-ets-stale", []string{"check", "--registry", "driver:erlang-ets-stale", "--partitions", "4", "--histories", "200", "--long", "0", "--clients", "4", "--ops", "20", "--out", dir}, exitFailure},
 		)
 	}
 	for _, c := range cases {

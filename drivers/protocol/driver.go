@@ -91,8 +91,8 @@ type Driver struct {
 	out    chan []byte
 	stderr *tailBuffer
 
-	mu         sync.Mutex
-	nextID     int64
+	mu     sync.Mutex
+	nextID int64
 	// calls are the requests not answered yet, those past the answer
 	// timeout included: their answers may still come, once.
 	calls      map[int64]*call
@@ -139,7 +139,7 @@ func Start(ctx context.Context, cfg Config) (*Driver, error) {
 	d := &Driver{
 		cfg: cfg, label: strings.Join(cfg.Command, " "),
 		calls: map[int64]*call{},
-		out: make(chan []byte, 1024), stderr: newTailBuffer(20, cfg.Stderr),
+		out:   make(chan []byte, 1024), stderr: newTailBuffer(20, cfg.Stderr),
 		failed: make(chan struct{}), readDone: make(chan struct{}), waitDone: make(chan struct{}),
 		lastAnswer: time.Now(),
 	}
@@ -167,7 +167,7 @@ func Start(ctx context.Context, cfg Config) (*Driver, error) {
 	go d.read(stdout)
 	go d.watch()
 	d.stopCtx = context.AfterFunc(ctx, func() {
-		d.fail(fmt.Errorf("driver %s: %w", d.label, context.Cause(ctx)))
+		d.fail(fmt.Errorf("driver %s: %w", d.Name(), context.Cause(ctx)))
 		d.Close()
 	})
 	if err := d.handshake(); err != nil {
