@@ -52,6 +52,11 @@ func TestCheckDriverExitStatuses(t *testing.T) {
 				args []string
 				want int
 			}{"erlang-ets-stale", []string{"check", "--registry", "driver:erlang-ets-stale", "--partitions", "4", "--histories", "200", "--long", "0", "--clients", "4", "--ops", "20", "--out", dir}, exitFailure},
+			struct {
+				name string
+				args []string
+				want int
+			}{"scenario outside the profile", []string{"run", "lookup_10", "--quick", "--registry", "driver:erlang-global", "--out", filepath.Join(dir, "run")}, exitUsage},
 		)
 	}
 	for _, c := range cases {
