@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/shardlab/shardlab/drivers/protocol"
 )
 
 // script writes an executable shell script and returns its path.
@@ -52,11 +56,6 @@ func TestCheckDriverExitStatuses(t *testing.T) {
 				args []string
 				want int
 			}{"erlang-ets-stale", []string{"check", "--registry", "driver:erlang-ets-stale", "--partitions", "4", "--histories", "200", "--long", "0", "--clients", "4", "--ops", "20", "--out", dir}, exitFailure},
-			struct {
-				name string
-				args []string
-				want int
-			}{"scenario outside the profile", []string{"run", "lookup_10", "--quick", "--registry", "driver:erlang-global", "--out", filepath.Join(dir, "run")}, exitUsage},
 		)
 	}
 	for _, c := range cases {
@@ -100,5 +99,16 @@ func TestInterruptReapsDriver(t *testing.T) {
 	}
 	if err := syscall.Kill(pid, 0); err == nil {
 		t.Fatalf("driver process %d still exists after Ctrl-C", pid)
+	}
+}
+
+// TestDriverErrorsInRuns: run and sweep map a driver's failure, or an
+// operation outside its profile, to exit status 2.
+func TestDriverErrorsInRuns(t *testing.T) {
+	for _, e := range []error{protocol.ErrProtocol, protocol.ErrExited, protocol.ErrHung, protocol.ErrStart, protocol.ErrUnsupported} {
+		var ee *exitError
+		if err := experimentStatus(fmt.Errorf("point x: %w", e)); !errors.As(err, &ee) || ee.code != exitUsage {
+			t.Errorf("%v: %v, want exit status %d", e, err, exitUsage)
+		}
 	}
 }
