@@ -17,6 +17,7 @@ import (
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/impl/partition"
+	"github.com/shardlab/shardlab/model"
 	"github.com/shardlab/shardlab/registries"
 )
 
@@ -160,6 +161,14 @@ func checkDriver(cmd *cobra.Command, command []string, df driverFlags, c check.C
 	}
 	defer d.Close()
 	fmt.Fprintf(cmd.OutOrStdout(), "driver: %s\n", d.Hello())
+	if !d.Hello().Supports(model.OpRegisterTransport) && !cmd.Flags().Changed("clients") && !cmd.Flags().Changed("ops") {
+		// A servers-profile history is mostly registrations and owner
+		// deaths, which such registries answer without a count (pending):
+		// each pending operation multiplies the orders to try, and 8
+		// clients x 30 ops can take porcupine minutes per history.
+		c.Clients, c.Ops = 4, 20
+		fmt.Fprintln(cmd.OutOrStdout(), "servers profile: 4 clients x 20 ops per short history (set --clients and --ops to change)")
+	}
 	c = d.Campaign(c)
 	c.Name = d.Hello().Name
 	c.OutDir = out
