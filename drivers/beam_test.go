@@ -120,7 +120,7 @@ func TestElixirRegistry(t *testing.T) {
 func TestOwnerDeathProbe(t *testing.T) {
 	needBEAM(t, "erl")
 	d := startDriver(t, "erlang/run", "ets", "--partitions", "4")
-	p, err := protocol.ProbeOwnerDeath(d, 20)
+	p, err := protocol.ProbeOwnerDeath(d, 20, 2)
 	if err != nil {
 		t.Fatal(err)
 	}

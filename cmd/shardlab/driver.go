@@ -84,6 +84,7 @@ func newDriverProbeCmd() *cobra.Command {
 	var (
 		registry, driverCmd, out string
 		partitions, trials       int
+		finders                  int
 		df                       driverFlags
 	)
 	cmd := &cobra.Command{
@@ -113,7 +114,7 @@ death had completed when its answer came. With --out it keeps both histories.`,
 				return usageError("%v", err)
 			}
 			defer d.Close()
-			p, err := protocol.ProbeOwnerDeath(d, trials)
+			p, err := protocol.ProbeOwnerDeath(d, trials, finders)
 			if err != nil {
 				return usageError("%v", err)
 			}
@@ -141,6 +142,7 @@ death had completed when its answer came. With --out it keeps both histories.`,
 	f.StringVar(&driverCmd, "driver", "", "or any driver's command (split on spaces)")
 	f.IntVar(&partitions, "partitions", 4, "partitions, for the drivers that have them")
 	f.IntVar(&trials, "trials", 200, "owner deaths to probe")
+	f.IntVar(&finders, "finders", 2, "other clients looking the server up without a pause meanwhile")
 	f.StringVar(&out, "out", "", "directory to keep the two histories in")
 	df.add(cmd)
 	return cmd

@@ -286,3 +286,20 @@ func TestOwnerNames(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeSeesALeak: against a registry whose owner death removes
+// nothing, the probe counts every lookup after the death as stale, the
+// concurrent finders' too, and the check flags it.
+func TestProbeSeesALeak(t *testing.T) {
+	d, err := start(t, "stale", protocol.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := protocol.ProbeOwnerDeath(d, 10, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.StaleFinds != 10 || p.RefusedRegistrations != 10 || p.ConcurrentFinds == 0 || p.ConcurrentStale != p.ConcurrentFinds || p.Pending.Outcome != check.Violation {
+		t.Fatalf("probe of a leaking registry: %s", p)
+	}
+}
