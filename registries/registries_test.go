@@ -108,3 +108,12 @@ func TestDriverFamily(t *testing.T) {
 		t.Errorf("New(driver:etcd): %v, want ErrUnknown", err)
 	}
 }
+
+func TestLabel(t *testing.T) {
+	if got := Label(Sharded, 64); got != "sharded-p64" {
+		t.Errorf("Label(sharded, 64) = %q", got)
+	}
+	if got := Label(Mutex, 64); got != "mutex" {
+		t.Errorf("Label(mutex, 64) = %q", got)
+	}
+}

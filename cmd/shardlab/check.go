@@ -95,10 +95,7 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 			if err != nil {
 				return usageError("%v", err)
 			}
-			c.Name = registry
-			if e, _ := registries.Lookup(registry); e.Partitioned {
-				c.Name = fmt.Sprintf("sharded-p%d", partitions)
-			}
+			c.Name = registries.Label(registry, partitions)
 			c.NewRegistry, c.OutDir = newReg, out
 			return runCampaign(cmd, c)
 		},
