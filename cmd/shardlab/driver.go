@@ -18,6 +18,7 @@ import (
 	"github.com/shardlab/shardlab/drivers/protocol"
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl"
+	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/internal/atomicfile"
 	"github.com/shardlab/shardlab/model"
 	"github.com/shardlab/shardlab/registries"
@@ -166,8 +167,8 @@ measured in the same run: the protocol's own ceiling.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for _, s := range strings.Split(partitions, ",") {
 				p, err := strconv.Atoi(strings.TrimSpace(s))
-				if err != nil || p < 1 || p > 4096 {
-					return usageError("--partitions %q: want a comma-separated list of 1..4096", partitions)
+				if err != nil || p < 1 || p > partition.MaxPartitions {
+					return usageError("--partitions %q: want a comma-separated list of 1..%d", partitions, partition.MaxPartitions)
 				}
 				c.Partitions = append(c.Partitions, p)
 			}
