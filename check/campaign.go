@@ -208,6 +208,15 @@ type Campaign struct {
 	// Workload. The CLI sets them for the sharded registry.
 	PartitionOf func(id string) int
 	Partitions  int
+	// Kinds restricts generated operations to these kinds (nil: all), for
+	// registries that offer only some, such as a driver's profile.
+	Kinds []model.OpKind
+	// NoConfig generates registrations without configurations, for
+	// registries that store none.
+	NoConfig bool
+	// PlainIDs: see Workload (set for registries that cannot take every
+	// ID shape, such as a driver behind a protocol).
+	PlainIDs bool
 	// Timeout bounds the check of one history (default DefaultTimeout).
 	Timeout time.Duration
 	// StallTimeout bounds the run of one history (default one minute).
@@ -304,7 +313,7 @@ func (c Campaign) withDefaults() (Campaign, error) {
 
 func (c Campaign) workload(long bool) Workload {
 	w := Workload{Clients: c.Clients, OpsPerClient: c.Ops, Keys: c.Keys, Collisions: c.Collisions,
-		PartitionOf: c.PartitionOf, Partitions: c.Partitions}
+		PartitionOf: c.PartitionOf, Partitions: c.Partitions, Kinds: c.Kinds, NoConfig: c.NoConfig, PlainIDs: c.PlainIDs}
 	if long {
 		w.OpsPerClient, w.Keys = c.LongOps, c.LongKeys
 	}
@@ -352,7 +361,11 @@ func (c Campaign) Run(ctx context.Context) (CampaignResult, error) {
 		h, runErr := Execute(runCtx, reg, plan)
 		cancel()
 		if runErr == nil {
-			closeRegistry(reg)
+			// A registry that fails to close (a driver that broke the
+			// protocol, exited or hung) gives no verdict.
+			if err := closeRegistry(reg); err != nil {
+				return res, fmt.Errorf("check: %s history %d (seed %d): %w", c.Name, i, c.Seed, err)
+			}
 		}
 		res.RunTime += time.Since(t0)
 		fail := &Failure{Index: i, Long: long, Seed: c.Seed, Stream: stream}
@@ -450,9 +463,11 @@ func saveHistory(path string, h History) (string, error) {
 }
 
 // closeRegistry closes reg if it holds resources (a peer that serialises
-// through a goroutine does).
-func closeRegistry(reg model.Registry) {
+// through a goroutine does; a driver's registry reports there whether the
+// driver kept to the protocol).
+func closeRegistry(reg model.Registry) error {
 	if c, ok := reg.(io.Closer); ok {
-		_ = c.Close()
+		return c.Close()
 	}
+	return nil
 }

@@ -8,7 +8,10 @@
 //
 //   - Recorder, Client: wrap any model.Registry and record every call as an
 //     Operation (client, op, result, call and return tickets from one atomic
-//     logical clock). Calls that never return are recorded as pending.
+//     logical clock). Calls that never return are recorded as pending, and
+//     so are calls whose registry says the outcome is unknown (an error
+//     wrapping ErrUnknownOutcome, e.g. from a Doer such as a driver behind
+//     the protocol in drivers/protocol).
 //     Delivery is recorded too: each registration's handler gets an
 //     identity (model.HandlerID, the operation's ID + 1) and each route or
 //     broadcast says which identities received the message, so delivery to
@@ -22,8 +25,9 @@
 //     so a registry in any language can be checked (`shardlab check
 //     --history FILE`).
 //   - Workload, Execute, Rendezvous, IDShape: generated plans of operations
-//     (IDs of many shapes, collisions scheduled on purpose), and a
-//     concurrent run of a plan against a registry.
+//     (IDs of many shapes, collisions scheduled on purpose; Kinds and
+//     NoConfig keep them to what a registry offers), and a concurrent run of
+//     a plan against a registry.
 //   - Campaign (Run, CampaignResult, Failure): many short histories and a
 //     few long ones from one seed, checked one by one; failing histories
 //     and their visualisations are kept in OutDir.

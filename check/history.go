@@ -2,6 +2,7 @@ package check
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -122,31 +123,67 @@ type Client struct {
 
 var _ model.Registry = (*Client)(nil)
 
-// Do performs op through model.Invoke and records it. A registration
-// whose op names no handler gets the Recorder's identity for it (see
-// Recorder), so routes to it report delivery.
+// ErrUnknownOutcome is wrapped by errors of registries that cannot tell
+// what an operation did: one behind a process whose answer never came, or
+// whose owner death is cleaned up later by the registry itself. The
+// Recorder keeps such an operation pending: it may have taken effect at
+// any point after its call, or not at all.
+var ErrUnknownOutcome = errors.New("check: outcome unknown")
+
+// Doer is a registry that performs model operations itself and can say
+// that an outcome is unknown (an error wrapping ErrUnknownOutcome). Any
+// other error is recorded by its code, as model.Invoke does. A Doer's
+// registrations get no handler identity from the Recorder: it reports no
+// delivery.
+type Doer interface {
+	Do(op model.Op) (model.Result, error)
+}
+
+// Do performs op and records it: through the registry's own Do when it is
+// a Doer, else through model.Invoke. A registration whose op names no
+// handler gets the Recorder's identity for it (see Recorder), so routes to
+// it report delivery.
 func (c *Client) Do(op model.Op) model.Result {
 	var res model.Result
-	c.record(op, func(op model.Op) model.Result { res = model.Invoke(c.rec.reg, op); return res })
+	if d, ok := c.rec.reg.(Doer); ok {
+		c.record(op, false, func(op model.Op) model.Result {
+			var err error
+			res, err = d.Do(op)
+			if err != nil {
+				res = fromErr(err)
+			}
+			return res
+		})
+		return res
+	}
+	c.record(op, true, func(op model.Op) model.Result { res = model.Invoke(c.rec.reg, op); return res })
 	return res
 }
 
+// unknownResult marks a call whose outcome is not known; record keeps it
+// pending. Its code is one no registry returns.
+var unknownResult = model.Result{Code: model.CodeOther, IDs: "\x00unknown outcome"}
+
 // record draws the call ticket, runs call, and draws the return ticket. If
-// call panics the operation stays pending and the panic continues. A
-// registration without a handler identity is given id + 1, passed to call.
-func (c *Client) record(op model.Op, call func(model.Op) model.Result) {
+// call panics, or its outcome is unknown, the operation stays pending (and
+// a panic continues). With track, a registration without a handler
+// identity is given id + 1, passed to call.
+func (c *Client) record(op model.Op, track bool, call func(model.Op) model.Result) {
 	// The pending record and the call ticket are made under the client's
 	// lock so a History taken at any moment sees either nothing or a
 	// pending operation with its call time.
 	c.mu.Lock()
 	i := len(c.ops)
 	id := int(c.rec.ids.Add(1) - 1)
-	if op.Kind.IsRegistration() && op.Handler == 0 {
+	if track && op.Kind.IsRegistration() && op.Handler == 0 {
 		op.Handler = model.HandlerID(id + 1)
 	}
 	c.ops = append(c.ops, Operation{ID: id, Client: c.id, Op: op, Pending: true, Call: c.rec.clock.Add(1)})
 	c.mu.Unlock()
 	res := call(op)
+	if res == unknownResult {
+		return
+	}
 	retT := c.rec.clock.Add(1)
 	c.mu.Lock()
 	c.ops[i].Result, c.ops[i].Return, c.ops[i].Pending = res, retT, false
@@ -174,6 +211,9 @@ func delivered(err error, d *model.Delivery) model.Result {
 }
 
 func fromErr(err error) model.Result {
+	if errors.Is(err, ErrUnknownOutcome) {
+		return unknownResult
+	}
 	if err != nil {
 		return model.Result{Code: model.CodeOf(err)}
 	}
@@ -183,7 +223,7 @@ func fromErr(err error) model.Result {
 // RegisterServer implements model.Registry.
 func (c *Client) RegisterServer(id string, owner model.Owner, h model.Handler, cfg model.Config) error {
 	var err error
-	c.record(model.Op{Kind: model.OpRegisterServer, Server: id, Owner: owner, Config: cfg}, func(op model.Op) model.Result {
+	c.record(model.Op{Kind: model.OpRegisterServer, Server: id, Owner: owner, Config: cfg}, true, func(op model.Op) model.Result {
 		err = c.rec.reg.RegisterServer(id, owner, track(op, h), cfg)
 		return fromErr(err)
 	})
@@ -193,7 +233,7 @@ func (c *Client) RegisterServer(id string, owner model.Owner, h model.Handler, c
 // RegisterTransport implements model.Registry.
 func (c *Client) RegisterTransport(id string, owner model.Owner, h model.Handler, cfg model.Config, bindTo string) error {
 	var err error
-	c.record(model.Op{Kind: model.OpRegisterTransport, Transport: id, Owner: owner, Config: cfg, Server: bindTo}, func(op model.Op) model.Result {
+	c.record(model.Op{Kind: model.OpRegisterTransport, Transport: id, Owner: owner, Config: cfg, Server: bindTo}, true, func(op model.Op) model.Result {
 		err = c.rec.reg.RegisterTransport(id, owner, track(op, h), cfg, bindTo)
 		return fromErr(err)
 	})
@@ -203,7 +243,7 @@ func (c *Client) RegisterTransport(id string, owner model.Owner, h model.Handler
 // UnregisterServer implements model.Registry.
 func (c *Client) UnregisterServer(id string) error {
 	var err error
-	c.record(model.Op{Kind: model.OpUnregisterServer, Server: id}, func(model.Op) model.Result {
+	c.record(model.Op{Kind: model.OpUnregisterServer, Server: id}, true, func(model.Op) model.Result {
 		err = c.rec.reg.UnregisterServer(id)
 		return fromErr(err)
 	})
@@ -213,7 +253,7 @@ func (c *Client) UnregisterServer(id string) error {
 // UnregisterTransport implements model.Registry.
 func (c *Client) UnregisterTransport(id string) error {
 	var err error
-	c.record(model.Op{Kind: model.OpUnregisterTransport, Transport: id}, func(model.Op) model.Result {
+	c.record(model.Op{Kind: model.OpUnregisterTransport, Transport: id}, true, func(model.Op) model.Result {
 		err = c.rec.reg.UnregisterTransport(id)
 		return fromErr(err)
 	})
@@ -226,7 +266,7 @@ func (c *Client) FindServer(id string) (model.Entry, error) {
 		e   model.Entry
 		err error
 	)
-	c.record(model.Op{Kind: model.OpFindServer, Server: id}, func(model.Op) model.Result {
+	c.record(model.Op{Kind: model.OpFindServer, Server: id}, true, func(model.Op) model.Result {
 		e, err = c.rec.reg.FindServer(id)
 		if err != nil {
 			return fromErr(err)
@@ -242,7 +282,7 @@ func (c *Client) FindTransport(id string) (model.Entry, error) {
 		e   model.Entry
 		err error
 	)
-	c.record(model.Op{Kind: model.OpFindTransport, Transport: id}, func(model.Op) model.Result {
+	c.record(model.Op{Kind: model.OpFindTransport, Transport: id}, true, func(model.Op) model.Result {
 		e, err = c.rec.reg.FindTransport(id)
 		if err != nil {
 			return fromErr(err)
@@ -255,7 +295,7 @@ func (c *Client) FindTransport(id string) (model.Entry, error) {
 // ListServers implements model.Registry.
 func (c *Client) ListServers() []model.Entry {
 	var es []model.Entry
-	c.record(model.Op{Kind: model.OpListServers}, func(model.Op) model.Result {
+	c.record(model.Op{Kind: model.OpListServers}, true, func(model.Op) model.Result {
 		es = c.rec.reg.ListServers()
 		return model.Result{IDs: model.JoinIDs(es)}
 	})
@@ -265,7 +305,7 @@ func (c *Client) ListServers() []model.Entry {
 // ListTransports implements model.Registry.
 func (c *Client) ListTransports() []model.Entry {
 	var es []model.Entry
-	c.record(model.Op{Kind: model.OpListTransports}, func(model.Op) model.Result {
+	c.record(model.Op{Kind: model.OpListTransports}, true, func(model.Op) model.Result {
 		es = c.rec.reg.ListTransports()
 		return model.Result{IDs: model.JoinIDs(es)}
 	})
@@ -275,7 +315,7 @@ func (c *Client) ListTransports() []model.Entry {
 // BindTransportToServer implements model.Registry.
 func (c *Client) BindTransportToServer(transportID, serverID string) error {
 	var err error
-	c.record(model.Op{Kind: model.OpBind, Transport: transportID, Server: serverID}, func(model.Op) model.Result {
+	c.record(model.Op{Kind: model.OpBind, Transport: transportID, Server: serverID}, true, func(model.Op) model.Result {
 		err = c.rec.reg.BindTransportToServer(transportID, serverID)
 		return fromErr(err)
 	})
@@ -285,7 +325,7 @@ func (c *Client) BindTransportToServer(transportID, serverID string) error {
 // UnbindTransport implements model.Registry.
 func (c *Client) UnbindTransport(transportID string) error {
 	var err error
-	c.record(model.Op{Kind: model.OpUnbind, Transport: transportID}, func(model.Op) model.Result {
+	c.record(model.Op{Kind: model.OpUnbind, Transport: transportID}, true, func(model.Op) model.Result {
 		err = c.rec.reg.UnbindTransport(transportID)
 		return fromErr(err)
 	})
@@ -298,7 +338,7 @@ func (c *Client) ServerForTransport(transportID string) (string, error) {
 		s   string
 		err error
 	)
-	c.record(model.Op{Kind: model.OpServerForTransport, Transport: transportID}, func(model.Op) model.Result {
+	c.record(model.Op{Kind: model.OpServerForTransport, Transport: transportID}, true, func(model.Op) model.Result {
 		s, err = c.rec.reg.ServerForTransport(transportID)
 		if err != nil {
 			return fromErr(err)
@@ -311,7 +351,7 @@ func (c *Client) ServerForTransport(transportID string) (string, error) {
 // RouteToServer implements model.Registry.
 func (c *Client) RouteToServer(serverID string, msg model.Message) error {
 	var err error
-	c.record(model.Op{Kind: model.OpRouteToServer, Server: serverID}, func(model.Op) model.Result {
+	c.record(model.Op{Kind: model.OpRouteToServer, Server: serverID}, true, func(model.Op) model.Result {
 		d := &model.Delivery{Msg: msg}
 		err = c.rec.reg.RouteToServer(serverID, d)
 		return delivered(err, d)
@@ -322,7 +362,7 @@ func (c *Client) RouteToServer(serverID string, msg model.Message) error {
 // RouteToTransport implements model.Registry.
 func (c *Client) RouteToTransport(transportID string, msg model.Message) error {
 	var err error
-	c.record(model.Op{Kind: model.OpRouteToTransport, Transport: transportID}, func(model.Op) model.Result {
+	c.record(model.Op{Kind: model.OpRouteToTransport, Transport: transportID}, true, func(model.Op) model.Result {
 		d := &model.Delivery{Msg: msg}
 		err = c.rec.reg.RouteToTransport(transportID, d)
 		return delivered(err, d)
@@ -336,7 +376,7 @@ func (c *Client) Broadcast(serverID string, msg model.Message) (int, error) {
 		n   int
 		err error
 	)
-	c.record(model.Op{Kind: model.OpBroadcast, Server: serverID}, func(model.Op) model.Result {
+	c.record(model.Op{Kind: model.OpBroadcast, Server: serverID}, true, func(model.Op) model.Result {
 		d := &model.Delivery{Msg: msg}
 		n, err = c.rec.reg.Broadcast(serverID, d)
 		res := delivered(err, d)
@@ -354,7 +394,7 @@ func (c *Client) OwnerDown(owner model.Owner) (int, error) {
 		n   int
 		err error
 	)
-	c.record(model.Op{Kind: model.OpOwnerDown, Owner: owner}, func(model.Op) model.Result {
+	c.record(model.Op{Kind: model.OpOwnerDown, Owner: owner}, true, func(model.Op) model.Result {
 		n, err = c.rec.reg.OwnerDown(owner)
 		if err != nil {
 			return fromErr(err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/shardlab/shardlab/model"
 )
@@ -59,6 +60,11 @@ type Workload struct {
 	// themselves.
 	PartitionOf func(id string) int
 	Partitions  int
+	// Kinds restricts the mix to these operation kinds, keeping their
+	// relative weights (nil: every kind).
+	Kinds []model.OpKind
+	// NoConfig leaves registrations without a configuration.
+	NoConfig bool
 
 	_ struct{}
 }
@@ -99,6 +105,8 @@ func (w Workload) withDefaults() (Workload, error) {
 		return w, fmt.Errorf("%w: collisions %v outside [0, 1] (negative: none)", ErrWorkload, w.Collisions)
 	case w.PartitionOf != nil && w.Partitions < 1:
 		return w, fmt.Errorf("%w: PartitionOf set with %d partitions", ErrWorkload, w.Partitions)
+	case w.Kinds != nil && w.weightTotal() == 0:
+		return w, fmt.Errorf("%w: no operation kind left to generate (kinds %v)", ErrWorkload, w.Kinds)
 	}
 	return w, nil
 }
@@ -134,13 +142,21 @@ var opWeights = []struct {
 	{model.OpListTransports, 1},
 }
 
-var opWeightTotal = func() int {
+// weight is kind's weight in w's mix: 0 when Kinds leaves it out.
+func (w Workload) weight(i int) int {
+	if w.Kinds != nil && !slices.Contains(w.Kinds, opWeights[i].kind) {
+		return 0
+	}
+	return opWeights[i].weight
+}
+
+func (w Workload) weightTotal() int {
 	n := 0
-	for _, w := range opWeights {
-		n += w.weight
+	for i := range opWeights {
+		n += w.weight(i)
 	}
 	return n
-}()
+}
 
 // Plan returns, for each client, the operations it will perform, with
 // Rendezvous markers between rounds, drawn from rng. The same rng state
@@ -160,10 +176,12 @@ func (w Workload) Plan(rng *rand.Rand) ([][]model.Op, error) {
 		layout.offset = rng.IntN(w.Partitions)
 	}
 	g := &opGen{
-		choose:  choose,
-		keys:    makeKeys(choose, clusters, servers, transports, w.PlainIDs, layout),
-		owners:  w.OwnersPerCluster,
-		invalid: int(w.Invalid * 1000),
+		choose:   choose,
+		keys:     makeKeys(choose, clusters, servers, transports, w.PlainIDs, layout),
+		owners:   w.OwnersPerCluster,
+		invalid:  int(w.Invalid * 1000),
+		kinds:    w.Kinds,
+		noConfig: w.NoConfig,
 	}
 	plan := make([][]model.Op, w.Clients)
 	done := make([]int, w.Clients)
@@ -172,7 +190,7 @@ func (w Workload) Plan(rng *rand.Rand) ([][]model.Op, error) {
 		var rounds [][][]model.Op
 		var who []int
 		if collide && rng.Float64() < w.Collisions {
-			rounds = g.collision(rng.IntN(clusters))
+			rounds = g.keepKinds(g.collision(rng.IntN(clusters)))
 			who = rng.Perm(w.Clients)[:2]
 		} else {
 			round := make([][]model.Op, w.Clients)
@@ -212,6 +230,31 @@ type opGen struct {
 	// uniform draws every kind equally often (the state machines, whose
 	// cases are short) instead of by opWeights.
 	uniform bool
+	// kinds, when not nil, is every kind that may be drawn (Workload.Kinds).
+	kinds []model.OpKind
+	// noConfig leaves registrations without a configuration.
+	noConfig bool
+}
+
+// weight is opWeights[i]'s weight, or 0 for a kind left out.
+func (g *opGen) weight(i int) int {
+	if g.kinds != nil && !slices.Contains(g.kinds, opWeights[i].kind) {
+		return 0
+	}
+	return opWeights[i].weight
+}
+
+// keepKinds drops the operations of kinds left out from a collision.
+func (g *opGen) keepKinds(rounds [][][]model.Op) [][][]model.Op {
+	if g.kinds == nil {
+		return rounds
+	}
+	for _, round := range rounds {
+		for i, ops := range round {
+			round[i] = slices.DeleteFunc(ops, func(op model.Op) bool { return !slices.Contains(g.kinds, op.Kind) })
+		}
+	}
+	return rounds
 }
 
 func (g *opGen) server(c int) string {
@@ -245,13 +288,17 @@ func (g *opGen) ofKind(c int, kind model.OpKind) model.Op {
 		kind = model.OpKinds()[g.choose(len(model.OpKinds()), "kind")]
 	}
 	if kind == 0 {
-		pick := g.choose(opWeightTotal, "kind")
-		for _, ow := range opWeights {
-			if pick < ow.weight {
+		total := 0
+		for i := range opWeights {
+			total += g.weight(i)
+		}
+		pick := g.choose(total, "kind")
+		for i, ow := range opWeights {
+			if pick < g.weight(i) {
 				kind = ow.kind
 				break
 			}
-			pick -= ow.weight
+			pick -= g.weight(i)
 		}
 	}
 	op := model.Op{
@@ -260,6 +307,9 @@ func (g *opGen) ofKind(c int, kind model.OpKind) model.Op {
 		Transport: g.transport(c),
 		Owner:     g.owner(c, g.choose(g.owners, "owner")),
 		Config:    g.config(),
+	}
+	if g.noConfig {
+		op.Config = ""
 	}
 	if kind == model.OpRegisterTransport && g.choose(2, "autobind") == 0 {
 		op.Server = "" // half the transport registrations do not auto-bind
