@@ -49,7 +49,8 @@ type Workload struct {
 	// scheduled collision rather than a free round (default 0.7; negative:
 	// none, and no Rendezvous in the plan).
 	Collisions float64
-	// PlainIDs draws only ShapePlain IDs ("s3.1").
+	// PlainIDs draws only ShapePlain IDs ("s3.1"), and the empty ID as the
+	// only invalid one.
 	PlainIDs bool
 	// PartitionOf and Partitions describe the registry's layout, when it is
 	// known (for impl, (*impl.Registry).PartitionOf and Partitions): each
@@ -182,6 +183,7 @@ func (w Workload) Plan(rng *rand.Rand) ([][]model.Op, error) {
 		invalid:  int(w.Invalid * 1000),
 		kinds:    w.Kinds,
 		noConfig: w.NoConfig,
+		plain:    w.PlainIDs,
 	}
 	plan := make([][]model.Op, w.Clients)
 	done := make([]int, w.Clients)
@@ -234,6 +236,8 @@ type opGen struct {
 	kinds []model.OpKind
 	// noConfig leaves registrations without a configuration.
 	noConfig bool
+	// plain keeps invalid IDs to the empty one, beside plain valid IDs.
+	plain bool
 }
 
 // weight is opWeights[i]'s weight, or 0 for a kind left out.
@@ -273,6 +277,9 @@ func (g *opGen) owner(c, i int) model.Owner {
 }
 
 func (g *opGen) config() model.Config {
+	if g.noConfig {
+		return ""
+	}
 	return model.Config([]string{"a", "b"}[g.choose(2, "config")])
 }
 
@@ -308,14 +315,14 @@ func (g *opGen) ofKind(c int, kind model.OpKind) model.Op {
 		Owner:     g.owner(c, g.choose(g.owners, "owner")),
 		Config:    g.config(),
 	}
-	if g.noConfig {
-		op.Config = ""
-	}
 	if kind == model.OpRegisterTransport && g.choose(2, "autobind") == 0 {
 		op.Server = "" // half the transport registrations do not auto-bind
 	}
 	if g.invalid > 0 && 999-g.choose(1000, "invalid") < g.invalid {
-		bad := invalidIDs[g.choose(len(invalidIDs), "invalid id")]
+		bad := ""
+		if !g.plain {
+			bad = invalidIDs[g.choose(len(invalidIDs), "invalid id")]
+		}
 		switch g.choose(3, "invalid field") {
 		case 0:
 			op.Server = bad
