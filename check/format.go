@@ -88,11 +88,23 @@ type wStr string
 
 func (s wStr) MarshalJSON() ([]byte, error) {
 	if utf8.ValidString(string(s)) {
-		return json.Marshal(string(s))
+		return marshalPlain(string(s))
 	}
-	return json.Marshal(struct {
+	return marshalPlain(struct {
 		B64 string `json:"b64"`
 	}{base64.StdEncoding.EncodeToString([]byte(s))})
+}
+
+// marshalPlain is json.Marshal without escaping <, > and & (an Erlang pid
+// should read as one).
+func marshalPlain(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // wOwner is an owner written as its name (a string) when it has one, else
@@ -232,22 +244,12 @@ func ReadHistoryContext(ctx context.Context, r io.Reader, name string) (History,
 	return readHistory(ctx, r, name)
 }
 
-// pendingOwners collects owners given as strings until the whole file is
-// read, so the numbers interned for them avoid every number the file uses.
-type pendingOwner struct {
-	op     int // index in h
-	result bool
-	name   string
-}
-
 func readHistory(ctx context.Context, r io.Reader, name string) (History, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	var (
-		h       History
-		named   []pendingOwner
-		numbers = map[model.Owner]struct{}{}
-		seen    = map[int]int{} // id -> line
-		buf     []byte
+		h    History
+		seen = map[int]int{} // id -> line
+		buf  []byte
 	)
 	line := 0
 	for {
@@ -268,25 +270,14 @@ func readHistory(ctx context.Context, r io.Reader, name string) (History, error)
 		if len(text) == 0 {
 			continue
 		}
-		p, err := parseLine(text)
+		o, err := parseLine(text)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s:%d: %v", ErrMalformed, name, line, err)
 		}
-		o := p.op
 		if first, dup := seen[o.ID]; dup {
 			return nil, fmt.Errorf("%w: %s:%d: duplicate id %d (first on line %d)", ErrMalformed, name, line, o.ID, first)
 		}
 		seen[o.ID] = line
-		if p.ownerName != nil {
-			named = append(named, pendingOwner{len(h), false, *p.ownerName})
-		} else if specOf(o.Op.Kind).owner != 0 {
-			numbers[o.Op.Owner] = struct{}{}
-		}
-		if p.resultOwnerName != nil {
-			named = append(named, pendingOwner{len(h), true, *p.resultOwnerName})
-		} else if o.Result.Owner != 0 {
-			numbers[o.Result.Owner] = struct{}{}
-		}
 		h = append(h, o)
 	}
 	if len(h) == 0 {
@@ -294,8 +285,8 @@ func readHistory(ctx context.Context, r io.Reader, name string) (History, error)
 		// history to pass: checking nothing must not look like success.
 		return nil, fmt.Errorf("%w: %s: no operations", ErrMalformed, name)
 	}
-	internOwners(h, named, numbers)
 	sortByCall(h)
+	internOwners(h)
 	if err := checkClientsSequential(h); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrMalformed, name, err)
 	}
@@ -326,13 +317,23 @@ func readLine(br *bufio.Reader, buf *[]byte) ([]byte, error) {
 }
 
 // internOwners gives each owner name a number of its own: the same name
-// the same number, never a number the file uses for an owner itself, in
-// order of first appearance so that a file always reads the same way.
-func internOwners(h History, named []pendingOwner, numbers map[model.Owner]struct{}) {
+// the same number, never a number the history uses for an owner itself, in
+// order of first appearance in h (sorted by call), so that a history reads
+// the same however its lines were ordered.
+func internOwners(h History) {
+	numbers := map[model.Owner]struct{}{}
+	for _, o := range h {
+		if o.OwnerName == "" && specOf(o.Op.Kind).owner != 0 {
+			numbers[o.Op.Owner] = struct{}{}
+		}
+		if o.ResultOwnerName == "" && o.Result.Owner != 0 {
+			numbers[o.Result.Owner] = struct{}{}
+		}
+	}
 	ids := map[string]model.Owner{}
 	next := model.Owner(1 << 63)
-	for _, p := range named {
-		n, ok := ids[p.name]
+	intern := func(name string) model.Owner {
+		n, ok := ids[name]
 		if !ok {
 			for {
 				if _, used := numbers[next]; !used {
@@ -342,12 +343,16 @@ func internOwners(h History, named []pendingOwner, numbers map[model.Owner]struc
 			}
 			n = next
 			next++
-			ids[p.name] = n
+			ids[name] = n
 		}
-		if p.result {
-			h[p.op].Result.Owner, h[p.op].ResultOwnerName = n, p.name
-		} else {
-			h[p.op].Op.Owner, h[p.op].OwnerName = n, p.name
+		return n
+	}
+	for i := range h {
+		if h[i].OwnerName != "" {
+			h[i].Op.Owner = intern(h[i].OwnerName)
+		}
+		if h[i].ResultOwnerName != "" {
+			h[i].Result.Owner = intern(h[i].ResultOwnerName)
 		}
 	}
 }
@@ -381,13 +386,6 @@ func checkClientsSequential(h History) error {
 // order.
 func sortByCall(h History) {
 	slices.SortStableFunc(h, func(a, b Operation) int { return cmp.Compare(a.Call, b.Call) })
-}
-
-// parsed is one line: the operation, and owners given as names, interned
-// once the whole file is read.
-type parsed struct {
-	op                         Operation
-	ownerName, resultOwnerName *string
 }
 
 // A line is decoded in two passes. checkText and checkKeys reject what
@@ -868,22 +866,22 @@ func hex4(b []byte, at int) (rune, bool) {
 	return rune(v), err == nil
 }
 
-func parseLine(text []byte) (parsed, error) {
+func parseLine(text []byte) (Operation, error) {
 	if err := checkText(text); err != nil {
-		return parsed{}, err
+		return Operation{}, err
 	}
 	if text[0] != '{' {
-		return parsed{}, fmt.Errorf("want a JSON object, got %s", got(text[:min(len(text), 41)]))
+		return Operation{}, fmt.Errorf("want a JSON object, got %s", got(text[:min(len(text), 41)]))
 	}
 	var j inOp
 	if err := json.Unmarshal(text, &j); err != nil {
-		return parsed{}, errors.New(explain(text, err))
+		return Operation{}, errors.New(explain(text, err))
 	}
 	if err := checkKeys(text); err != nil {
-		return parsed{}, err
+		return Operation{}, err
 	}
-	var p parsed
-	o := &p.op
+	var op Operation
+	o := &op
 	var missing []string
 	for _, f := range []struct {
 		name    string
@@ -894,46 +892,46 @@ func parseLine(text []byte) (parsed, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return parsed{}, fmt.Errorf("missing field %s", strings.Join(missing, ", "))
+		return Operation{}, fmt.Errorf("missing field %s", strings.Join(missing, ", "))
 	}
 	switch {
 	case j.ID.v < 0:
-		return parsed{}, fmt.Errorf("negative id %d", j.ID.v)
+		return Operation{}, fmt.Errorf("negative id %d", j.ID.v)
 	case j.ID.v > math.MaxInt32*int64(1<<31):
-		return parsed{}, fmt.Errorf("id %d: want 0..%d", j.ID.v, math.MaxInt32*int64(1<<31))
+		return Operation{}, fmt.Errorf("id %d: want 0..%d", j.ID.v, math.MaxInt32*int64(1<<31))
 	case j.Client.v < 0:
-		return parsed{}, fmt.Errorf("negative client %d", j.Client.v)
+		return Operation{}, fmt.Errorf("negative client %d", j.Client.v)
 	case j.Client.v > math.MaxInt32:
-		return parsed{}, fmt.Errorf("client %d: want 0..%d", j.Client.v, math.MaxInt32)
+		return Operation{}, fmt.Errorf("client %d: want 0..%d", j.Client.v, math.MaxInt32)
 	}
 	o.ID, o.Client, o.Call = int(j.ID.v), int(j.Client.v), j.Call.v
 	kind, err := model.ParseOpKind(j.Op.v)
 	if err != nil {
-		return parsed{}, err
+		return Operation{}, err
 	}
 	o.Op.Kind = kind
 	if err := applyArgs(o, j.Args); err != nil {
-		return parsed{}, err
+		return Operation{}, err
 	}
-	if j.Args != nil {
-		p.ownerName = j.Args.Owner.name
+	if j.Args != nil && j.Args.Owner.name != nil {
+		o.OwnerName = *j.Args.Owner.name
 	}
 	pending := !j.Return.set || j.Return.null
 	switch {
 	case pending && j.Result != nil:
-		return parsed{}, errors.New(`a pending operation ("return" null or absent) must not have a "result"`)
+		return Operation{}, errors.New(`a pending operation ("return" null or absent) must not have a "result"`)
 	case pending:
 		o.Pending = true
-		return p, nil
+		return op, nil
 	case j.Result == nil:
-		return parsed{}, errors.New(`missing field result (required when "return" is set)`)
+		return Operation{}, errors.New(`missing field result (required when "return" is set)`)
 	case j.Return.v < o.Call:
-		return parsed{}, fmt.Errorf("return %d before call %d", j.Return.v, o.Call)
+		return Operation{}, fmt.Errorf("return %d before call %d", j.Return.v, o.Call)
 	}
 	o.Return = j.Return.v
 	r := j.Result
 	if !r.Code.set {
-		return parsed{}, errors.New("missing field result.code")
+		return Operation{}, errors.New("missing field result.code")
 	}
 	fields := []struct {
 		name string
@@ -942,36 +940,38 @@ func parseLine(text []byte) (parsed, error) {
 	if r.Code.v == unknownWord {
 		for _, f := range fields {
 			if f.set {
-				return parsed{}, fmt.Errorf("result.%s with code %s: an unknown outcome has nothing else", f.name, unknownWord)
+				return Operation{}, fmt.Errorf("result.%s with code %s: an unknown outcome has nothing else", f.name, unknownWord)
 			}
 		}
 		o.Unknown = true
-		return p, nil
+		return op, nil
 	}
 	c, err := model.ParseCode(r.Code.v)
 	if err != nil {
-		return parsed{}, fmt.Errorf("unknown result code %q (want one of %s)", r.Code.v, strings.Join(validCodes, ", "))
+		return Operation{}, fmt.Errorf("unknown result code %q (want one of %s)", r.Code.v, strings.Join(validCodes, ", "))
 	}
 	allowed := resultFields(kind)
 	for _, f := range fields {
 		switch {
 		case !f.set:
 		case c != model.CodeOK:
-			return parsed{}, fmt.Errorf("result.%s with code %s: a failed operation returns nothing else", f.name, c)
+			return Operation{}, fmt.Errorf("result.%s with code %s: a failed operation returns nothing else", f.name, c)
 		case !slices.Contains(allowed, f.name):
-			return parsed{}, fmt.Errorf("result.%s does not belong to %s (it returns %s)", f.name, kind, describeFields(allowed))
+			return Operation{}, fmt.Errorf("result.%s does not belong to %s (it returns %s)", f.name, kind, describeFields(allowed))
 		}
 	}
 	for _, id := range r.IDs.v {
 		if strings.Contains(id, "\n") {
-			return parsed{}, fmt.Errorf("result.ids: id %q contains a newline", id)
+			return Operation{}, fmt.Errorf("result.ids: id %q contains a newline", id)
 		}
 	}
 	o.Result = model.Result{Code: c, Owner: r.Owner.n, Config: model.Config(r.Config.v),
 		Server: r.Server.v, Count: r.Count.v, IDs: strings.Join(r.IDs.v, "\n")}
 	o.AnyCount = r.Count.unknown
-	p.resultOwnerName = r.Owner.name
-	return p, nil
+	if r.Owner.name != nil {
+		o.ResultOwnerName = *r.Owner.name
+	}
+	return op, nil
 }
 
 func describeFields(fs []string) string {
