@@ -144,8 +144,8 @@ func (o Options) withDefaults() Options {
 
 // Sizes summarises the sizes (operations) of partitions: how many, their
 // total, the smallest and largest, and a histogram by powers of two
-// (Buckets[i] counts sizes in [2^i, 2^(i+1)); Buckets[0] also counts empty
-// ones). Sizes of disjoint sets merge exactly (Add).
+// (Buckets[i] counts sizes in [2^i, 2^(i+1)); Buckets[0] also counts the
+// empty ones, which partitioning never makes). Sizes of disjoint sets merge exactly (Add).
 type Sizes struct {
 	Count, Total, Min, Max int
 	Buckets                [33]int
@@ -195,9 +195,6 @@ func (s Sizes) String() string {
 			continue
 		}
 		lo, hi := 1<<i, 1<<(i+1)-1
-		if i == 0 {
-			lo = 0
-		}
 		if lo == hi {
 			fmt.Fprintf(&b, "%s%d: %d", sep, lo, n)
 		} else {
@@ -425,7 +422,7 @@ func (r *run) cause() error {
 // undecidedBefore is the verdict of a run stopped before partitioning.
 func (r *run) undecidedBefore(ops int, phase string) Verdict {
 	err := r.cause()
-	return Verdict{Outcome: Undecided, Err: err, Ops: ops, Shard: r.opts.Shard, Elapsed: time.Since(r.start),
+	return Verdict{Outcome: Undecided, Err: err, Ops: ops, Shard: r.opts.Shard, Elapsed: time.Since(r.start), Lists: "stopped before partitioning",
 		Description: fmt.Sprintf("undecided: %v, while %s", err, phase)}
 }
 

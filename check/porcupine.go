@@ -289,7 +289,7 @@ func (u unionFind) union(a, b int32) {
 // for a list, its result cut down to the partition's IDs.
 type opRef struct {
 	i    int32 // index in the history
-	proj int32 // -1: the operation as recorded; else index into parted.proj
+	proj int32 // -1: the operation as recorded; -2: a list projected to nothing; else index into parted.proj
 }
 
 // partition is one independently checkable piece of a history.
@@ -308,14 +308,73 @@ type parted struct {
 	parts []partition
 }
 
-// ops returns p's operations, in call order, with lists projected.
+// ops returns p's operations, in call order, with lists projected and
+// repeated reads left out (see dropRepeatedReads).
 func (pd *parted) ops(p *partition) History {
 	out := make(History, len(p.ops))
 	for k, r := range p.ops {
 		out[k] = pd.h[r.i]
-		if r.proj >= 0 {
+		switch {
+		case r.proj >= 0:
 			out[k].Result.IDs = pd.proj[r.proj]
+		case r.proj == -2:
+			out[k].Result.IDs = ""
 		}
+	}
+	return dropRepeatedReads(out)
+}
+
+// dropRepeatedReads leaves out a read that repeats an earlier one in the
+// same quiet gap: same operation, same result, and no write of the
+// partition open (called and not yet returned) at any time between the
+// first's call and the second's return. Both then read the same state,
+// the one after exactly the writes that returned before the gap, and
+// whatever order places the first can place the second beside it, so the
+// verdict does not change. A list projected onto a partition is read
+// thousands of times between two of its writes in a long history; this
+// keeps one. ops is in call order; the result is too.
+func dropRepeatedReads(ops History) History {
+	var calls, rets []int64 // writes' calls and returns, sorted
+	for _, o := range ops {
+		if o.Op.Kind.IsRead() {
+			continue
+		}
+		calls = append(calls, o.Call)
+		if o.Pending {
+			rets = append(rets, math.MaxInt64)
+		} else {
+			rets = append(rets, o.Return)
+		}
+	}
+	slices.Sort(rets) // calls are sorted already
+	type readKey struct {
+		gap int
+		op  model.Op
+		res model.Result
+	}
+	var seen map[readKey]struct{}
+	out := ops[:0]
+	for _, o := range ops {
+		if o.Op.Kind.IsRead() && !o.Pending && !o.Unknown && !o.AnyCount {
+			// Writes returned before the read began, and writes begun
+			// before it returned: equal counts mean none was open.
+			before, _ := slices.BinarySearch(rets, o.Call)
+			begun := len(calls)
+			if o.Return < math.MaxInt64 {
+				begun, _ = slices.BinarySearch(calls, o.Return+1)
+			}
+			if before == begun {
+				if seen == nil {
+					seen = map[readKey]struct{}{}
+				}
+				k := readKey{before, o.Op, o.Result}
+				if _, dup := seen[k]; dup {
+					continue
+				}
+				seen[k] = struct{}{}
+			}
+		}
+		out = append(out, o)
 	}
 	return out
 }
@@ -469,10 +528,11 @@ func partitionHistory(ctx context.Context, h History) (*parted, error) {
 			firstCreate[k][g] = math.MaxInt64
 		}
 	}
-	lastWrite := make([]int64, ng)
-	for g := range lastWrite {
-		lastWrite[g] = math.MinInt64
-	}
+	// Per group, its writes' calls (in order) and returns (sorted below):
+	// a list copy that falls in the same quiet gap between writes as an
+	// earlier copy with the same projection is a repeat (see
+	// dropRepeatedReads) and is not made at all.
+	wcalls, wrets := make([][]int64, ng), make([][]int64, ng)
 	for i, o := range h {
 		if first[i] < 0 {
 			continue
@@ -486,7 +546,8 @@ func partitionHistory(ctx context.Context, h History) (*parted, error) {
 		if o.Pending {
 			ret = math.MaxInt64
 		}
-		lastWrite[g] = max(lastWrite[g], ret)
+		wcalls[g] = append(wcalls[g], o.Call)
+		wrets[g] = append(wrets[g], ret)
 		if tookEffect(o) {
 			switch o.Op.Kind {
 			case model.OpRegisterServer:
@@ -495,6 +556,20 @@ func partitionHistory(ctx context.Context, h History) (*parted, error) {
 				firstCreate[1][g] = min(firstCreate[1][g], o.Call)
 			}
 		}
+	}
+	for g := range wrets {
+		slices.Sort(wrets[g])
+	}
+	// gapOf returns the quiet gap of group g that [call, ret] lies in: the
+	// number of g's writes returned before call, and whether none was open
+	// during [call, ret].
+	gapOf := func(g int32, call, ret int64) (int32, bool) {
+		before, _ := slices.BinarySearch(wrets[g], call)
+		begun := len(wcalls[g])
+		if ret < math.MaxInt64 {
+			begun, _ = slices.BinarySearch(wcalls[g], ret+1)
+		}
+		return int32(before), before == begun
 	}
 	// Groups that may ever hold an entry of each kind, by first creation.
 	var withKind [2][]int32
@@ -514,21 +589,35 @@ func partitionHistory(ctx context.Context, h History) (*parted, error) {
 	var (
 		members []member
 		stamp   = make([]int32, ng) // list number (from 1) that touched the group last
-		final   = make([]int32, ng) // 1 + proj index of the first copy after the group's last write; 0 none
-		emptyAt = [2]int32{-1, -1}  // proj index of "" per kind, shared
-		active  [2][]int32          // groups whose first creation the lists have reached
-		next    [2]int              // next entry of withKind to activate
+		gap     = make([]int32, ng) // 1 + the quiet gap of the group's last kept copy; 0 none
+		gapSeen = map[int32][]string{}
+		active  [2][]int32 // groups whose first creation the lists have reached
+		next    [2]int     // next entry of withKind to activate
 	)
-	addCopy := func(g int32, i int, proj int32, after bool) {
-		if after {
-			if f := final[g]; f > 0 && pd.proj[f-1] == pd.proj[proj] {
-				return // the same final state, read again
+	// addCopy adds list i's projection onto group g, unless it repeats a
+	// copy kept in the same quiet gap. It reports whether the copy lies in
+	// the group's last gap, after all its writes.
+	addCopy := func(g int32, i int, proj string) (final bool) {
+		o := &h[i]
+		q, quiet := gapOf(g, o.Call, o.Return)
+		if quiet {
+			if gap[g] == q+1 {
+				if slices.Contains(gapSeen[g], proj) {
+					return int(q) == len(wcalls[g])
+				}
+			} else {
+				gap[g] = q + 1
+				gapSeen[g] = gapSeen[g][:0]
 			}
-			if final[g] == 0 {
-				final[g] = proj + 1
-			}
+			gapSeen[g] = append(gapSeen[g], proj)
 		}
-		pd.parts[g].ops = append(pd.parts[g].ops, opRef{int32(i), proj})
+		idx := int32(-2) // the empty projection
+		if proj != "" {
+			pd.proj = append(pd.proj, proj)
+			idx = int32(len(pd.proj) - 1)
+		}
+		pd.parts[g].ops = append(pd.parts[g].ops, opRef{int32(i), idx})
+		return quiet && int(q) == len(wcalls[g])
 	}
 	ln := int32(0)
 	for i, o := range h {
@@ -559,8 +648,7 @@ func partitionHistory(ctx context.Context, h History) (*parted, error) {
 				ids = append(ids, members[e].x)
 			}
 			j = e
-			pd.proj = append(pd.proj, strings.Join(ids, "\n"))
-			addCopy(g, i, int32(len(pd.proj)-1), lastWrite[g] < o.Call)
+			addCopy(g, i, strings.Join(ids, "\n"))
 		}
 		// Empty projections onto groups that may hold an entry by now.
 		for next[k] < len(withKind[k]) && firstCreate[k][withKind[k][next[k]]] <= o.Return {
@@ -572,13 +660,7 @@ func partitionHistory(ctx context.Context, h History) (*parted, error) {
 			if stamp[g] == ln || firstCreate[k][g] > o.Return {
 				continue
 			}
-			if emptyAt[k] < 0 {
-				pd.proj = append(pd.proj, "")
-				emptyAt[k] = int32(len(pd.proj) - 1)
-			}
-			after := lastWrite[g] < o.Call
-			addCopy(g, i, emptyAt[k], after)
-			if after {
+			if addCopy(g, i, "") {
 				// The group now holds an empty read of its final state;
 				// every later empty projection would repeat it (a
 				// non-empty one still goes in above). Stop visiting it.
