@@ -460,3 +460,30 @@ func TestParseBytes(t *testing.T) {
 		}
 	}
 }
+
+// The examples in the package documentation and the README read and
+// check.
+func TestDocExampleChecks(t *testing.T) {
+	for _, c := range []struct{ file, prefix string }{{"doc.go", "//\t"}, {filepath.Join("..", "README.md"), ""}} {
+		src, err := os.ReadFile(c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		for _, l := range strings.Split(string(src), "\n") {
+			if rest, ok := strings.CutPrefix(l, c.prefix+"{\"id\""); ok {
+				lines = append(lines, "{\"id\""+rest)
+			}
+		}
+		if len(lines) < 6 {
+			t.Fatalf("%s: found %d example lines", c.file, len(lines))
+		}
+		h, err := ReadHistory(strings.NewReader(strings.Join(lines, "\n")), c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := Check(h, Options{}); v.Outcome != Ok {
+			t.Fatalf("%s: %s\n%s", c.file, v, v.Description)
+		}
+	}
+}
