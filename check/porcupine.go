@@ -582,12 +582,8 @@ func partitionHistory(ctx context.Context, h History) (*parted, error) {
 		slices.SortFunc(withKind[k], func(a, b int32) int { return cmp.Compare(firstCreate[k][a], firstCreate[k][b]) })
 	}
 	// Project each list (h is in call order, so lists are too).
-	type member struct {
-		g int32
-		x string
-	}
 	var (
-		members []member
+		members []uint64 // group<<32 | position in the list
 		stamp   = make([]int32, ng) // list number (from 1) that touched the group last
 		gap     = make([]int32, ng) // 1 + the quiet gap of the group's last kept copy; 0 none
 		gapSeen = map[int32][]string{}
@@ -633,19 +629,20 @@ func partitionHistory(ctx context.Context, h History) (*parted, error) {
 			k = 1
 		}
 		members = members[:0]
-		for _, x := range splitIDs(o.Result.IDs) {
+		xs := splitIDs(o.Result.IDs)
+		for pos, x := range xs {
 			g := group(idOf(kind, x))
 			stamp[g] = ln
-			members = append(members, member{g, x})
+			members = append(members, uint64(g)<<32|uint64(pos))
 		}
 		// Group the IDs by partition, keeping their order within one.
-		slices.SortStableFunc(members, func(a, b member) int { return cmp.Compare(a.g, b.g) })
+		slices.Sort(members)
 		var ids []string
 		for j := 0; j < len(members); {
-			g, e := members[j].g, j
+			g, e := int32(members[j]>>32), j
 			ids = ids[:0]
-			for ; e < len(members) && members[e].g == g; e++ {
-				ids = append(ids, members[e].x)
+			for ; e < len(members) && int32(members[e]>>32) == g; e++ {
+				ids = append(ids, xs[uint32(members[e])])
 			}
 			j = e
 			addCopy(g, i, strings.Join(ids, "\n"))
