@@ -583,7 +583,7 @@ func partitionHistory(ctx context.Context, h History) (*parted, error) {
 	}
 	// Project each list (h is in call order, so lists are too).
 	var (
-		members []uint64 // group<<32 | position in the list
+		members []uint64            // group<<32 | position in the list
 		stamp   = make([]int32, ng) // list number (from 1) that touched the group last
 		gap     = make([]int32, ng) // 1 + the quiet gap of the group's last kept copy; 0 none
 		gapSeen = map[int32][]string{}
