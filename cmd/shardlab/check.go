@@ -12,10 +12,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/check"
+	"github.com/shardlab/shardlab/drivers"
+	"github.com/shardlab/shardlab/drivers/protocol"
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/internal/atomicfile"
+	"github.com/shardlab/shardlab/model"
 	"github.com/shardlab/shardlab/registries"
 )
 
@@ -28,6 +31,8 @@ func newCheckCmd() *cobra.Command {
 		out         string
 		workers     int
 		maxMemory   string
+		driverCmd   string
+		df          driverFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "check",
@@ -58,7 +63,7 @@ never a pass).`,
 			w := cmd.OutOrStdout()
 			// An empty value is a script's unset variable, never a
 			// request for the default.
-			for _, name := range []string{"history", "registry", "out", "max-memory"} {
+			for _, name := range []string{"history", "registry", "out", "max-memory", "driver"} {
 				if fl := cmd.Flags().Lookup(name); fl.Changed && fl.Value.String() == "" {
 					return usageError("--%s: empty value (leave the flag out for its default)", name)
 				}
@@ -88,15 +93,6 @@ never a pass).`,
 			if partitions < 1 || partitions > partition.MaxPartitions {
 				return usageError("--partitions %d: want 1..%d", partitions, partition.MaxPartitions)
 			}
-			newReg, err := registries.Factory(registry, spec.RegistrySpec{Partitions: partitions})
-			if err != nil {
-				return usageError("%v", err)
-			}
-			c.Name = registry
-			if e, _ := registries.Lookup(registry); e.Partitioned {
-				c.Name = fmt.Sprintf("sharded-p%d", partitions)
-			}
-			c.NewRegistry, c.OutDir = newReg, out
 			// A count of zero on the command line means none; Campaign
 			// reads zero as "default" and a negative count as none.
 			for _, n := range []*int{&c.Histories, &c.Long} {
@@ -107,23 +103,25 @@ never a pass).`,
 			if verbose, _ := cmd.Flags().GetBool("verbose"); verbose {
 				c.Log = w
 			}
-			res, err := c.Run(cmd.Context())
-			if errors.Is(err, check.ErrWorkload) || errors.Is(err, check.ErrCampaign) {
+			if strings.HasPrefix(registry, drivers.Prefix) && driverCmd == "" {
+				command, err := drivers.Command(registry, partitions)
+				if err != nil {
+					return usageError("%v", err)
+				}
+				driverCmd = strings.Join(command, " ")
+			}
+			if driverCmd != "" {
+				// One driver process for the whole campaign, reset before
+				// each history.
+				return checkDriver(cmd, strings.Fields(driverCmd), df, c, out)
+			}
+			newReg, err := registries.Factory(registry, spec.RegistrySpec{Partitions: partitions})
+			if err != nil {
 				return usageError("%v", err)
 			}
-			fmt.Fprintf(w, "%s: %s after %d histories (%d ops), seed %d; run %v, check %v (%.1f histories/s checked)\n",
-				c.Name, res.Outcome, res.Histories, res.Ops, c.Seed, res.RunTime.Round(time.Millisecond),
-				res.CheckTime.Round(time.Millisecond), res.HistoriesPerSecond())
-			if err != nil {
-				return withStatus(exitFailure, err)
-			}
-			if res.Failure == nil {
-				return nil
-			}
-			f := res.Failure
-			fmt.Fprintf(w, "history %d (long=%t) of seed %d: replay the workload with --seed %d; recheck exactly with --history %s\n",
-				f.Index, f.Long, f.Seed, f.Seed, f.HistoryPath)
-			return verdictStatus(w, f.Verdict, f.HistoryPath)
+			c.Name = registries.Label(registry, partitions)
+			c.NewRegistry, c.OutDir = newReg, out
+			return runCampaign(cmd, c)
 		},
 	}
 	f, d := cmd.Flags(), check.DefaultCampaign()
@@ -143,6 +141,8 @@ never a pass).`,
 	f.IntVar(&workers, "workers", 0, "partitions of a history file checked at once (0: one per core)")
 	f.StringVar(&maxMemory, "max-memory", "", "memory budget of a history check, e.g. 2GiB (default: half the machine's memory, at most 4GiB)")
 	f.BoolP("verbose", "v", false, "print one line per history")
+	f.StringVar(&driverCmd, "driver", "", "check a registry in any language: the command (split on spaces) of a driver speaking docs/protocol.md")
+	df.add(cmd)
 	return cmd
 }
 
@@ -188,6 +188,62 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// runCampaign runs c and prints its summary and verdict.
+func runCampaign(cmd *cobra.Command, c check.Campaign) error {
+	w := cmd.OutOrStdout()
+	res, err := c.Run(cmd.Context())
+	if errors.Is(err, check.ErrWorkload) || errors.Is(err, check.ErrCampaign) {
+		return usageError("%v", err)
+	}
+	if isDriverError(err) {
+		// A driver that broke the protocol gives no verdict.
+		return usageError("%v", err)
+	}
+	if ctxErr := cmd.Context().Err(); ctxErr != nil && err != nil {
+		return err // interrupted: no summary that could read as a pass
+	}
+	fmt.Fprintf(w, "%s: %s after %d histories (%d ops), seed %d; run %v (%.0f ops/s), check %v (%.1f histories/s checked)\n",
+		c.Name, res.Outcome, res.Histories, res.Ops, c.Seed, res.RunTime.Round(time.Millisecond),
+		float64(res.Ops)/max(res.RunTime.Seconds(), 1e-9), res.CheckTime.Round(time.Millisecond), res.HistoriesPerSecond())
+	if err != nil {
+		return withStatus(exitFailure, err)
+	}
+	if res.Failure == nil {
+		return nil
+	}
+	f := res.Failure
+	fmt.Fprintf(w, "history %d (long=%t) of seed %d: replay the workload with --seed %d; recheck exactly with --history %s\n",
+		f.Index, f.Long, f.Seed, f.Seed, f.HistoryPath)
+	return verdictStatus(w, f.Verdict, f.HistoryPath)
+}
+
+// checkDriver runs the campaign against a driver process, which is always
+// reaped (Ctrl-C included: the command's context ends it).
+func checkDriver(cmd *cobra.Command, command []string, df driverFlags, c check.Campaign, out string) error {
+	d, err := protocol.Start(cmd.Context(), df.config(command))
+	if err != nil {
+		return usageError("%v", err)
+	}
+	defer d.Close()
+	fmt.Fprintf(cmd.OutOrStdout(), "driver: %s\n", d.Hello())
+	if !d.Hello().Supports(model.OpRegisterTransport) && !cmd.Flags().Changed("clients") && !cmd.Flags().Changed("ops") {
+		// A servers-profile history is mostly registrations and owner
+		// deaths, which such registries answer without a count (pending):
+		// each pending operation multiplies the orders to try, and 8
+		// clients x 30 ops can take porcupine minutes per history.
+		c.Clients, c.Ops = 4, 20
+		fmt.Fprintln(cmd.OutOrStdout(), "servers profile: 4 clients x 20 ops per short history (set --clients and --ops to change)")
+	}
+	c = d.Campaign(c)
+	c.Name = d.Hello().Name
+	c.OutDir = out
+	runErr := runCampaign(cmd, c)
+	if err := d.Close(); err != nil && runErr == nil {
+		return usageError("%v", err)
+	}
+	return runErr
 }
 
 // verdictStatus prints what a person needs to look at and maps the outcome

@@ -65,6 +65,9 @@ func newRootCmd() *cobra.Command {
 		newCalibrateCmd(),
 		newPredictCmd(),
 		newValidateModelCmd(),
+		newDriverServeCmd(),
+		newDriverProbeCmd(),
+		newDriverBenchCmd(),
 	)
 	return root
 }
