@@ -380,7 +380,7 @@ func (c Campaign) Run(ctx context.Context) (CampaignResult, error) {
 		if err := c.ensureOutDir(false); err == nil {
 			opts.HTMLPath = c.artifact(i, "html")
 		}
-		v := Check(h, opts)
+		v := CheckContext(ctx, h, opts)
 		res.CheckTime += v.Elapsed
 		res.Histories++
 		res.Ops += len(h)
