@@ -183,7 +183,8 @@ func trialsOf(st *balance.Study) int {
 
 func skewFigure(st *balance.Study, keys int) (*plot.Plot, error) {
 	f := plots.SkewFigure{
-		Title:      fmt.Sprintf("Partition skew vs partition count (%s keys)", commas(keys)),
+		Title:      "Partition skew vs partition count",
+		Keys:       int64(keys),
 		References: []plots.Reference{{Name: "seed claim 0.18", Value: balance.SeedClaimedSkew}, {Name: "seed target 0.30", Value: balance.SeedTargetSkew}},
 	}
 	seen := map[int]bool{}
