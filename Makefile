@@ -20,8 +20,13 @@ vet: ## go vet and a gofmt check
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 .PHONY: test
-test: vet ## vet, then the short test suite with the race detector
+test: vet chromium ## vet, then the short test suite with the race detector (includes the report's layout test in headless Chromium)
 	$(GO) test -race -short ./...
+
+.PHONY: chromium
+chromium: ## fail unless headless Chromium is installed (the report layout test needs it; .ci/run installs it)
+	@command -v chromium >/dev/null 2>&1 || [ -n "$${SHARDLAB_CHROMIUM:-}" ] || \
+		{ echo "chromium is missing: apt-get install chromium (or set SHARDLAB_CHROMIUM); .ci/run installs it"; exit 1; }
 
 .PHONY: testfull
 testfull: ## the full test suite without -short

@@ -448,7 +448,7 @@ func renderHTML(r *Report) ([]byte, error) {
 	fs := map[string]any{
 		"inc": funcs["inc"],
 		"img": func(f Figure) htmltemplate.URL {
-			return htmltemplate.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(f.png))
+			return htmltemplate.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(f.svg))
 		},
 	}
 	t, err := htmltemplate.New("report.html.tmpl").Funcs(fs).ParseFS(templates, "templates/report.html.tmpl")

@@ -31,7 +31,7 @@ type Figure struct {
 	Latency string
 	PNG     string // path relative to the report
 	SVG     string
-	png     []byte
+	svg     []byte // the SVG, embedded in the HTML (sharp at any zoom)
 }
 
 // Latency bases, as the report states them.
@@ -68,12 +68,12 @@ func makeFigures(in *Inputs, outDir string) ([]Figure, []string, error) {
 		if err := plots.Save(p, base, "png", "svg"); err != nil {
 			return nil, nil, fmt.Errorf("figure %s: %w", b.id, err)
 		}
-		data, err := os.ReadFile(base + ".png")
+		data, err := os.ReadFile(base + ".svg")
 		if err != nil {
 			return nil, nil, err
 		}
 		figs = append(figs, Figure{ID: b.id, Title: b.title, Caption: b.caption, Latency: b.latency,
-			PNG: "figures/" + b.id + ".png", SVG: "figures/" + b.id + ".svg", png: data})
+			PNG: "figures/" + b.id + ".png", SVG: "figures/" + b.id + ".svg", svg: data})
 	}
 	return figs, gaps, nil
 }
