@@ -11,7 +11,7 @@ help: ## list the targets
 
 .PHONY: build
 build: ## build bin/shardlab
-	$(GO) build -o bin/shardlab ./cmd/shardlab
+	$(GO) build -buildvcs=auto -o bin/shardlab ./cmd/shardlab
 
 .PHONY: vet
 vet: ## go vet and a gofmt check
