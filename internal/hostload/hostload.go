@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"syscall"
@@ -29,9 +30,12 @@ type Sample struct {
 	// busy counts user, nice, system, irq and softirq; steal is time a
 	// hypervisor ran something else while this machine wanted a CPU.
 	busy, steal, total uint64
-	hasSteal        bool
+	hasSteal           bool
 	// own is this process's CPU time (user + system) so far.
 	own time.Duration
+	// sched and gc are the Go runtime's scheduling-latency and GC-pause
+	// histograms so far (see sched.go).
+	sched, gc *metrics.Float64Histogram
 }
 
 // Read samples the machine now.
@@ -52,6 +56,7 @@ func Read() (Sample, error) {
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
 		s.own = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
+	s.sched, s.gc = runtimeHists()
 	s.At = time.Now()
 	return s, nil
 }
@@ -115,6 +120,16 @@ type Noise struct {
 	// StealPercent is the share of CPU time the hypervisor stole, in %;
 	// nil where the kernel does not report steal.
 	StealPercent *float64 `json:"steal_percent,omitempty"`
+	// SchedWaitP99Ns and SchedWaitMaxNs are how long this process's
+	// goroutines waited runnable before a CPU ran them (p99 and max, upper
+	// bounds of the runtime's buckets). A timed operation whose goroutine
+	// is descheduled between its two clock reads takes at least that
+	// wait: with many more workers than cores this, not the registry,
+	// sets the maximum latency.
+	SchedWaitP99Ns int64 `json:"sched_wait_p99_ns,omitempty"`
+	SchedWaitMaxNs int64 `json:"sched_wait_max_ns,omitempty"`
+	// GCPauseMaxNs is the longest stop-the-world GC pause (upper bound).
+	GCPauseMaxNs int64 `json:"gc_pause_max_ns,omitempty"`
 }
 
 // Between is the noise over the interval from a to b (a taken first).
@@ -125,6 +140,12 @@ func Between(a, b Sample) Noise {
 		busy := time.Duration(b.busy-a.busy) * time.Second / clockTicks
 		other := busy - (b.own - a.own)
 		n.OtherCores = max(0, other.Seconds()/wall.Seconds())
+	}
+	if _, p99, mx := histDelta(a.sched, b.sched, 0.99); mx > 0 {
+		n.SchedWaitP99Ns, n.SchedWaitMaxNs = int64(p99), int64(mx)
+	}
+	if _, _, mx := histDelta(a.gc, b.gc, 1); mx > 0 {
+		n.GCPauseMaxNs = int64(mx)
 	}
 	if a.hasSteal && b.hasSteal && b.total > a.total && b.steal >= a.steal {
 		pct := 100 * float64(b.steal-a.steal) / float64(b.total-a.total)

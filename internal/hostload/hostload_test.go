@@ -3,6 +3,8 @@ package hostload
 import (
 	"errors"
 	"math"
+	"runtime"
+	"runtime/metrics"
 	"strings"
 	"testing"
 	"time"
@@ -77,5 +79,57 @@ func TestReadOnThisMachine(t *testing.T) {
 	}
 	if n := Between(a, b); n.OtherCores < 0 || math.IsNaN(n.OtherCores) {
 		t.Errorf("other cores %v", n.OtherCores)
+	}
+}
+
+// TestSchedWaitSeesOversubscription: with far more busy goroutines than
+// CPUs, some wait runnable for at least a scheduling quantum (the
+// runtime preempts after 10 ms), and Between reports it.
+func TestSchedWaitSeesOversubscription(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spins every CPU for 300 ms")
+	}
+	a, err := Read()
+	if err != nil {
+		t.Skip(err)
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	n := 8 * runtime.GOMAXPROCS(0)
+	for range n {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			x := 0
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					x++
+				}
+			}
+		}()
+	}
+	time.Sleep(300 * time.Millisecond)
+	close(stop)
+	for range n {
+		<-done
+	}
+	b, _ := Read()
+	nz := Between(a, b)
+	if nz.SchedWaitMaxNs < int64(5*time.Millisecond) {
+		t.Errorf("%d spinning goroutines on %d CPUs: max scheduling wait %v, want >= 5ms", n, runtime.GOMAXPROCS(0), time.Duration(nz.SchedWaitMaxNs))
+	}
+}
+
+func TestHistDelta(t *testing.T) {
+	a := &metrics.Float64Histogram{Counts: []uint64{5, 0, 0, 0}, Buckets: []float64{0, 1e-6, 1e-3, 1, math.Inf(1)}}
+	b := &metrics.Float64Histogram{Counts: []uint64{105, 0, 1, 0}, Buckets: a.Buckets}
+	n, q, mx := histDelta(a, b, 0.99)
+	if n != 101 || q != time.Microsecond || mx != time.Second {
+		t.Errorf("histDelta = %d, %v, %v; want 101, 1µs, 1s", n, q, mx)
+	}
+	if n, _, _ := histDelta(nil, b, 0.5); n != 0 {
+		t.Error("histDelta with a missing histogram counted events")
 	}
 }
