@@ -39,7 +39,7 @@ bench: ## registry benchmarks (impl vs peers, -cpu 1,2) and the ratio table
 	@# COUNT separate runs rather than -count: each run measures every
 	@# registry within seconds of the others, so a busy spell on a shared
 	@# machine lands in one repeat of all of them, and the median drops it.
-	@for i in $$(seq $${COUNT:-3}); do \
+	@for i in $$(seq $${COUNT:-6}); do \
 		$(GO) test -run '^$$' -bench '^Benchmark(FindServer|RouteToServer|RegisterUnregister|Mix)$$' \
 			-benchmem -cpu 1,2 -benchtime $${BENCHTIME:-200ms} -count 1 ./impl/ 2>&1 | tee -a $(RESULTS)/bench.txt; \
 	done
@@ -73,3 +73,16 @@ experiments: ## the quick sweep (partitions x workers x workload) into $(RESULTS
 .PHONY: report
 report: ## quick scenarios + sweep + balance + check, then figures and the paper (a few minutes); prints the report's path
 	$(GO) run ./cmd/shardlab report --seed $(SEED)
+
+.PHONY: report-shots
+report-shots: chromium ## screenshots of paper/build/report.html at 1,024 px: the first screen and each figure, into paper/build/shots/
+	@set -e; html=$(CURDIR)/paper/build/report.html; test -f $$html || { echo "no $$html: run make report first"; exit 2; }; \
+	mkdir -p paper/build/shots; profile=$$(mktemp -d); trap 'rm -rf "$$profile"' EXIT; \
+	for id in top $$(grep -o '<figure id="[^"]*"' $$html | sed 's/.*id="\([^"]*\)"/\1/'); do \
+	  frag="#$$id"; [ $$id = top ] && frag=""; \
+	  $${SHARDLAB_CHROMIUM:-chromium} --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	    --disable-background-networking --disable-component-update --disable-sync --hide-scrollbars \
+	    --user-data-dir=$$profile --window-size=1024,900 --virtual-time-budget=5000 \
+	    --screenshot=$(CURDIR)/paper/build/shots/$$id.png "file://$$html$$frag" >/dev/null 2>&1; \
+	  echo "paper/build/shots/$$id.png"; \
+	done

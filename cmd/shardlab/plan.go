@@ -12,6 +12,7 @@ import (
 
 	"github.com/shardlab/shardlab/analysis"
 	"github.com/shardlab/shardlab/paper"
+	"github.com/shardlab/shardlab/sim"
 )
 
 func newPlanCmd() *cobra.Command {
@@ -56,6 +57,8 @@ Exit status: 0 a recommendation, 1 none meets the target, 2 bad input.`,
 				return usageError("--workers and --connections must be positive")
 			case workers == 0 && connections == 0:
 				return usageError("give the target concurrency: --workers N (closed-loop callers) or --connections N (with --think)")
+			case workers > 0 && c.Flags().Changed("think"):
+				return usageError("--think applies to --connections; closed-loop --workers do not think between operations")
 			case ops < 0:
 				return usageError("--ops %v: want >= 0", ops)
 			case p99 < 0:
@@ -125,7 +128,7 @@ Exit status: 0 a recommendation, 1 none meets the target, 2 bad input.`,
 	f.IntVar(&cores, "cores", 0, "cores in production (0: not stated)")
 	f.StringVar(&cfg.Workload, "workload", "sustained", "built-in operation mix (shardlab scenarios lists them; route with --connections)")
 	f.StringVar(&mix, "mix", "", "custom operation mix, e.g. find_server:90,register_server:10 (replaces --workload)")
-	f.StringVar(&cfg.Dist, "dist", "", "key distribution: uniform (default), zipfian, hotspot or latest")
+	f.StringVar(&cfg.Dist, "dist", "", "key distribution: "+strings.Join(sim.Distributions(), ", ")+" (default uniform)")
 	f.StringVar(&partsArg, "partitions", "", "partition counts the focused sweep measures (default 1,4,16,64,256)")
 	f.Uint64Var(&cfg.Seed, "seed", 1, "seed of the focused sweep")
 	return c
