@@ -75,14 +75,16 @@ report: ## quick scenarios + sweep + balance + check, then figures and the paper
 	$(GO) run ./cmd/shardlab report --seed $(SEED)
 
 .PHONY: report-shots
-report-shots: chromium ## screenshots of paper/build/report.html at 1,024 px: the first screen and each figure, into paper/build/shots/
+report-shots: chromium ## screenshots of paper/build/report.html at 1,024 px: the first screen and each figure as laid out in the page, into paper/build/shots/
 	@set -e; html=$(CURDIR)/paper/build/report.html; test -f $$html || { echo "no $$html: run make report first"; exit 2; }; \
-	mkdir -p paper/build/shots; profile=$$(mktemp -d); trap 'rm -rf "$$profile"' EXIT; \
+	mkdir -p paper/build/shots; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	for id in top $$(grep -o '<figure id="[^"]*"' $$html | sed 's/.*id="\([^"]*\)"/\1/'); do \
-	  frag="#$$id"; [ $$id = top ] && frag=""; \
+	  page=$$html; \
+	  if [ $$id != top ]; then page=$$tmp/$$id.html; \
+	    sed "s|</head>|<style>body > :not(#$$id) { display: none; }</style></head>|" $$html > $$page; fi; \
 	  $${SHARDLAB_CHROMIUM:-chromium} --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 	    --disable-background-networking --disable-component-update --disable-sync --hide-scrollbars \
-	    --user-data-dir=$$profile --window-size=1024,900 --virtual-time-budget=5000 \
-	    --screenshot=$(CURDIR)/paper/build/shots/$$id.png "file://$$html$$frag" >/dev/null 2>&1; \
+	    --user-data-dir=$$tmp/profile --window-size=1024,900 --virtual-time-budget=5000 \
+	    --screenshot=$(CURDIR)/paper/build/shots/$$id.png "file://$$page" >/dev/null 2>&1; \
 	  echo "paper/build/shots/$$id.png"; \
 	done

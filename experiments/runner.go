@@ -158,20 +158,23 @@ func execute(ctx context.Context, cfg Config, meta Meta, plans []plan) (*Results
 	if err != nil {
 		return nil, err
 	}
-	ceiling, err := DriverCeiling(ctx, ceilingFor, cfg.Seed)
-	if err != nil {
-		return nil, err
-	}
-	meta.DriverCeiling = ceiling.Throughput
-	meta.TimerCostNs = int64(ceiling.TimerCost)
-	if err := st.writeMetaIfNew(meta); err != nil {
-		return nil, err
-	}
 	var todo []plan
 	for _, p := range plans {
 		if !st.done[p.id] {
 			todo = append(todo, p)
 		}
+	}
+	// A run with nothing left to do keeps the ceiling measured with its
+	// points rather than showing them beside a fresh one.
+	if len(todo) > 0 || len(st.points) == 0 {
+		median, samples, timer, err := measureCeiling(ctx, ceilingFor, cfg.Seed)
+		if err != nil {
+			return nil, err
+		}
+		meta.DriverCeiling, meta.DriverCeilingSamples, meta.TimerCostNs = median, samples, int64(timer)
+	}
+	if err := st.writeMetaIfNew(meta); err != nil {
+		return nil, err
 	}
 	prog := newProgress(cfg.Progress, cfg.Terminal, len(plans), len(plans)-len(todo), todo)
 	for i, p := range todo {
@@ -180,7 +183,7 @@ func execute(ctx context.Context, cfg Config, meta Meta, plans []plan) (*Results
 			return resultsOf(cfg.Out, st), err
 		}
 		prog.start(p.id)
-		pt, err := p.run(ctx)
+		pt, err := withNoise(func() (Point, error) { return p.run(ctx) })
 		if err != nil {
 			prog.finish()
 			return resultsOf(cfg.Out, st), fmt.Errorf("point %s: %w", p.id, err)
@@ -197,10 +200,9 @@ func execute(ctx context.Context, cfg Config, meta Meta, plans []plan) (*Results
 		prog.done(p.id, pt, todo[i+1:])
 	}
 	prog.finish()
-	res := resultsOf(cfg.Out, st)
-	// On resume the meta on disk is the original; report this run's ceiling.
-	res.Meta.DriverCeiling, res.Meta.TimerCostNs = meta.DriverCeiling, meta.TimerCostNs
-	return res, nil
+	// On resume the meta on disk is the original, ceiling included: the
+	// one measured beside the points it describes.
+	return resultsOf(cfg.Out, st), nil
 }
 
 func resultsOf(dir string, st *store) *Results {

@@ -15,6 +15,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/shardlab/shardlab/internal/atomicfile"
+	"github.com/shardlab/shardlab/internal/hostload"
 )
 
 // SchemaVersion is the version of the results-directory format. Load
@@ -61,7 +62,10 @@ type Meta struct {
 	// DriverCeiling is the throughput of the lookup driver (100 workers,
 	// sample 1 in lookupSampleEvery = 64) against sim.Null: what no registry can exceed here.
 	DriverCeiling float64 `json:"driver_ceiling_ops_per_s"`
-	TimerCostNs   int64   `json:"timer_cost_ns"`
+	// DriverCeilingSamples are the separate measurements DriverCeiling
+	// is the median of; their range is the machine's noise at the time.
+	DriverCeilingSamples []float64 `json:"driver_ceiling_samples,omitempty"`
+	TimerCostNs          int64     `json:"timer_cost_ns"`
 }
 
 // Hist is a latency histogram in a record: a summary for reading, and the
@@ -226,6 +230,9 @@ type Point struct {
 	Options      map[string]string `json:"registry_options,omitempty"`
 	Checks       []CheckResult     `json:"checks,omitempty"`
 	Note         string            `json:"note,omitempty"`
+	// Noise is how busy the machine was while the point ran; nil where
+	// the system does not report it.
+	Noise *hostload.Noise `json:"noise,omitempty"`
 }
 
 func (p *Point) decode() error {
