@@ -45,10 +45,13 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := cmd.OutOrStdout()
 			if out == "" {
+				// Artifacts exist only for a violation: a temporary
+				// folder, removed again when the check leaves it empty.
 				dir, err := os.MkdirTemp("", "shardlab-check-")
 				if err != nil {
 					return err
 				}
+				defer os.Remove(dir) // fails, keeping it, when it holds artifacts
 				out = dir
 			}
 			if historyPath != "" {

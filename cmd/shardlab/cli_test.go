@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -86,5 +88,42 @@ func TestInterruptExits130(t *testing.T) {
 	out := t.TempDir()
 	if got := runContext(ctx, []string{"run", "lookup_100", "--out", out}); got != exitInterrupted {
 		t.Errorf("interrupted run: exit %d, want %d", got, exitInterrupted)
+	}
+}
+
+// TestUnwritableOutIsUsageEverywhere: every command with --out refuses a
+// folder it cannot write with exit 2 before doing any work.
+func TestUnwritableOutIsUsageEverywhere(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(file, "out")
+	for _, args := range [][]string{
+		{"run", "lookup_10", "--quick", "--out", bad},
+		{"sweep", "quick", "--out", bad},
+		{"plan", "--workers", "4", "--ops", "1", "--out", bad},
+		{"report", "--out", bad},
+		{"balance", "--out", bad},
+		{"check", "--histories", "1", "--long", "0", "--out", bad},
+	} {
+		start := time.Now()
+		if got := run(args); got != exitUsage {
+			t.Errorf("shardlab %s: exit %d, want %d", strings.Join(args, " "), got, exitUsage)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("shardlab %s took %v to refuse: it worked first", strings.Join(args, " "), d)
+		}
+	}
+}
+
+func TestCheckLeavesNoTempFolder(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	if got := run([]string{"check", "--registry", "mutex", "--histories", "2", "--long", "0"}); got != exitOK {
+		t.Fatalf("check: exit %d", got)
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+		t.Errorf("check left %d entries in TMPDIR (first %s)", len(entries), entries[0].Name())
 	}
 }

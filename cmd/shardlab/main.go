@@ -54,6 +54,7 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate("shardlab {{.Version}}\n")
+	root.PersistentPreRunE = checkOutFlag
 	// Flag parsing errors are usage errors.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: fmt.Errorf("%w\n%s", err, c.UsageString())}
