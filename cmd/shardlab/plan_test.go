@@ -19,7 +19,7 @@ func TestPlanArgValidation(t *testing.T) {
 		{"plan", "--workers", "10", "--ops", "1", "--partitions", "4,x"},
 		{"plan", "--workers", "10", "--ops", "1", "--results", "/nonexistent/results"},
 		{"plan", "--workers", "ten"},
-		{"plan", "--workers", "10", "--ops", "1", "--think", "1s"}, // think applies only to connections
+		{"plan", "--workers", "10", "--ops", "1", "--think", "1s"},                                     // think applies only to connections
 		{"plan", "--connections", "100", "--p99", "1ms", "--mix", "find_server:90,register_server:10"}, // a connection does not register after connecting
 		{"plan", "--connections", "100", "--p99", "1ms", "--workload", "sustained"},
 		{"report", "--results", "/nonexistent/results"},
