@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // execute runs the CLI in-process and returns its exit status and what it
@@ -125,5 +127,28 @@ func TestCheckLeavesNoTempFolder(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
 		t.Errorf("check left %d entries in TMPDIR (first %s)", len(entries), entries[0].Name())
+	}
+}
+
+func TestScenariosFit100Columns(t *testing.T) {
+	code, out := execute(t, "scenarios")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if n := utf8.RuneCountInString(line); n > 100 {
+			t.Errorf("line of %d columns: %q", n, line)
+		}
+	}
+	code, wide := execute(t, "scenarios", "--wide")
+	if code != exitOK || !strings.Contains(wide, "SEED TEST") || !strings.Contains(wide, "test_baseline_lookup_100k") {
+		t.Errorf("--wide: exit %d, lacks the seed test column:\n%s", code, wide)
+	}
+	code, js := execute(t, "scenarios", "--json")
+	var v struct {
+		Scenarios []struct{ Name string } `json:"scenarios"`
+	}
+	if code != exitOK || json.Unmarshal([]byte(js), &v) != nil || len(v.Scenarios) < 10 {
+		t.Errorf("--json: exit %d, %d scenarios decoded", code, len(v.Scenarios))
 	}
 }
