@@ -14,21 +14,36 @@ import (
 // their range beside the median.
 const ceilingSamples = 3
 
+// ceiling is the driver ceiling as measured several times.
+type ceiling struct {
+	median    float64
+	samples   []float64
+	timerCost time.Duration
+	// maxNs is the largest latency the driver recorded against a
+	// registry that does nothing: the driver's and scheduler's own worst
+	// case, to set beside a registry's maximum.
+	maxNs int64
+}
+
 // measureCeiling measures the driver's ceiling ceilingSamples times,
-// d/ceilingSamples each, and returns the median, every sample and the
-// timer cost of the last.
-func measureCeiling(ctx context.Context, d time.Duration, seed uint64) (median float64, samples []float64, timerCost time.Duration, err error) {
+// d/ceilingSamples each.
+func measureCeiling(ctx context.Context, d time.Duration, seed uint64) (ceiling, error) {
+	var c ceiling
 	for i := range ceilingSamples {
 		r, err := DriverCeiling(ctx, d/ceilingSamples, seed+uint64(i))
 		if err != nil {
-			return 0, nil, 0, err
+			return c, err
 		}
-		samples = append(samples, r.Throughput)
-		timerCost = r.TimerCost
+		c.samples = append(c.samples, r.Throughput)
+		c.timerCost = r.TimerCost
+		if h := r.Latency(); h != nil {
+			c.maxNs = max(c.maxNs, h.Max())
+		}
 	}
-	s := slices.Clone(samples)
+	s := slices.Clone(c.samples)
 	slices.Sort(s)
-	return s[len(s)/2], samples, timerCost, nil
+	c.median = s[len(s)/2]
+	return c, nil
 }
 
 // withNoise runs one point and records how busy the machine was while it

@@ -167,11 +167,12 @@ func execute(ctx context.Context, cfg Config, meta Meta, plans []plan) (*Results
 	// A run with nothing left to do keeps the ceiling measured with its
 	// points rather than showing them beside a fresh one.
 	if len(todo) > 0 || len(st.points) == 0 {
-		median, samples, timer, err := measureCeiling(ctx, ceilingFor, cfg.Seed)
+		c, err := measureCeiling(ctx, ceilingFor, cfg.Seed)
 		if err != nil {
 			return nil, err
 		}
-		meta.DriverCeiling, meta.DriverCeilingSamples, meta.TimerCostNs = median, samples, int64(timer)
+		meta.DriverCeiling, meta.DriverCeilingSamples, meta.TimerCostNs = c.median, c.samples, int64(c.timerCost)
+		meta.DriverCeilingMaxNs = c.maxNs
 	}
 	if err := st.writeMetaIfNew(meta); err != nil {
 		return nil, err

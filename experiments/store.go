@@ -65,7 +65,10 @@ type Meta struct {
 	// DriverCeilingSamples are the separate measurements DriverCeiling
 	// is the median of; their range is the machine's noise at the time.
 	DriverCeilingSamples []float64 `json:"driver_ceiling_samples,omitempty"`
-	TimerCostNs          int64     `json:"timer_cost_ns"`
+	// DriverCeilingMaxNs is the largest latency the driver recorded
+	// against the registry that does nothing.
+	DriverCeilingMaxNs int64 `json:"driver_ceiling_max_ns,omitempty"`
+	TimerCostNs        int64 `json:"timer_cost_ns"`
 }
 
 // Hist is a latency histogram in a record: a summary for reading, and the

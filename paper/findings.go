@@ -1,0 +1,328 @@
+package paper
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/shardlab/shardlab/experiments"
+	"github.com/shardlab/shardlab/internal/hostload"
+)
+
+// The findings a design review needs before anything else: each
+// latency claim in both bases, every peer comparison stated plainly,
+// the maximum latency explained, admission control's rejections, and
+// whether the machine was quiet enough to trust single runs. Each is
+// derived from the results; none is a constant.
+
+type point = experiments.Point
+
+// Findings are the report's up-front statements.
+type Findings struct {
+	Latency   []string // each latency claim, service time and from intended start
+	Peers     []string // one sentence per peer: where it wins, where it loses, why
+	MaxLat    string   // the largest latency and what caused it
+	Admission string   // registrations admission control rejected
+	Noise     []string // the machine's noise: ceiling range, run-to-run spread, busy points
+	// Busy lists the points measured while other work disturbed them.
+	Busy []string
+	// Spread is the run-to-run relative spread (median over repeated
+	// sweep cells of (max-min)/median); differences smaller than it are
+	// "not distinguishable". NaN when nothing was repeated.
+	Spread float64
+}
+
+// findPoint returns the subject's (or a peer's) point of a scenario,
+// preferring the duration mode (long enough to measure steadily), else
+// any mode.
+func findPoint(ps []point, scenario, registry string) *point {
+	var found *point
+	for i := range ps {
+		p := &ps[i]
+		if p.Scenario != scenario || p.Registry != registry {
+			continue
+		}
+		if found == nil || p.Mode == "duration" {
+			found = p
+		}
+	}
+	return found
+}
+
+// relativeSpread is the median over repeated cells (same registry,
+// partitions, workers, workload) of (max − min) / median throughput:
+// how much two runs of the same thing differ on this machine.
+func relativeSpread(ps []point) float64 {
+	type key struct {
+		reg, workload string
+		parts, w      int
+	}
+	groups := map[key][]float64{}
+	for _, p := range ps {
+		if p.Throughput > 0 {
+			k := key{p.Registry, p.Workload, p.Partitions, p.Workers + p.Connections}
+			groups[k] = append(groups[k], p.Throughput)
+		}
+	}
+	var spreads []float64
+	for _, xs := range groups {
+		if len(xs) < 2 {
+			continue
+		}
+		slices.Sort(xs)
+		med := xs[len(xs)/2]
+		if len(xs)%2 == 0 {
+			med = (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
+		}
+		spreads = append(spreads, (xs[len(xs)-1]-xs[0])/med)
+	}
+	if len(spreads) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(spreads)
+	return spreads[len(spreads)/2]
+}
+
+// compareVerdict judges a against b with the run-to-run spread: "higher"
+// or "lower" only when they differ by more than the spread, else "not
+// distinguishable". Without a spread (NaN) a 10 % margin stands in.
+func compareVerdict(a, b, spread float64) string {
+	if math.IsNaN(spread) {
+		spread = 0.10
+	}
+	switch {
+	case a > b*(1+spread):
+		return "higher"
+	case b > a*(1+spread):
+		return "lower"
+	}
+	return "not distinguishable"
+}
+
+// latencyFindings puts each latency claim's two measurements side by
+// side: closed-loop service time (the call's own duration) and open-loop
+// latency from the intended start (what a caller at a fixed rate waits,
+// queueing included).
+func latencyFindings(ps []point, subject string, target float64) []string {
+	closed := findPoint(ps, "lookup_100", subject)
+	open := findPoint(ps, "open_loop_lookup", subject)
+	if closed == nil && open == nil {
+		return []string{"Lookup latency was not measured (no lookup_100 or open_loop_lookup point)."}
+	}
+	var parts []string
+	verdict := func(v int64) string {
+		if float64(v) < target {
+			return "meets"
+		}
+		return "misses"
+	}
+	if closed != nil && closed.Latency != nil {
+		parts = append(parts, fmt.Sprintf("p99 %s as closed-loop service time (lookup_100, %d workers), which %s the seed's < %s target",
+			fmtNs(float64(closed.Latency.P99)), closed.Workers, verdict(closed.Latency.P99), fmtNs(target)))
+	}
+	if open != nil && open.Latency != nil {
+		rate := ""
+		if open.TargetRate > 0 {
+			rate = fmt.Sprintf(" with %s offered", fmtOps(open.TargetRate))
+		}
+		parts = append(parts, fmt.Sprintf("p99 %s from the intended start%s (open_loop_lookup, %d workers), which %s it",
+			fmtNs(float64(open.Latency.P99)), rate, open.Workers, verdict(open.Latency.P99)))
+	}
+	s := "Lookup latency of " + subject + ": " + strings.Join(parts, "; but ") + "."
+	if closed != nil && open != nil && closed.Latency != nil && open.Latency != nil && float64(open.Latency.P99) > 10*float64(closed.Latency.P99) {
+		s += fmt.Sprintf(" The gap (×%.0f) is queueing: a caller at a fixed rate waits for the operations before it, which a closed-loop driver never shows.",
+			float64(open.Latency.P99)/float64(closed.Latency.P99))
+	}
+	return []string{s}
+}
+
+// peerWhy says why a peer can beat the sharded registry on a machine
+// with this many cores.
+func peerWhy(peer string, cores int) string {
+	switch peer {
+	case "mutex":
+		return fmt.Sprintf("with %d cores at most %d operations run at once, so a single lock is seldom contended, while the sharded registry pays on every call for hashing the ID to a partition; sharding pays off only when more operations run in parallel than one lock can serialise", cores, cores)
+	case "channel":
+		return "every operation is a message to one goroutine and a reply: two goroutine switches per call, and one goroutine's throughput for everything"
+	case "syncmap", "xsync":
+		return "a concurrent map keeps no cross-entry invariants (bindings, owners), so each call does less work than the sharded registry's"
+	}
+	return "it does less work per call"
+}
+
+// peerFindings compares the subject with every peer in every scenario
+// both ran (same mode), and says plainly where each side wins beyond the
+// run-to-run spread.
+func peerFindings(ps []point, subject string, cores int, spread float64) []string {
+	var regs []string
+	for _, p := range ps {
+		if p.Registry != subject && !slices.Contains(regs, p.Registry) {
+			regs = append(regs, p.Registry)
+		}
+	}
+	var out []string
+	for _, peer := range regs {
+		var wins, losses, ties []string
+		seen := map[string]bool{}
+		for _, p := range ps {
+			if p.Registry != subject || seen[p.Scenario] || p.Mode == "balance" {
+				continue
+			}
+			seen[p.Scenario] = true
+			a, b := findPoint(ps, p.Scenario, subject), findPoint(ps, p.Scenario, peer)
+			if a == nil || b == nil || a.Mode != b.Mode || a.Throughput <= 0 || b.Throughput <= 0 {
+				continue
+			}
+			item := fmt.Sprintf("%s (%s vs %s)", p.Scenario, fmtOps(b.Throughput), fmtOps(a.Throughput))
+			switch compareVerdict(b.Throughput, a.Throughput, spread) {
+			case "higher":
+				wins = append(wins, item)
+			case "lower":
+				losses = append(losses, item)
+			default:
+				ties = append(ties, p.Scenario)
+			}
+		}
+		n := len(wins) + len(losses) + len(ties)
+		if n == 0 {
+			continue
+		}
+		s := fmt.Sprintf("%s against %s, throughput in %d scenarios run side by side: ", peer, subject, n)
+		var parts []string
+		if len(wins) > 0 {
+			parts = append(parts, fmt.Sprintf("%s was faster in %d — %s", peer, len(wins), strings.Join(wins, ", ")))
+		}
+		if len(losses) > 0 {
+			parts = append(parts, fmt.Sprintf("%s was faster in %d — %s", subject, len(losses), strings.Join(losses, ", ")))
+		}
+		if len(ties) > 0 {
+			parts = append(parts, fmt.Sprintf("%d not distinguishable within the run-to-run spread (%s)", len(ties), strings.Join(ties, ", ")))
+		}
+		s += strings.Join(parts, "; ") + "."
+		if len(wins) > 0 {
+			s += " Where " + peer + " wins, it is because " + peerWhy(peer, cores) + "."
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// maxLatencyFinding names the subject's largest recorded latency and
+// what the point's noise record says caused it.
+func maxLatencyFinding(ps []point, subject string, ceilingMaxNs int64) string {
+	var worst *point
+	for i := range ps {
+		p := &ps[i]
+		if p.Registry != subject || p.Latency == nil || p.LatencyBasis != "service" {
+			continue
+		}
+		if worst == nil || p.Latency.Max > worst.Latency.Max {
+			worst = p
+		}
+	}
+	if worst == nil {
+		return ""
+	}
+	s := fmt.Sprintf("The largest service time of %s, %s, is in %s (%d workers, a %s run, p99.9 %s).",
+		subject, fmtNs(float64(worst.Latency.Max)), worst.Scenario, worst.Workers,
+		fmtNs(float64(worst.ElapsedNs)), fmtNs(float64(worst.Latency.P999)))
+	if n := worst.Noise; n != nil && n.SchedWaitMaxNs > 0 {
+		s += fmt.Sprintf(" In the same run the Go scheduler left runnable goroutines waiting up to %s for a core (p99 %s)",
+			fmtNs(float64(n.SchedWaitMaxNs)), fmtNs(float64(n.SchedWaitP99Ns)))
+		if n.GCPauseMaxNs > 0 {
+			s += fmt.Sprintf(" and the longest GC pause was %s", fmtNs(float64(n.GCPauseMaxNs)))
+		}
+		s += "."
+		if float64(n.SchedWaitMaxNs) >= 0.5*float64(worst.Latency.Max) {
+			s += fmt.Sprintf(" So the maximum is a worker descheduled between its two clock reads, not the registry: %d workers share the machine's cores, and a preempted goroutine waits its turn behind the others.", worst.Workers)
+		}
+	}
+	if ceilingMaxNs > 0 {
+		s += fmt.Sprintf(" The same driver against a registry that does nothing (the driver-ceiling run) recorded a maximum of %s.", fmtNs(float64(ceilingMaxNs)))
+	}
+	return s
+}
+
+// admissionFinding counts registrations admission control rejected.
+func admissionFinding(ps []point, subject string) string {
+	var parts []string
+	for _, p := range ps {
+		if p.Registry != subject {
+			continue
+		}
+		var rejected, regs int64
+		for _, k := range p.Kinds {
+			if strings.HasPrefix(k.Kind, "register") {
+				regs += k.Ops
+				rejected += k.Errors["overloaded"]
+			}
+		}
+		if rejected == 0 && p.Errors["overloaded"] > 0 {
+			rejected = p.Errors["overloaded"]
+		}
+		if rejected == 0 {
+			continue
+		}
+		if regs > 0 {
+			parts = append(parts, fmt.Sprintf("%s of %s registrations (%.1f %%) in %s", commas(int(rejected)), commas(int(regs)), 100*float64(rejected)/float64(regs), p.Scenario))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s registrations in %s", commas(int(rejected)), p.Scenario))
+		}
+	}
+	if len(parts) == 0 {
+		return "Admission control rejected no registration in any scenario."
+	}
+	return "Admission control rejected " + strings.Join(parts, "; ") + ": callers must retry these (the connection scenarios do, with backoff), and a scenario's throughput counts them as completed calls."
+}
+
+// noiseFindings states the machine's noise: the driver ceiling's range,
+// the run-to-run spread, and the points measured on a busy machine.
+func noiseFindings(sc, sweep *experiments.Results, spread float64) (lines, busy []string) {
+	for _, res := range []*experiments.Results{sc, sweep} {
+		if res == nil {
+			continue
+		}
+		if s := res.Meta.DriverCeilingSamples; len(s) > 1 {
+			lo, hi := slices.Min(s), slices.Max(s)
+			lines = append(lines, fmt.Sprintf("Driver ceiling (%s run): median %s over %d measurements, range %s to %s (×%.1f).",
+				res.Meta.Kind, fmtOps(res.Meta.DriverCeiling), len(s), fmtOps(lo), fmtOps(hi), hi/lo))
+		} else if res.Meta.DriverCeiling > 0 {
+			lines = append(lines, fmt.Sprintf("Driver ceiling (%s run): %s, measured once (results from an older shardlab).", res.Meta.Kind, fmtOps(res.Meta.DriverCeiling)))
+		}
+		for _, p := range res.Points {
+			if p.Noise == nil {
+				continue
+			}
+			if ok, why := p.Noise.Busy(); ok {
+				busy = append(busy, p.ID+": "+why)
+			}
+		}
+	}
+	if !math.IsNaN(spread) {
+		lines = append(lines, fmt.Sprintf("Run-to-run spread: repeated sweep cells differ by a median of %.0f %% in throughput ((max − min) / median); differences smaller than that are reported as not distinguishable.", 100*spread))
+	}
+	if len(busy) > 0 {
+		lines = append(lines, fmt.Sprintf("%d points were measured while other work kept the machine busy (more than %.1f cores used by other processes, or more than %.0f %% steal); read them with care.", len(busy), hostload.BusyOtherCores, hostload.BusyStealPercent))
+	} else {
+		lines = append(lines, "No point was measured on a busy machine (other processes under half a core, steal under 5 %).")
+	}
+	return lines, busy
+}
+
+// noiseCell is a point's noise for a table: "load 1.2→1.9, other 0.1
+// cores, steal 0 %".
+func noiseCell(p *point) string {
+	n := p.Noise
+	if n == nil {
+		return "—"
+	}
+	s := fmt.Sprintf("%.1f→%.1f, +%.1f cores", n.LoadStart, n.LoadEnd, n.OtherCores)
+	if n.StealPercent != nil {
+		s += fmt.Sprintf(", steal %.0f %%", *n.StealPercent)
+	}
+	if busy, _ := n.Busy(); busy {
+		s += " (busy)"
+	}
+	return s
+}
