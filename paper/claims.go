@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -75,22 +76,43 @@ func fmtOps(x float64) string {
 	switch {
 	case math.IsNaN(x):
 		return "n/a"
+	case x >= 1e9:
+		return sig3(x/1e9) + "G ops/s"
 	case x >= 1e6:
-		return fmt.Sprintf("%.3gM ops/s", x/1e6)
+		return sig3(x/1e6) + "M ops/s"
 	case x >= 1e3:
-		return fmt.Sprintf("%.3gK ops/s", x/1e3)
+		return sig3(x/1e3) + "K ops/s"
 	}
-	return fmt.Sprintf("%.3g ops/s", x)
+	return sig3(x) + " ops/s"
 }
 
+// fmtNs writes nanoseconds in the largest unit reached (ns, µs, ms, s)
+// with three significant digits, never in exponent notation.
 func fmtNs(ns float64) string {
 	switch {
+	case ns >= 1e9:
+		return sig3(ns/1e9) + " s"
 	case ns >= 1e6:
-		return fmt.Sprintf("%.3g ms", ns/1e6)
+		return sig3(ns/1e6) + " ms"
 	case ns >= 1e3:
-		return fmt.Sprintf("%.3g µs", ns/1e3)
+		return sig3(ns/1e3) + " µs"
 	}
-	return fmt.Sprintf("%.3g ns", ns)
+	return sig3(ns) + " ns"
+}
+
+// sig3 writes v with three significant digits in plain decimal, without
+// trailing zeros: 1330 as "1330", 0.1234 as "0.123", 20.0 as "20".
+func sig3(v float64) string {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Sprint(v)
+	}
+	mag := int(math.Floor(math.Log10(math.Abs(v))))
+	r := math.Round(v*math.Pow10(2-mag)) / math.Pow10(2-mag)
+	out := strconv.FormatFloat(r, 'f', max(0, 2-mag), 64)
+	if strings.Contains(out, ".") {
+		out = strings.TrimRight(strings.TrimRight(out, "0"), ".")
+	}
+	return out
 }
 
 // quantileCI is a distribution-free 95 % interval for the q-th percentile

@@ -27,6 +27,8 @@ type Findings struct {
 	Noise     []string // the machine's noise: ceiling range, run-to-run spread, busy points
 	// Busy lists the points measured while other work disturbed them.
 	Busy []string
+	// Conclusions say, in prose, what a reader should decide.
+	Conclusions []string
 	// Spread is the run-to-run relative spread (median over repeated
 	// sweep cells of (max-min)/median); differences smaller than it are
 	// "not distinguishable". NaN when nothing was repeated.
@@ -154,7 +156,8 @@ func peerWhy(peer string, cores int) string {
 // peerFindings compares the subject with every peer in every scenario
 // both ran (same mode), and says plainly where each side wins beyond the
 // run-to-run spread.
-func peerFindings(ps []point, subject string, cores int, spread float64) []string {
+func peerFindings(ps []point, subject string, cores int, spread float64) ([]string, []peerTally) {
+	var tallies []peerTally
 	var regs []string
 	for _, p := range ps {
 		if p.Registry != subject && !slices.Contains(regs, p.Registry) {
@@ -188,6 +191,7 @@ func peerFindings(ps []point, subject string, cores int, spread float64) []strin
 		if n == 0 {
 			continue
 		}
+		tallies = append(tallies, peerTally{peer: peer, wins: len(wins), losses: len(losses), ties: len(ties)})
 		s := fmt.Sprintf("%s against %s, throughput in %d scenarios run side by side: ", peer, subject, n)
 		var parts []string
 		if len(wins) > 0 {
@@ -205,7 +209,14 @@ func peerFindings(ps []point, subject string, cores int, spread float64) []strin
 		}
 		out = append(out, s)
 	}
-	return out
+	return out, tallies
+}
+
+// peerTally counts the scenarios where a peer was faster than the
+// subject (wins), slower (losses), or within the spread (ties).
+type peerTally struct {
+	peer               string
+	wins, losses, ties int
 }
 
 // maxLatencyFinding names the subject's largest recorded latency and
@@ -325,4 +336,57 @@ func noiseCell(p *point) string {
 		s += " (busy)"
 	}
 	return s
+}
+
+// buildFindings derives every finding from the scenario and sweep
+// results. target is the seed's p99 lookup target in ns.
+func buildFindings(sc, sweep *experiments.Results, subject string, cores int, target float64) Findings {
+	var f Findings
+	var all []point
+	if sweep != nil {
+		all = sweep.Points
+	}
+	f.Spread = relativeSpread(all)
+	if sc == nil {
+		return f
+	}
+	f.Latency = latencyFindings(sc.Points, subject, target)
+	var tallies []peerTally
+	f.Peers, tallies = peerFindings(sc.Points, subject, cores, f.Spread)
+	f.MaxLat = maxLatencyFinding(sc.Points, subject, sc.Meta.DriverCeilingMaxNs)
+	f.Admission = admissionFinding(sc.Points, subject)
+	f.Noise, f.Busy = noiseFindings(sc, sweep, f.Spread)
+	f.Conclusions = conclusions(sc.Points, subject, cores, target, tallies, len(f.Busy))
+	return f
+}
+
+// conclusions turns the findings into what a reader should decide.
+func conclusions(ps []point, subject string, cores int, target float64, tallies []peerTally, busy int) []string {
+	var out []string
+	var beaten []string
+	for _, t := range tallies {
+		if t.wins > t.losses {
+			beaten = append(beaten, t.peer)
+		}
+	}
+	if len(beaten) > 0 {
+		out = append(out, fmt.Sprintf("On this %d-core machine the sharded registry is not the fastest choice: %s beat it in more scenarios than it lost. Sharding buys parallelism, and with %d cores there is little to buy; a team running on machines of this size should prefer the simpler registry, or measure on its own hardware (make report-full) before choosing sharding for speed.",
+			cores, strings.Join(beaten, " and "), cores))
+	} else if len(tallies) > 0 {
+		out = append(out, fmt.Sprintf("On this %d-core machine no peer measured beside the sharded registry beat it in more scenarios than it lost, so sharding costs nothing here; its benefit should grow with the core count, which this machine cannot show.", cores))
+	}
+	closed, open := findPoint(ps, "lookup_100", subject), findPoint(ps, "open_loop_lookup", subject)
+	if closed != nil && open != nil && closed.Latency != nil && open.Latency != nil {
+		if float64(closed.Latency.P99) < target && float64(open.Latency.P99) >= target {
+			out = append(out, fmt.Sprintf("The seed's latency target holds only as service time. A client that sends lookups at a fixed rate sees a p99 of %s, because the Go scheduler and the other goroutines delay operations that are already due; size for that number, not for the %s of a closed loop, and give latency-sensitive callers spare cores.",
+				fmtNs(float64(open.Latency.P99)), fmtNs(float64(closed.Latency.P99))))
+		} else if float64(open.Latency.P99) < target {
+			out = append(out, fmt.Sprintf("The seed's latency target holds in both bases: %s service time and %s from the intended start.", fmtNs(float64(closed.Latency.P99)), fmtNs(float64(open.Latency.P99))))
+		}
+	}
+	out = append(out, "Maximum latencies here say more about oversubscribed cores than about the registry; judge tail latency by p99.9 and by the open-loop runs, and quote a maximum only beside the scheduler's wait measured with it.")
+	if busy > 0 {
+		out = append(out, fmt.Sprintf("%d measurements were taken while other work kept the machine busy; before a decision rests on a single run, repeat it on a quiet machine.", busy))
+	}
+	return out
 }
