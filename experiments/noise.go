@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/internal/hostload"
+	"github.com/shardlab/shardlab/store"
 )
 
 // ceilingSamples is how many times the driver ceiling is measured per
@@ -51,7 +52,7 @@ func measureCeiling(ctx context.Context, d time.Duration, seed uint64) (ceiling,
 // scheduler's wait and GC pauses). Where the kernel reports nothing the
 // point carries no noise record, and the report says the load is
 // unknown.
-func withNoise(run func() (Point, error)) (Point, error) {
+func withNoise(run func() (store.Point, error)) (store.Point, error) {
 	before, berr := hostload.Read()
 	pt, err := run()
 	if err != nil || berr != nil {

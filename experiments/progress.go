@@ -9,6 +9,9 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
+
+	"github.com/shardlab/shardlab/internal/units"
+	"github.com/shardlab/shardlab/store"
 )
 
 // progress reports points done and time left: a one-line progress bar
@@ -91,7 +94,7 @@ func (p *progress) start(id string) {
 	}
 }
 
-func (p *progress) done(id string, pt Point, rest []plan) {
+func (p *progress) done(id string, pt store.Point, rest []plan) {
 	p.count++
 	p.finished = len(p.todo) - len(rest)
 	if p.w == nil {
@@ -101,7 +104,7 @@ func (p *progress) done(id string, pt Point, rest []plan) {
 		_ = p.bar.Add(1)
 		return
 	}
-	fmt.Fprintf(p.w, "[%d/%d] %s: %s (about %v left)\n", p.count, p.total, id, FormatRate(pt.Throughput), remaining(rest).Round(time.Second))
+	fmt.Fprintf(p.w, "[%d/%d] %s: %s (about %v left)\n", p.count, p.total, id, units.Rate(pt.Throughput), remaining(rest).Round(time.Second))
 }
 
 func (p *progress) finish() {

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"bytes"
+	"github.com/shardlab/shardlab/store"
 	"strings"
 	"testing"
 	"time"
@@ -17,9 +18,9 @@ func TestProgressFitsAndCountsOnlyRemaining(t *testing.T) {
 	p := newProgress(&buf, true, 10, 8, todo)
 	p.width = 60
 	p.start(strings.Repeat("very-long-point-identifier/", 5))
-	p.done("a", Point{}, todo[1:])
+	p.done("a", store.Point{}, todo[1:])
 	p.start("b")
-	p.done("b", Point{}, nil)
+	p.done("b", store.Point{}, nil)
 	p.finish()
 	out := buf.String()
 	if !strings.Contains(out, "resuming: 8 of 10 points already finished") {

@@ -1,4 +1,4 @@
-package paper
+package paper_test
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/internal/headless"
+	"github.com/shardlab/shardlab/report"
 )
 
 // layoutProbe runs in the report once it has loaded (images included)
@@ -130,7 +131,7 @@ func checkLayout(t *testing.T, html string, width int) layoutResult {
 // missing, failed to load, or is blank.
 func TestReportLayoutInChromium(t *testing.T) {
 	out := t.TempDir()
-	b, err := Build(Config{Results: fixture, Out: out})
+	b, err := report.Build(report.Config{Results: fixture, Out: out})
 	if err != nil {
 		t.Fatal(err)
 	}

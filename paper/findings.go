@@ -6,8 +6,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/internal/hostload"
+	"github.com/shardlab/shardlab/internal/units"
+	"github.com/shardlab/shardlab/store"
 )
 
 // The findings a design review needs before anything else: each
@@ -16,7 +17,7 @@ import (
 // whether the machine was quiet enough to trust single runs. Each is
 // derived from the results; none is a constant.
 
-type point = experiments.Point
+type point = store.Point
 
 // Findings are the report's up-front statements.
 type Findings struct {
@@ -121,15 +122,15 @@ func latencyFindings(ps []point, subject string, target float64) []string {
 	}
 	if closed != nil && closed.Latency != nil {
 		parts = append(parts, fmt.Sprintf("p99 %s as closed-loop service time (lookup_100, %d workers), which %s the seed's < %s target",
-			fmtNs(float64(closed.Latency.P99)), closed.Workers, verdict(closed.Latency.P99), fmtNs(target)))
+			units.Ns(float64(closed.Latency.P99)), closed.Workers, verdict(closed.Latency.P99), units.Ns(target)))
 	}
 	if open != nil && open.Latency != nil {
 		rate := ""
 		if open.TargetRate > 0 {
-			rate = fmt.Sprintf(" with %s offered", fmtOps(open.TargetRate))
+			rate = fmt.Sprintf(" with %s offered", units.Ops(open.TargetRate))
 		}
 		parts = append(parts, fmt.Sprintf("p99 %s from the intended start%s (open_loop_lookup, %d workers), which %s it",
-			fmtNs(float64(open.Latency.P99)), rate, open.Workers, verdict(open.Latency.P99)))
+			units.Ns(float64(open.Latency.P99)), rate, open.Workers, verdict(open.Latency.P99)))
 	}
 	s := "Lookup latency of " + subject + ": " + strings.Join(parts, "; but ") + "."
 	if closed != nil && open != nil && closed.Latency != nil && open.Latency != nil && float64(open.Latency.P99) > 10*float64(closed.Latency.P99) {
@@ -177,7 +178,7 @@ func peerFindings(ps []point, subject string, cores int, spread float64) ([]stri
 			if a == nil || b == nil || a.Mode != b.Mode || a.Throughput <= 0 || b.Throughput <= 0 {
 				continue
 			}
-			item := fmt.Sprintf("%s (%s vs %s)", p.Scenario, fmtOps(b.Throughput), fmtOps(a.Throughput))
+			item := fmt.Sprintf("%s (%s vs %s)", p.Scenario, units.Ops(b.Throughput), units.Ops(a.Throughput))
 			switch compareVerdict(b.Throughput, a.Throughput, spread) {
 			case "higher":
 				wins = append(wins, item)
@@ -236,13 +237,13 @@ func maxLatencyFinding(ps []point, subject string, ceilingMaxNs int64) string {
 		return ""
 	}
 	s := fmt.Sprintf("The largest service time of %s, %s, is in %s (%d workers, a %s run, p99.9 %s).",
-		subject, fmtNs(float64(worst.Latency.Max)), worst.Scenario, worst.Workers,
-		fmtNs(float64(worst.ElapsedNs)), fmtNs(float64(worst.Latency.P999)))
+		subject, units.Ns(float64(worst.Latency.Max)), worst.Scenario, worst.Workers,
+		units.Ns(float64(worst.ElapsedNs)), units.Ns(float64(worst.Latency.P999)))
 	if n := worst.Noise; n != nil && n.SchedWaitMaxNs > 0 {
 		s += fmt.Sprintf(" In the same run the Go scheduler left runnable goroutines waiting up to %s for a core (p99 %s)",
-			fmtNs(float64(n.SchedWaitMaxNs)), fmtNs(float64(n.SchedWaitP99Ns)))
+			units.Ns(float64(n.SchedWaitMaxNs)), units.Ns(float64(n.SchedWaitP99Ns)))
 		if n.GCPauseMaxNs > 0 {
-			s += fmt.Sprintf(" and the longest GC pause was %s", fmtNs(float64(n.GCPauseMaxNs)))
+			s += fmt.Sprintf(" and the longest GC pause was %s", units.Ns(float64(n.GCPauseMaxNs)))
 		}
 		s += "."
 		if float64(n.SchedWaitMaxNs) >= 0.5*float64(worst.Latency.Max) {
@@ -250,7 +251,7 @@ func maxLatencyFinding(ps []point, subject string, ceilingMaxNs int64) string {
 		}
 	}
 	if ceilingMaxNs > 0 {
-		s += fmt.Sprintf(" The same driver against a registry that does nothing (the driver-ceiling run) recorded a maximum of %s.", fmtNs(float64(ceilingMaxNs)))
+		s += fmt.Sprintf(" The same driver against a registry that does nothing (the driver-ceiling run) recorded a maximum of %s.", units.Ns(float64(ceilingMaxNs)))
 	}
 	return s
 }
@@ -276,9 +277,9 @@ func admissionFinding(ps []point, subject string) string {
 			continue
 		}
 		if regs > 0 {
-			parts = append(parts, fmt.Sprintf("%s of %s registrations (%.1f %%) in %s", commas(int(rejected)), commas(int(regs)), 100*float64(rejected)/float64(regs), p.Scenario))
+			parts = append(parts, fmt.Sprintf("%s of %s registrations (%.1f %%) in %s", units.Commas(int(rejected)), units.Commas(int(regs)), 100*float64(rejected)/float64(regs), p.Scenario))
 		} else {
-			parts = append(parts, fmt.Sprintf("%s registrations in %s", commas(int(rejected)), p.Scenario))
+			parts = append(parts, fmt.Sprintf("%s registrations in %s", units.Commas(int(rejected)), p.Scenario))
 		}
 	}
 	if len(parts) == 0 {
@@ -289,17 +290,17 @@ func admissionFinding(ps []point, subject string) string {
 
 // noiseFindings states the machine's noise: the driver ceiling's range,
 // the run-to-run spread, and the points measured on a busy machine.
-func noiseFindings(sc, sweep *experiments.Results, spread float64) (lines, busy []string) {
-	for _, res := range []*experiments.Results{sc, sweep} {
+func noiseFindings(sc, sweep *store.Results, spread float64) (lines, busy []string) {
+	for _, res := range []*store.Results{sc, sweep} {
 		if res == nil {
 			continue
 		}
 		if s := res.Meta.DriverCeilingSamples; len(s) > 1 {
 			lo, hi := slices.Min(s), slices.Max(s)
 			lines = append(lines, fmt.Sprintf("Driver ceiling (%s run): median %s over %d measurements, range %s to %s (×%.1f).",
-				res.Meta.Kind, fmtOps(res.Meta.DriverCeiling), len(s), fmtOps(lo), fmtOps(hi), hi/lo))
+				res.Meta.Kind, units.Ops(res.Meta.DriverCeiling), len(s), units.Ops(lo), units.Ops(hi), hi/lo))
 		} else if res.Meta.DriverCeiling > 0 {
-			lines = append(lines, fmt.Sprintf("Driver ceiling (%s run): %s, measured once (results from an older shardlab).", res.Meta.Kind, fmtOps(res.Meta.DriverCeiling)))
+			lines = append(lines, fmt.Sprintf("Driver ceiling (%s run): %s, measured once (results from an older shardlab).", res.Meta.Kind, units.Ops(res.Meta.DriverCeiling)))
 		}
 		for _, p := range res.Points {
 			if p.Noise == nil {
@@ -340,7 +341,7 @@ func noiseCell(p *point) string {
 
 // buildFindings derives every finding from the scenario and sweep
 // results. target is the seed's p99 lookup target in ns.
-func buildFindings(sc, sweep *experiments.Results, subject string, cores int, target float64) Findings {
+func buildFindings(sc, sweep *store.Results, subject string, cores int, target float64) Findings {
 	var f Findings
 	var all []point
 	if sweep != nil {
@@ -379,9 +380,9 @@ func conclusions(ps []point, subject string, cores int, target float64, tallies 
 	if closed != nil && open != nil && closed.Latency != nil && open.Latency != nil {
 		if float64(closed.Latency.P99) < target && float64(open.Latency.P99) >= target {
 			out = append(out, fmt.Sprintf("The seed's latency target holds only as service time. A client that sends lookups at a fixed rate sees a p99 of %s, because the Go scheduler and the other goroutines delay operations that are already due; size for that number, not for the %s of a closed loop, and give latency-sensitive callers spare cores.",
-				fmtNs(float64(open.Latency.P99)), fmtNs(float64(closed.Latency.P99))))
+				units.Ns(float64(open.Latency.P99)), units.Ns(float64(closed.Latency.P99))))
 		} else if float64(open.Latency.P99) < target {
-			out = append(out, fmt.Sprintf("The seed's latency target holds in both bases: %s service time and %s from the intended start.", fmtNs(float64(closed.Latency.P99)), fmtNs(float64(open.Latency.P99))))
+			out = append(out, fmt.Sprintf("The seed's latency target holds in both bases: %s service time and %s from the intended start.", units.Ns(float64(closed.Latency.P99)), units.Ns(float64(open.Latency.P99))))
 		}
 	}
 	out = append(out, "Maximum latencies here say more about oversubscribed cores than about the registry; judge tail latency by p99.9 and by the open-loop runs, and quote a maximum only beside the scheduler's wait measured with it.")

@@ -5,13 +5,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/internal/hostload"
+	"github.com/shardlab/shardlab/store"
 )
 
 func pt(scenario, reg, mode string, workers int, ops float64, p99, max int64) point {
 	return point{ID: scenario + "/" + reg + "/" + mode, Scenario: scenario, Registry: reg, Mode: mode, Workers: workers,
-		Throughput: ops, LatencyBasis: "service", ElapsedNs: 1e9, Latency: &experiments.Hist{P99: p99, P999: 2 * p99, Max: max}}
+		Throughput: ops, LatencyBasis: "service", ElapsedNs: 1e9, Latency: &store.Hist{P99: p99, P999: 2 * p99, Max: max}}
 }
 
 func TestFindingsStatePeersLatencyAndMaximum(t *testing.T) {
@@ -20,7 +20,7 @@ func TestFindingsStatePeersLatencyAndMaximum(t *testing.T) {
 	slow := pt("lookup_100", "sharded", "duration", 100, 6.24e6, 283, 1_000_000_000)
 	slow.Noise = &hostload.Noise{SchedWaitMaxNs: 1_070_000_000, SchedWaitP99Ns: 10_000_000}
 	sustained := pt("sustained", "sharded", "duration", 100, 586e3, 5000, 1e6)
-	sustained.Kinds = []experiments.KindRecord{{Kind: "register_server", Ops: 1000, Errors: map[string]int64{"overloaded": 40}}}
+	sustained.Kinds = []store.KindRecord{{Kind: "register_server", Ops: 1000, Errors: map[string]int64{"overloaded": 40}}}
 	ps := []point{
 		slow, pt("lookup_100", "mutex", "duration", 100, 7.94e6, 300, 1e6),
 		pt("routing_100", "sharded", "duration", 100, 5e6, 300, 1e6), pt("routing_100", "mutex", "duration", 100, 5.1e6, 300, 1e6),
@@ -28,7 +28,7 @@ func TestFindingsStatePeersLatencyAndMaximum(t *testing.T) {
 		pt("binding_routing", "sharded", "duration", 40, 2e6, 300, 1e6), pt("binding_routing", "mutex", "duration", 40, 1e6, 300, 1e6),
 		open,
 	}
-	sc := &experiments.Results{Points: ps, Meta: experiments.Meta{Kind: "scenarios", DriverCeiling: 20e6, DriverCeilingSamples: []float64{5.4e6, 20e6, 93.6e6}, DriverCeilingMaxNs: 900_000_000}}
+	sc := &store.Results{Points: ps, Meta: store.Meta{Kind: "scenarios", DriverCeiling: 20e6, DriverCeilingSamples: []float64{5.4e6, 20e6, 93.6e6}, DriverCeilingMaxNs: 900_000_000}}
 	f := buildFindings(sc, nil, "sharded", 2, 100_000)
 
 	lat := strings.Join(f.Latency, " ")
