@@ -67,6 +67,10 @@ type ScenarioRow struct {
 	Workers                                   int
 	Throughput, P50, P99, P999, Max           string
 	Errors                                    string
+	// Load is how busy the machine was while the point ran (load
+	// average start→end, other processes' cores, steal).
+	Load string
+	Busy bool
 }
 
 // BalanceRow is one partitioner at one partition count.
@@ -110,6 +114,11 @@ type Report struct {
 	Notes     []string
 	// Peers are the registries the scenarios ran beside the sharded one.
 	Peers []Peer
+	// Findings are the up-front statements (findings.go); Busy is set
+	// when points were measured on a busy machine, for the warning at
+	// the top.
+	Findings Findings
+	Busy     string
 }
 
 // Peer is a registry measured beside the sharded one.
@@ -186,6 +195,10 @@ func newReport(in *input, plan Plan, out string) (*Report, error) {
 	r.CheckLine = fmt.Sprintf("%d campaigns, %s histories, %s operations, %d not linearizable or undecided",
 		len(in.Check.Runs), units.Commas(hs), units.Commas(ops), in.Check.Violations())
 	r.Method = methodLines(in)
+	r.Findings = buildFindings(in.Scenarios, in.Sweep, in.Subject, h.NumCPU, 100e3)
+	if n := len(r.Findings.Busy); n > 0 {
+		r.Busy = fmt.Sprintf("%d of the measurements below were taken while other work kept this machine busy (listed under Noise); their numbers are less trustworthy than the rest.", n)
+	}
 	r.Abstract = abstract(in, r)
 	r.Threats = threats(in, gaps)
 	return r, nil
@@ -206,6 +219,10 @@ func scenarioRows(res *store.Results) []ScenarioRow {
 		}
 		if p.Mode == "balance" {
 			row.Basis, row.Sampling = "—", "—"
+		}
+		row.Load = noiseCell(p)
+		if p.Noise != nil {
+			row.Busy, _ = p.Noise.Busy()
 		}
 		rows = append(rows, row)
 	}
@@ -277,10 +294,18 @@ func abstract(in *input, r *Report) []string {
 	}
 	if p := scenarioPoint(in.Scenarios, "lookup_100", in.Subject); p != nil && p.Latency != nil {
 		if h := kindHist(p, "find_server"); h != nil {
-			out = append(out, fmt.Sprintf("With %d workers, lookups run at %s with p99 %s (closed-loop service time), against the seed's claimed %s and %s.",
-				p.Workers, units.Ops(p.Throughput), units.Ns(float64(h.P99)), seedClaim("throughput").Claimed, seedClaim("p99").Claimed))
+			s := fmt.Sprintf("With %d workers, lookups run at %s with p99 %s as closed-loop service time", p.Workers, units.Ops(p.Throughput), units.Ns(float64(h.P99)))
+			if oh := openHist(openLookup(in)); oh != nil {
+				s += fmt.Sprintf(", but p99 %s from the intended start when %s is offered open-loop", units.Ns(float64(oh.ValueAtQuantile(99))), units.Ops(openLookup(in).TargetRate))
+			}
+			out = append(out, s+fmt.Sprintf(", against the seed's claimed %s and %s.", seedClaim("throughput").Claimed, seedClaim("p99").Claimed))
 		}
 	}
+	out = append(out, r.Findings.Peers...)
+	if r.Findings.MaxLat != "" {
+		out = append(out, r.Findings.MaxLat)
+	}
+	out = append(out, r.Findings.Admission)
 	s := in.Balance.SeedCheck
 	out = append(out, fmt.Sprintf("The seed's claimed partition skew of %.2f is %s: placing its %s keys in %d partitions gives %.3f, an ideal hash averages %.3f, and %.2f or less occurred in %d of %s simulated trials.",
 		s.Claimed, skewClaimJudgement(s.ClaimFraction, in.Balance.Alpha), units.Commas(s.Keys), s.Partitions, s.SeedSkew, s.Ideal.Mean,
@@ -395,7 +420,7 @@ func durationsNote(in *input) string {
 func threats(in *input, gaps []string) []string {
 	h := in.Host()
 	t := []string{
-		fmt.Sprintf("A shared, noisy machine: %d CPUs that other jobs use at the same time. Single runs can move by tens of percent; the sweep's repetitions give intervals, the scenarios do not.", h.NumCPU),
+		fmt.Sprintf("A shared, noisy machine: %d CPUs that other jobs use at the same time. Single runs can move by tens of percent; the sweep's repetitions give intervals and the run-to-run spread the scenario comparisons are judged with (see Noise).", h.NumCPU),
 		fmt.Sprintf("Timer cost (%s per clock pair) is of the order of a lookup: timed operations include it, which is why fast operations are timed a sample at a time (each figure says how often).", units.Ns(float64(in.Scenarios.Meta.TimerCostNs))),
 		"Closed-loop latency is service time: under overload a closed loop slows its own arrivals, so its tail understates what users of an open system would wait.",
 		"Go is not Erlang: the seed's ETS tables, schedulers and message passing have different costs. Comparisons with the seed's figures compare designs and implementations together.",

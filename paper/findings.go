@@ -276,8 +276,12 @@ func admissionFinding(ps []point, subject string) string {
 		if rejected == 0 {
 			continue
 		}
+		purpose := ""
+		if p.Contention != nil {
+			purpose = ", which provokes them on purpose"
+		}
 		if regs > 0 {
-			parts = append(parts, fmt.Sprintf("%s of %s registrations (%.1f %%) in %s", units.Commas(int(rejected)), units.Commas(int(regs)), 100*float64(rejected)/float64(regs), p.Scenario))
+			parts = append(parts, fmt.Sprintf("%s of %s registrations (%.1f %%) in %s%s", units.Commas(int(rejected)), units.Commas(int(regs)), 100*float64(rejected)/float64(regs), p.Scenario, purpose))
 		} else {
 			parts = append(parts, fmt.Sprintf("%s registrations in %s", units.Commas(int(rejected)), p.Scenario))
 		}
