@@ -179,7 +179,7 @@ func newReport(in *input, plan Plan, out string) (*Report, error) {
 		Title:   "shardlab: a sharded registry measured against its seed's claims",
 		Created: in.Created().UTC().Format(time.RFC3339), Results: in.Dir, Host: h,
 		Scenarios: in.Scenarios.Meta, Sweep: in.Sweep.Meta, Figures: figs, Gaps: gaps,
-		Claims: audit(in), Check: in.Check, SeedCheck: in.Balance.SeedCheck, Notes: in.Notes,
+		Claims: annotateClaims(in, audit(in)), Check: in.Check, SeedCheck: in.Balance.SeedCheck, Notes: in.Notes,
 	}
 	r.Rows = scenarioRows(in.Scenarios)
 	r.Peers = peers(in)
