@@ -201,6 +201,11 @@ func execute(ctx context.Context, cfg Config, meta store.Meta, plans []plan) (*s
 			return st.Results(), err
 		}
 		prog.done(p.id, pt, todo[i+1:])
+		if pt.Noise != nil && cfg.Progress != nil {
+			if busy, why := pt.Noise.Busy(); busy {
+				fmt.Fprintf(cfg.Progress, "warning: the machine was busy during %s (%s); its numbers are less trustworthy, and the report marks it\n", p.id, why)
+			}
+		}
 	}
 	prog.finish()
 	// On resume the meta on disk is the original, ceiling included: the
