@@ -74,6 +74,10 @@ experiments: ## the quick sweep (partitions x workers x workload) into $(RESULTS
 report: ## quick scenarios + sweep + balance + check, then figures and the paper (a few minutes); prints the report's path
 	$(GO) run ./cmd/shardlab report --seed $(SEED)
 
+.PHONY: report-full
+report-full: ## full-length scenarios, sweep (6 repetitions), balance and a 10x campaign, then the paper (about half an hour on 2 cores)
+	$(GO) run ./cmd/shardlab report --full --seed $(SEED)
+
 .PHONY: report-shots
 report-shots: chromium ## screenshots of paper/build/report.html at 1,024 px: the first screen and each figure as laid out in the page, into paper/build/shots/
 	@set -e; html=$(CURDIR)/paper/build/report.html; test -f $$html || { echo "no $$html: run make report first"; exit 2; }; \

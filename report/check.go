@@ -2,10 +2,13 @@ package report
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"github.com/shardlab/shardlab/internal/units"
 	"io"
+	"io/fs"
 	"time"
+
+	"github.com/shardlab/shardlab/internal/units"
 
 	"github.com/shardlab/shardlab/check"
 	"github.com/shardlab/shardlab/impl"
@@ -25,40 +28,75 @@ var quickCampaign = check.Campaign{Histories: 100, Clients: 8, Ops: 30, Keys: 8,
 // RunQuickCheck runs check.Campaign in quickCampaign's shape against the sharded registry at each of QuickCheckPartitions,
 // from seed. Failing histories are kept in artifacts.
 func RunQuickCheck(ctx context.Context, seed uint64, host store.Host, artifacts string, progress io.Writer) (*store.CheckSummary, error) {
+	return runCheck(ctx, quickCampaign, seed, host, artifacts, progress)
+}
+
+// fullCampaign is the full-length report's campaign: ten times the
+// histories and four long ones per layout.
+var fullCampaign = check.Campaign{Histories: 1000, Clients: 8, Ops: 30, Keys: 8, Long: 4, LongOps: 2000, LongKeys: 256}
+
+func runCheck(ctx context.Context, campaign check.Campaign, seed uint64, host store.Host, artifacts string, progress io.Writer) (*store.CheckSummary, error) {
 	s := &store.CheckSummary{
 		SchemaVersion: store.CheckSchemaVersion, Created: time.Now().UTC(), Host: host, Seed: seed,
 		Method: "check.Campaign: porcupine linearizability of recorded concurrent histories against model.State, partitioned by key cluster",
 	}
 	for _, p := range QuickCheckPartitions {
 		parts := p
-		c := quickCampaign
+		c := campaign
 		c.Name, c.Seed, c.OutDir = fmt.Sprintf("sharded-p%d", parts), seed, artifacts
 		c.NewRegistry = func() (model.Registry, error) { return impl.New(impl.Options{Partitions: parts}) }
 		res, err := c.Run(ctx)
-		run := store.CheckRun{
-			Registry: c.Name, Partitions: parts, Outcome: res.Outcome.String(), Histories: res.Histories, Ops: res.Ops,
-			Short:      fmt.Sprintf("%d histories x %d clients x %s ops over %d IDs", c.Histories, c.Clients, units.Commas(c.Ops), c.Keys),
-			Long:       fmt.Sprintf("%d long x %d clients x %s ops over %d IDs", c.Long, c.Clients, units.Commas(c.LongOps), c.LongKeys),
-			RunSeconds: res.RunTime.Seconds(), CheckSeconds: res.CheckTime.Seconds(),
+		if err != nil && ctx.Err() != nil {
+			return nil, err
 		}
-		if res.Failure != nil {
-			run.Failure = fmt.Sprintf("history %d (long=%t, seed %d, stream %d): %s", res.Failure.Index, res.Failure.Long,
-				res.Failure.Seed, res.Failure.Stream, res.Failure.Verdict.Description)
-			run.HistoryPath = res.Failure.HistoryPath
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, err
-			}
-			run.Error = err.Error()
-			if run.Outcome == check.Ok.String() {
-				run.Outcome = check.Undecided.String()
-			}
-		}
+		run := SummariseCampaign(c, parts, res, err)
 		if progress != nil {
 			fmt.Fprintf(progress, "check: %s %s after %d histories (%d ops)\n", c.Name, run.Outcome, run.Histories, run.Ops)
 		}
 		s.Runs = append(s.Runs, run)
 	}
 	return s, nil
+}
+
+// SummariseCampaign is one campaign's record in check.json: its shape,
+// outcome, the first failure and any error (an error turns an ok outcome
+// into undecided: a campaign that did not finish proved nothing).
+func SummariseCampaign(c check.Campaign, partitions int, res check.CampaignResult, err error) store.CheckRun {
+	run := store.CheckRun{
+		Registry: c.Name, Partitions: partitions, Seed: c.Seed, Outcome: res.Outcome.String(), Histories: res.Histories, Ops: res.Ops,
+		Short:      fmt.Sprintf("%d histories x %d clients x %s ops over %d IDs", max(c.Histories, 0), c.Clients, units.Commas(c.Ops), c.Keys),
+		Long:       fmt.Sprintf("%d long x %d clients x %s ops over %d IDs", max(c.Long, 0), c.Clients, units.Commas(c.LongOps), c.LongKeys),
+		RunSeconds: res.RunTime.Seconds(), CheckSeconds: res.CheckTime.Seconds(),
+	}
+	if res.Failure != nil {
+		run.Failure = fmt.Sprintf("history %d (long=%t, seed %d, stream %d): %s", res.Failure.Index, res.Failure.Long,
+			res.Failure.Seed, res.Failure.Stream, res.Failure.Verdict.Description)
+		run.HistoryPath = res.Failure.HistoryPath
+	}
+	if err != nil {
+		run.Error = err.Error()
+		if run.Outcome == check.Ok.String() {
+			run.Outcome = check.Undecided.String()
+		}
+	}
+	return run
+}
+
+// AppendCheck adds a campaign's record to the verification summary at
+// path (check.json, as a report's results folder holds it), creating the
+// summary when there is none, so campaigns run with ` + "`shardlab check --summary`" + `
+// (longer or more of them than the report's quick one) become the
+// report's verification section. The write is atomic.
+func AppendCheck(path string, host store.Host, run store.CheckRun) error {
+	s, err := store.LoadCheck(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		s = &store.CheckSummary{SchemaVersion: store.CheckSchemaVersion, Host: host, Seed: run.Seed,
+			Method: "check.Campaign: porcupine linearizability of recorded concurrent histories against model.State, partitioned by key cluster"}
+	case err != nil:
+		return err
+	}
+	s.Created = time.Now().UTC()
+	s.Runs = append(s.Runs, run)
+	return store.WriteCheck(path, s)
 }

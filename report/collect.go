@@ -30,6 +30,11 @@ type CollectConfig struct {
 	// Progress receives progress; Terminal selects progress bars.
 	Progress io.Writer
 	Terminal bool
+	// Full runs the seed's durations (10-30 s per scenario), FullSweep
+	// (longer points, six repetitions) and fullCampaign instead of the
+	// quick settings: a report to base a decision on, in about half an
+	// hour on 2 cores.
+	Full bool
 
 	_ struct{}
 }
@@ -52,6 +57,14 @@ func ReportSweep() spec.Sweep {
 	}
 }
 
+// FullSweep is ReportSweep at full length: 1 s points and six
+// repetitions, enough for benchstat-style intervals.
+func FullSweep() spec.Sweep {
+	s := ReportSweep()
+	s.Name, s.Duration, s.Repeat = "report-full", spec.Duration(time.Second), 6
+	return s
+}
+
 // Collect runs, into cfg.Dir, every part a report needs: the seed's ten
 // scenarios (quick durations) against cfg.Registries, ReportSweep, the
 // balance study and the quick verification campaign.
@@ -69,11 +82,15 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 		}
 	}
 	base := experiments.Config{
-		Registries: regs, Seed: cfg.Seed, Quick: true, Host: cfg.Host, CommandLine: cfg.CommandLine,
+		Registries: regs, Seed: cfg.Seed, Quick: !cfg.Full, Host: cfg.Host, CommandLine: cfg.CommandLine,
 		Progress: cfg.Progress, Terminal: cfg.Terminal,
 	}
 	t0 := time.Now()
-	say("report [1/4]: the seed's ten scenarios, quick, against %v", regs)
+	length := "quick"
+	if cfg.Full {
+		length = "full length"
+	}
+	say("report [1/4]: the built-in scenarios, %s, against %v", length, regs)
 	sc := base
 	sc.Scenarios, sc.Out = experiments.BuiltinScenarios(), filepath.Join(cfg.Dir, store.ScenariosDir)
 	if _, err := experiments.RunScenarios(ctx, sc); err != nil {
@@ -82,6 +99,9 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 	say("report [2/4]: sweep over partitions x workers (%s so far)", time.Since(t0).Round(time.Second))
 	sw := base
 	s := ReportSweep()
+	if cfg.Full {
+		s = FullSweep()
+	}
 	sw.Sweep, sw.Registries, sw.Out = &s, nil, filepath.Join(cfg.Dir, store.SweepDir)
 	if _, err := experiments.RunSweep(ctx, sw); err != nil {
 		return fmt.Errorf("sweep: %w", err)
@@ -96,8 +116,12 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 	if err != nil {
 		return fmt.Errorf("balance: %w", err)
 	}
-	say("report [4/4]: verification campaign, quick (%s so far)", time.Since(t0).Round(time.Second))
-	cs, err := RunQuickCheck(ctx, cfg.Seed, cfg.Host, filepath.Join(cfg.Dir, "check-artifacts"), cfg.Progress)
+	say("report [4/4]: verification campaign, %s (%s so far)", length, time.Since(t0).Round(time.Second))
+	campaign := quickCampaign
+	if cfg.Full {
+		campaign = fullCampaign
+	}
+	cs, err := runCheck(ctx, campaign, cfg.Seed, cfg.Host, filepath.Join(cfg.Dir, "check-artifacts"), cfg.Progress)
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
 	}

@@ -14,9 +14,12 @@ const CheckSchemaVersion = 1
 type CheckRun struct {
 	Registry   string `json:"registry"` // e.g. "sharded-p64"
 	Partitions int    `json:"partitions"`
-	Outcome    string `json:"outcome"` // check.Outcome as it prints: ok, violation, undecided
-	Histories  int    `json:"histories"`
-	Ops        int    `json:"ops"`
+	// Seed is the campaign's seed (0 in summaries from before it was
+	// recorded per run: the summary's Seed then).
+	Seed      uint64 `json:"seed,omitempty"`
+	Outcome   string `json:"outcome"` // check.Outcome as it prints: ok, violation, undecided
+	Histories int    `json:"histories"`
+	Ops       int    `json:"ops"`
 	// Short and Long describe the generated histories.
 	Short        string  `json:"short"`
 	Long         string  `json:"long"`

@@ -15,6 +15,7 @@ import (
 	"github.com/shardlab/shardlab/impl/baseline"
 	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/model"
+	"github.com/shardlab/shardlab/report"
 )
 
 func newCheckCmd() *cobra.Command {
@@ -24,6 +25,8 @@ func newCheckCmd() *cobra.Command {
 		partitions  int
 		c           check.Campaign
 		out         string
+		summary     string
+		asJSON      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "check",
@@ -44,6 +47,20 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := cmd.OutOrStdout()
+			if historyPath != "" {
+				// Campaign flags do nothing to a recorded history: refuse
+				// them rather than let a user believe they applied.
+				for _, name := range []string{"registry", "partitions", "seed", "histories", "long", "clients", "ops", "keys", "long-ops", "long-keys", "summary", "verbose"} {
+					if cmd.Flags().Changed(name) {
+						return usageError("--%s applies to campaigns; it does nothing with --history", name)
+					}
+				}
+			}
+			if summary != "" {
+				if err := checkWritable(filepath.Dir(summary)); err != nil {
+					return usageError("--summary %s: %v", summary, err)
+				}
+			}
 			if out == "" {
 				// Artifacts exist only for a violation: a temporary
 				// folder, removed again when the check leaves it empty.
@@ -60,8 +77,17 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 				if err != nil {
 					return usageError("%v", err)
 				}
+				if asJSON {
+					if err := writeJSON(w, map[string]any{"history": historyPath, "outcome": v.Outcome.String(), "description": v.Description, "html": v.HTMLPath}); err != nil {
+						return err
+					}
+					return verdictStatus(io.Discard, v, "")
+				}
 				fmt.Fprintf(w, "%s: %s\n", historyPath, v)
 				return verdictStatus(w, v, "")
+			}
+			if registry != "sharded" && cmd.Flags().Changed("partitions") {
+				return usageError("--partitions applies to the sharded registry; %s has none", registry)
 			}
 			if partitions < 1 || partitions > partition.MaxPartitions {
 				return usageError("--partitions %d: want 1..%d", partitions, partition.MaxPartitions)
@@ -88,6 +114,25 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 			res, err := c.Run(cmd.Context())
 			if errors.Is(err, check.ErrWorkload) || errors.Is(err, check.ErrCampaign) {
 				return usageError("%v", err)
+			}
+			if cmd.Context().Err() != nil {
+				return cmd.Context().Err()
+			}
+			parts := partitions
+			if registry != "sharded" {
+				parts = 0
+			}
+			run := report.SummariseCampaign(c, parts, res, err)
+			if summary != "" {
+				if err := report.AppendCheck(summary, detectHost(), run); err != nil {
+					return withStatus(exitFailure, err)
+				}
+			}
+			if asJSON {
+				if jerr := writeJSON(w, run); jerr != nil {
+					return jerr
+				}
+				w = io.Discard
 			}
 			fmt.Fprintf(w, "%s: %s after %d histories (%d ops), seed %d; run %v, check %v (%.1f histories/s checked)\n",
 				c.Name, res.Outcome, res.Histories, res.Ops, c.Seed, res.RunTime.Round(time.Millisecond),
@@ -119,6 +164,8 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 	f.DurationVar(&c.Timeout, "timeout", check.DefaultTimeout, "time budget for checking one history")
 	f.StringVar(&out, "out", "", "directory for artifacts (default: a new temporary directory)")
 	f.BoolP("verbose", "v", false, "print one line per history")
+	f.StringVar(&summary, "summary", "", "add this campaign's outcome to a verification summary (check.json, as `report --results DIR` reads it), creating it if missing")
+	f.BoolVar(&asJSON, "json", false, "print the outcome as JSON (the summary's record for a campaign)")
 	return cmd
 }
 

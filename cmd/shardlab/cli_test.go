@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/shardlab/shardlab/store"
 )
 
 // execute runs the CLI in-process and returns its exit status and what it
@@ -150,5 +152,55 @@ func TestScenariosFit100Columns(t *testing.T) {
 	}
 	if code != exitOK || json.Unmarshal([]byte(js), &v) != nil || len(v.Scenarios) < 10 {
 		t.Errorf("--json: exit %d, %d scenarios decoded", code, len(v.Scenarios))
+	}
+}
+
+// TestFlagsThatDoNothingAreRejected: a flag that has no effect in the
+// mode chosen is a usage error, not silently ignored.
+func TestFlagsThatDoNothingAreRejected(t *testing.T) {
+	fixture := filepath.Join("..", "..", "paper", "testdata", "results")
+	hist := filepath.Join(t.TempDir(), "h.jsonl")
+	if err := os.WriteFile(hist, []byte(`{"id":0,"client":0,"op":"find_server","args":{"server":"s1"},"call":1,"return":2,"result":{"code":"server_not_found"}}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"check", "--history", hist, "--seed", "3"},
+		{"check", "--history", hist, "--registry", "mutex"},
+		{"check", "--history", hist, "--summary", filepath.Join(t.TempDir(), "c.json")},
+		{"check", "--registry", "mutex", "--partitions", "4"},
+		{"plan", "--workers", "4", "--ops", "1", "--think", "1s"},
+		{"report", "--results", fixture, "--out", t.TempDir(), "--seed", "2"},
+		{"report", "--results", fixture, "--out", t.TempDir(), "--full"},
+		{"scenarios", "--wide", "--json"},
+	} {
+		if got := run(args); got != exitUsage {
+			t.Errorf("shardlab %s: exit %d, want %d", strings.Join(args, " "), got, exitUsage)
+		}
+	}
+	// Without the stray flags both commands succeed.
+	if got := run([]string{"check", "--history", hist}); got != exitOK {
+		t.Errorf("check --history: exit %d, want 0", got)
+	}
+	if got := run([]string{"report", "--results", fixture, "--out", t.TempDir()}); got != exitOK {
+		t.Errorf("report --results fixture: exit %d, want 0", got)
+	}
+}
+
+// TestCheckWritesTheSummaryTheReportReads: campaigns run with --summary
+// accumulate into one check.json that store.LoadCheck (the report's
+// reader) accepts.
+func TestCheckWritesTheSummaryTheReportReads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results", "check.json")
+	for _, reg := range []string{"mutex", "sharded"} {
+		if got := run([]string{"check", "--registry", reg, "--histories", "3", "--long", "0", "--summary", path}); got != exitOK {
+			t.Fatalf("check --registry %s --summary: exit %d", reg, got)
+		}
+	}
+	s, err := store.LoadCheck(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Runs) != 2 || s.Runs[0].Registry != "mutex" || s.Runs[1].Registry != "sharded-p64" || s.Violations() != 0 {
+		t.Errorf("summary runs %+v; want mutex then sharded-p64, no violations", s.Runs)
 	}
 }

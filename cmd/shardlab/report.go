@@ -22,6 +22,7 @@ func newReportCmd() *cobra.Command {
 		seed       uint64
 		allowMixed bool
 		fullKeys   bool
+		full       bool
 	)
 	c := &cobra.Command{
 		Use:   "report",
@@ -30,16 +31,27 @@ func newReportCmd() *cobra.Command {
 figures, the claims audit, the capacity recommendation and the verification
 summary.
 
-Without --results it first measures, quick, into results/latest: the seed's
-ten scenarios (sharded, mutex, channel), a partitions x workers sweep, the
+Without --results it first measures, quick, into results/latest: the built-in
+scenarios (sharded, mutex, channel), a partitions x workers sweep, the
 partition balance study and a verification campaign (a few minutes on 2 cores).
-With --results DIR it only rebuilds the report from that directory.
+--full measures at full length instead (the seed's durations, 6 repetitions
+per sweep point, a 10x campaign; about half an hour). With --results DIR it only
+rebuilds the report from that directory; its check.json can come from
+campaigns run with shardlab check --summary DIR/check.json.
 
 Exit status: 0 ok, 1 a failure while measuring, 2 bad input (missing, partial
 or empty results, another schema version, results from different machines).`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			t0 := time.Now()
+			if results != "" {
+				// Rebuilding measures nothing: measuring flags do nothing.
+				for _, name := range []string{"seed", "full", "balance-1m"} {
+					if c.Flags().Changed(name) {
+						return usageError("--%s applies when measuring; it does nothing with --results", name)
+					}
+				}
+			}
 			if results == "" {
 				results = filepath.Join("results", "latest")
 				if _, err := os.Stat(results); err == nil {
@@ -54,7 +66,7 @@ or empty results, another schema version, results from different machines).`,
 				}
 				err := report.Collect(c.Context(), report.CollectConfig{
 					Dir: results, Seed: seed, Host: detectHost(), CommandLine: os.Args, BalanceKeys: keys,
-					Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr),
+					Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr), Full: full,
 				})
 				if err != nil {
 					return experimentStatus(err)
@@ -75,6 +87,7 @@ or empty results, another schema version, results from different machines).`,
 	f.Uint64Var(&seed, "seed", 1, "seed for every random choice when measuring")
 	f.BoolVar(&allowMixed, "allow-mixed-hosts", false, "build from parts measured on different machines, stating it in the report")
 	f.BoolVar(&fullKeys, "balance-1m", false, "add 1,000,000 keys to the balance study (slower)")
+	f.BoolVar(&full, "full", false, "measure at full length: the seed's durations, longer sweep points with 6 repetitions, a 10x verification campaign (about half an hour on 2 cores)")
 	return c
 }
 
