@@ -18,6 +18,7 @@ import (
 	"github.com/shardlab/shardlab/analysis"
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl/partition"
+	"github.com/shardlab/shardlab/internal/textable"
 	"github.com/shardlab/shardlab/model"
 	"github.com/shardlab/shardlab/sim"
 	"github.com/shardlab/shardlab/store"
@@ -47,11 +48,21 @@ type Config struct {
 	Progress io.Writer
 	Terminal bool
 	Report   io.Writer
+	// Wide prints the result tables one line per row, however wide;
+	// otherwise they fit textable.DefaultWidth (100) columns.
+	Wide bool
 	// CeilingFor is how long the driver-ceiling measurement runs (0: 1 s,
 	// or 300 ms with Quick).
 	CeilingFor time.Duration
 
 	_ struct{}
+}
+
+func (c Config) tableWidth() int {
+	if c.Wide {
+		return 0
+	}
+	return textable.DefaultWidth
 }
 
 // plan is one point to run.
@@ -92,7 +103,7 @@ func RunScenarios(ctx context.Context, cfg Config) (*store.Results, error) {
 	meta := newMeta(cfg, "scenarios", strings.Join(names, ","), spec)
 	res, err := execute(ctx, cfg, meta, plans)
 	if res != nil && cfg.Report != nil {
-		WriteTable(cfg.Report, res)
+		WriteTable(cfg.Report, res, cfg.tableWidth())
 	}
 	return res, err
 }
@@ -118,7 +129,7 @@ func RunSweep(ctx context.Context, cfg Config) (*store.Results, error) {
 	meta := newMeta(cfg, "sweep", sw.Name, spec)
 	res, err := execute(ctx, cfg, meta, plans)
 	if res != nil && cfg.Report != nil {
-		WriteSweepTable(cfg.Report, res)
+		WriteSweepTable(cfg.Report, res, cfg.tableWidth())
 	}
 	return res, err
 }
@@ -203,7 +214,7 @@ func execute(ctx context.Context, cfg Config, meta store.Meta, plans []plan) (*s
 		prog.done(p.id, pt, todo[i+1:])
 		if pt.Noise != nil && cfg.Progress != nil {
 			if busy, why := pt.Noise.Busy(); busy {
-				fmt.Fprintf(cfg.Progress, "warning: the machine was busy during %s (%s); its numbers are less trustworthy, and the report marks it\n", p.id, why)
+				fmt.Fprintf(cfg.Progress, "warning: busy machine (%s) during %s\n", why, p.id)
 			}
 		}
 	}

@@ -19,10 +19,17 @@ import (
 // line goes to the process's stderr).
 func execute(t *testing.T, args ...string) (int, string) {
 	t.Helper()
+	code, out, errOut := executeSplit(t, args...)
+	return code, errOut + out
+}
+
+// executeSplit is execute with stdout and stderr apart.
+func executeSplit(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
 	root := newRootCmd()
-	var out bytes.Buffer
+	var out, errOut bytes.Buffer
 	root.SetOut(&out)
-	root.SetErr(&out)
+	root.SetErr(&errOut)
 	root.SetArgs(args)
 	err := root.Execute()
 	code := exitOK
@@ -33,9 +40,9 @@ func execute(t *testing.T, args ...string) (int, string) {
 		} else if isCobraUsage(err) {
 			code = exitUsage
 		}
-		out.WriteString(err.Error())
+		errOut.WriteString(err.Error())
 	}
-	return code, out.String()
+	return code, out.String(), errOut.String()
 }
 
 func TestUsageErrorsShowUsageAndExit2(t *testing.T) {
@@ -202,5 +209,30 @@ func TestCheckWritesTheSummaryTheReportReads(t *testing.T) {
 	}
 	if len(s.Runs) != 2 || s.Runs[0].Registry != "mutex" || s.Runs[1].Registry != "sharded-p64" || s.Violations() != 0 {
 		t.Errorf("summary runs %+v; want mutex then sharded-p64, no violations", s.Runs)
+	}
+}
+
+// TestRunTablesFit100ColumnsAndJSONDecodes runs the quickest scenario:
+// its tables fit 100 columns, and --json prints the results instead.
+func TestRunTablesFit100ColumnsAndJSONDecodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measures for a few seconds")
+	}
+	code, out, _ := executeSplit(t, "run", "lookup_10", "--quick", "--out", filepath.Join(t.TempDir(), "r"))
+	if code != exitOK {
+		t.Fatalf("run: exit %d\n%s", code, out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "Host:") || strings.HasPrefix(line, "Driver ceiling") || strings.HasPrefix(line, "Latency is") {
+			continue // prose lines, not table rows
+		}
+		if n := utf8.RuneCountInString(line); n > 100 {
+			t.Errorf("table line of %d columns: %q", n, line)
+		}
+	}
+	code, js, _ := executeSplit(t, "run", "lookup_10", "--quick", "--json", "--out", filepath.Join(t.TempDir(), "j"))
+	var res store.Results
+	if code != exitOK || json.Unmarshal([]byte(js), &res) != nil || len(res.Points) == 0 {
+		t.Errorf("run --json: exit %d, %d points decoded from %.200q", code, len(res.Points), js)
 	}
 }

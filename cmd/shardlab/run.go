@@ -19,6 +19,7 @@ func newRunCmd() *cobra.Command {
 		seed       uint64
 		out        string
 		quick      bool
+		output     outputFlags
 		strict     bool
 	)
 	c := &cobra.Command{
@@ -31,6 +32,9 @@ An interrupted run resumes from its finished points when rerun with the same
 flags and --out.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := output.check(); err != nil {
+				return err
+			}
 			scs, err := experiments.SelectScenarios(args[0])
 			if err != nil {
 				return experimentStatus(err)
@@ -59,10 +63,15 @@ flags and --out.`,
 			res, err := experiments.RunScenarios(c.Context(), experiments.Config{
 				Scenarios: scs, Registries: regs, Partitions: partitions, Seed: seed, Quick: quick,
 				Out: out, Host: detectHost(), CommandLine: os.Args,
-				Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr), Report: c.OutOrStdout(),
+				Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr), Report: output.tables(c.OutOrStdout()), Wide: output.wide,
 			})
 			if err != nil {
 				return experimentStatus(err)
+			}
+			if output.json {
+				if err := writeJSON(c.OutOrStdout(), res); err != nil {
+					return err
+				}
 			}
 			if strict {
 				for _, p := range res.Points {
@@ -81,6 +90,7 @@ flags and --out.`,
 	f.IntVar(&partitions, "partitions", 0, "partition count for the sharded registry (0: each scenario's own)")
 	f.Uint64Var(&seed, "seed", 1, "seed for every random choice")
 	f.StringVar(&out, "out", "", "results directory (default results/run-SCENARIOS-REGISTRIES-seedN[-quick])")
+	output.register(f, "the results")
 	f.BoolVar(&quick, "quick", false, "run each scenario for about 1-2 s instead of the seed's 10-30 s")
 	f.BoolVar(&strict, "strict", false, "exit 1 when any seed target fails")
 	return c

@@ -20,6 +20,7 @@ func newSweepCmd() *cobra.Command {
 		seed       uint64
 		out        string
 		quick      bool
+		output     outputFlags
 	)
 	c := &cobra.Command{
 		Use:   "sweep SPEC",
@@ -29,6 +30,9 @@ or a path to a JSON sweep spec (see the experiments package documentation).
 Results go to --out; rerunning with the same flags resumes an interrupted sweep.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := output.check(); err != nil {
+				return err
+			}
 			sw, err := experiments.ResolveSweep(args[0])
 			if err != nil {
 				return experimentStatus(err)
@@ -54,11 +58,14 @@ Results go to --out; rerunning with the same flags resumes an interrupted sweep.
 					out += "-quick"
 				}
 			}
-			_, err = experiments.RunSweep(c.Context(), experiments.Config{
+			res, err := experiments.RunSweep(c.Context(), experiments.Config{
 				Sweep: sw, Registries: regs, Partitions: partitions, Seed: seed, Quick: quick,
 				Out: out, Host: detectHost(), CommandLine: os.Args,
-				Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr), Report: c.OutOrStdout(),
+				Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr), Report: output.tables(c.OutOrStdout()), Wide: output.wide,
 			})
+			if err == nil && output.json {
+				return writeJSON(c.OutOrStdout(), res)
+			}
 			return experimentStatus(err)
 		},
 	}
@@ -67,6 +74,7 @@ Results go to --out; rerunning with the same flags resumes an interrupted sweep.
 	f.IntVar(&partitions, "partitions", 0, "run only this partition count (0: the sweep's list)")
 	f.Uint64Var(&seed, "seed", 1, "seed for every random choice")
 	f.StringVar(&out, "out", "", "results directory (default results/sweep-NAME-seedN)")
+	output.register(f, "the results")
 	f.BoolVar(&quick, "quick", false, "100 ms per point, one repetition")
 	return c
 }
