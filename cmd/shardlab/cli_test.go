@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -234,5 +235,32 @@ func TestRunTablesFit100ColumnsAndJSONDecodes(t *testing.T) {
 	var res store.Results
 	if code != exitOK || json.Unmarshal([]byte(js), &res) != nil || len(res.Points) == 0 {
 		t.Errorf("run --json: exit %d, %d points decoded from %.200q", code, len(res.Points), js)
+	}
+}
+
+func TestWriteJSONWritesNonFiniteAsNull(t *testing.T) {
+	type rec struct {
+		Peak  float64           `json:"peak"`
+		Skip  float64           `json:"skip,omitempty"`
+		Ratio *float64          `json:"ratio"`
+		By    map[string]any    `json:"by"`
+		When  time.Time         `json:"when"`
+		Inner []struct{ X any } `json:"inner"`
+	}
+	nan := math.NaN()
+	var b bytes.Buffer
+	err := writeJSON(&b, rec{Peak: math.Inf(1), Ratio: &nan, By: map[string]any{"a": math.Inf(-1), "b": 2.5}, When: time.Unix(0, 0).UTC(), Inner: []struct{ X any }{{X: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatalf("%v\n%s", err, b.String())
+	}
+	if got["peak"] != nil || got["ratio"] != nil || got["by"].(map[string]any)["a"] != nil || got["by"].(map[string]any)["b"] != 2.5 {
+		t.Errorf("non-finite values not null or finite ones lost: %s", b.String())
+	}
+	if _, ok := got["skip"]; ok || got["when"] != "1970-01-01T00:00:00Z" {
+		t.Errorf("omitempty or a Marshaler ignored: %s", b.String())
 	}
 }

@@ -18,6 +18,7 @@ import (
 func newPlanCmd() *cobra.Command {
 	var (
 		cfg         report.PlanConfig
+		asJSON      bool
 		workers     int
 		connections int
 		ops         float64
@@ -109,7 +110,13 @@ Exit status: 0 a recommendation, 1 none meets the target, 2 bad input.`,
 			if err != nil {
 				return reportStatus(err)
 			}
-			fmt.Fprint(c.OutOrStdout(), rep.Text())
+			if asJSON {
+				if err := writeJSON(c.OutOrStdout(), rep); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprint(c.OutOrStdout(), rep.Text())
+			}
 			if rep.Plan.Recommended == 0 {
 				return withStatus(exitFailure, fmt.Errorf("no measured partition count meets the target"))
 			}
@@ -117,6 +124,7 @@ Exit status: 0 a recommendation, 1 none meets the target, 2 bad input.`,
 		},
 	}
 	f := c.Flags()
+	f.BoolVar(&asJSON, "json", false, "print the plan (candidates, evidence, cells) as JSON")
 	f.StringVar(&cfg.Results, "results", "", "plan from these sweep results (a sweep directory or a report's results directory)")
 	f.StringVar(&cfg.Out, "out", "", "where the focused sweep writes its results (default results/plan-...)")
 	f.IntVar(&workers, "workers", 0, "target concurrency: callers issuing operations back to back")
