@@ -238,6 +238,9 @@ func balanceRows(st *store.Balance) ([]BalanceRow, string) {
 		}
 		row := BalanceRow{Partitioner: c.Partitioner, Partitions: c.Partitions, Skew: "—", Band: "—", Verdict: "one partition",
 			Moved: fmt.Sprintf("%.4f", c.MovedFraction), Theory: fmt.Sprintf("%.4f", c.ExpectedMoved)}
+		if c.NoNext {
+			row.Moved, row.Theory = "— (no n+1)", "—"
+		}
 		if c.SeedSkew != nil {
 			row.Skew = fmt.Sprintf("%.3f", *c.SeedSkew)
 			row.Verdict = c.Verdict

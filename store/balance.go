@@ -54,6 +54,9 @@ type BalanceCell struct {
 	MovedFraction float64 `json:"moved_fraction"`
 	// ExpectedMoved is ExpectedMovedFraction(Partitioner, n).
 	ExpectedMoved float64 `json:"expected_moved_fraction"`
+	// NoNext: n is the largest partition count, so there is no n+1 to
+	// move to and the Moved fields are not measured.
+	NoNext bool `json:"no_next,omitempty"`
 }
 
 // SeedCheck is the seed's skew claim re-examined with real placements.

@@ -85,9 +85,9 @@ func (c Config) withDefaults() (Config, error) {
 		}
 	}
 	for _, p := range c.Partitions {
-		// n+1 must be constructible for the movement measurement.
-		if p < 1 || p >= partition.MaxPartitions {
-			return c, fmt.Errorf("%w: partitions %d (want 1..%d)", ErrConfig, p, partition.MaxPartitions-1)
+		// At MaxPartitions there is no n+1: movement is not measured.
+		if p < 1 || p > partition.MaxPartitions {
+			return c, fmt.Errorf("%w: partitions %d (want 1..%d)", ErrConfig, p, partition.MaxPartitions)
 		}
 	}
 	for _, k := range c.Keys {
@@ -192,17 +192,19 @@ func measureCell(name string, n int, ids []string, alpha float64, idealFor func(
 	if err != nil {
 		return store.BalanceCell{}, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	next, err := partition.ByName(name, n+1)
-	if err != nil {
-		return store.BalanceCell{}, fmt.Errorf("%w: %w", ErrConfig, err)
-	}
 	counts := partition.Counts(p, ids)
-	moved := partition.Moved(p, next, ids)
 	c := store.BalanceCell{
 		Partitioner: name, Partitions: n, Keys: len(ids),
 		Min: slices.Min(counts), Max: slices.Max(counts),
-		MovedToNext: moved, MovedFraction: float64(moved) / float64(len(ids)),
-		ExpectedMoved: ExpectedMovedFraction(name, n),
+		ExpectedMoved: ExpectedMovedFraction(name, n), NoNext: n == partition.MaxPartitions,
+	}
+	if !c.NoNext {
+		next, err := partition.ByName(name, n+1)
+		if err != nil {
+			return store.BalanceCell{}, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		c.MovedToNext = partition.Moved(p, next, ids)
+		c.MovedFraction = float64(c.MovedToNext) / float64(len(ids))
 	}
 	if n < 2 {
 		return c, nil
