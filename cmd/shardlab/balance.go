@@ -6,11 +6,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/experiments/balance"
+	"github.com/shardlab/shardlab/internal/textable"
+	"github.com/shardlab/shardlab/internal/units"
 	"github.com/shardlab/shardlab/store"
 )
 
@@ -20,6 +21,7 @@ func newBalanceCmd() *cobra.Command {
 		partitioners, keysArg string
 		partsArg              string
 		out                   string
+		output                outputFlags
 	)
 	c := &cobra.Command{
 		Use:   "balance",
@@ -33,6 +35,9 @@ rendezvous and ring; 1/2 for hashmod). It also re-examines the seed's claim
 Writes balance.json and balance.csv to --out atomically.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := output.check(); err != nil {
+				return err
+			}
 			var err error
 			if partitioners != "" {
 				cfg.Partitioners = strings.Split(partitioners, ",")
@@ -56,19 +61,32 @@ Writes balance.json and balance.csv to --out atomically.`,
 			if err != nil {
 				return withStatus(exitFailure, err)
 			}
-			w := tabwriter.NewWriter(c.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(w, "PARTITIONER\tN\tKEYS\tSKEW\tIDEAL MEAN [95% BAND]\tVERDICT\tMOVED N->N+1\tTHEORY")
+			if output.json {
+				return writeJSON(c.OutOrStdout(), st)
+			}
+			t := textable.Table{Columns: []textable.Column{{Header: "PARTITIONER"}, {Header: "N"}, {Header: "KEYS"}, {Header: "SKEW"},
+				{Header: "IDEAL MEAN [95% BAND]", Max: 14}, {Header: "VERDICT", Max: 22}, {Header: "MOVED N→N+1"}, {Header: "THEORY"}}}
 			for _, cell := range st.Cells {
-				skew, band := "-", "-"
+				skew, band := "—", "—"
 				if cell.SeedSkew != nil {
 					skew = fmt.Sprintf("%.3f", *cell.SeedSkew)
 				}
 				if cell.Ideal != nil {
 					band = fmt.Sprintf("%.3f [%.3f, %.3f]", cell.Ideal.Mean, cell.Ideal.P025, cell.Ideal.P975)
 				}
-				fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\t%s\t%.4f\t%.4f\n", cell.Partitioner, cell.Partitions, cell.Keys, skew, band, cell.Verdict, cell.MovedFraction, cell.ExpectedMoved)
+				moved, theory := fmt.Sprintf("%.4f", cell.MovedFraction), fmt.Sprintf("%.4f", cell.ExpectedMoved)
+				if cell.NoNext {
+					moved, theory = "—", "—"
+				}
+				t.Rows = append(t.Rows, []string{cell.Partitioner, fmt.Sprint(cell.Partitions), units.Commas(cell.Keys), skew, band, cell.Verdict, moved, theory})
 			}
-			w.Flush()
+			width := textable.DefaultWidth
+			if output.wide {
+				width = 0
+			}
+			if err := t.Write(c.OutOrStdout(), width); err != nil {
+				return err
+			}
 			s := st.SeedCheck
 			fmt.Fprintf(c.OutOrStdout(), "\nseed claim (%d server_N keys, %d partitions): impl placement equals partition.Counts: %v; %s\n%s\n",
 				s.Keys, s.Partitions, s.Agree, s.Verdict, filepath.Join(out, store.BalanceJSONFile))
@@ -76,6 +94,7 @@ Writes balance.json and balance.csv to --out atomically.`,
 		},
 	}
 	f := c.Flags()
+	output.register(f, "the study")
 	f.StringVar(&partitioners, "partitioners", "", "comma-separated partitioners (default: all)")
 	f.StringVar(&partsArg, "partitions", "", "comma-separated partition counts (default 1,2,4,...,1024)")
 	f.StringVar(&keysArg, "keys", "", "comma-separated key counts (default 1000,10000,100000; add 1000000 for the full study)")
