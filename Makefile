@@ -78,6 +78,10 @@ report: ## quick scenarios + sweep + balance + check, then figures and the paper
 report-full: ## full-length scenarios, sweep (6 repetitions), balance and a 10x campaign, then the paper (about half an hour on 2 cores)
 	$(GO) run ./cmd/shardlab report --full --seed $(SEED)
 
+.PHONY: report-check
+report-check: chromium ## the layout test (headless Chromium, 1,024 px) on paper/build/report.html as make report left it
+	$(GO) test -count=1 -run TestReportLayoutInChromium ./paper -report $(CURDIR)/paper/build/report.html
+
 .PHONY: report-shots
 report-shots: chromium ## screenshots of paper/build/report.html at 1,024 px: the first screen and each figure as laid out in the page, into paper/build/shots/
 	@set -e; html=$(CURDIR)/paper/build/report.html; test -f $$html || { echo "no $$html: run make report first"; exit 2; }; \

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -73,6 +74,8 @@ window.addEventListener("load", function () {
 });
 </script>`
 
+var reportHTML = flag.String("report", "", "check this report.html's layout instead of one built from the fixture (make report-check)")
+
 type layoutResult struct {
 	Viewport  int       `json:"viewport"`
 	PageWidth int       `json:"pageWidth"`
@@ -130,12 +133,28 @@ func checkLayout(t *testing.T, html string, width int) layoutResult {
 // the text column or hides overflowing content, or if any figure is
 // missing, failed to load, or is blank.
 func TestReportLayoutInChromium(t *testing.T) {
-	out := t.TempDir()
-	b, err := report.Build(report.Config{Results: fixture, Out: out})
-	if err != nil {
-		t.Fatal(err)
+	html, figures := *reportHTML, 0
+	if html == "" {
+		b, err := report.Build(report.Config{Results: fixture, Out: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		html, figures = b.HTML, b.Figures
+	} else {
+		// A report built elsewhere (make report-check): copy it, so the
+		// probe's page is written next to the copy, not beside it.
+		data, err := os.ReadFile(html)
+		if err != nil {
+			t.Fatal(err)
+		}
+		html = filepath.Join(t.TempDir(), "report.html")
+		if err := os.WriteFile(html, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		figures = bytes.Count(data, []byte("<figure "))
 	}
-	res := checkLayout(t, b.HTML, 1024)
+	b := struct{ Figures int }{figures}
+	res := checkLayout(t, html, 1024)
 	if res.Viewport != 1024 {
 		t.Errorf("viewport %d px, want 1024", res.Viewport)
 	}

@@ -304,11 +304,13 @@ func abstract(in *input, r *Report) []string {
 			out = append(out, s+fmt.Sprintf(", against the seed's claimed %s and %s.", seedClaim("throughput").Claimed, seedClaim("p99").Claimed))
 		}
 	}
-	out = append(out, r.Findings.Peers...)
-	if r.Findings.MaxLat != "" {
-		out = append(out, r.Findings.MaxLat)
+	if r.Findings.PeerBrief != "" {
+		out = append(out, r.Findings.PeerBrief)
 	}
-	out = append(out, r.Findings.Admission)
+	if r.Findings.MaxLat != "" {
+		out = append(out, firstSentence(r.Findings.MaxLat)+" Findings explains it.")
+	}
+	out = append(out, firstSentence(r.Findings.Admission))
 	s := in.Balance.SeedCheck
 	out = append(out, fmt.Sprintf("The seed's claimed partition skew of %.2f is %s: placing its %s keys in %d partitions gives %.3f, an ideal hash averages %.3f, and %.2f or less occurred in %d of %s simulated trials.",
 		s.Claimed, skewClaimJudgement(s.ClaimFraction, in.Balance.Alpha), units.Commas(s.Keys), s.Partitions, s.SeedSkew, s.Ideal.Mean,
@@ -476,4 +478,12 @@ func renderHTML(r *Report) ([]byte, error) {
 		return nil, fmt.Errorf("paper: html template: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+// firstSentence is s up to its first ". " (all of s when it has one).
+func firstSentence(s string) string {
+	if i := strings.Index(s, ". "); i >= 0 {
+		return s[:i+1]
+	}
+	return s
 }
