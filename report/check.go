@@ -8,11 +8,11 @@ import (
 	"io/fs"
 	"time"
 
-	"github.com/shardlab/shardlab/internal/units"
-
 	"github.com/shardlab/shardlab/check"
-	"github.com/shardlab/shardlab/impl"
+	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/internal/units"
 	"github.com/shardlab/shardlab/model"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/store"
 )
 
@@ -21,19 +21,20 @@ import (
 // cross-partition operations span two locks) and the seed's 64.
 var QuickCheckPartitions = []int{1, 4, 64}
 
-// quickCampaign is the quick campaign's shape (check.Campaign's defaults),
-// spelled out so the report describes what ran.
-var quickCampaign = check.Campaign{Histories: 100, Clients: 8, Ops: 30, Keys: 8, Long: 1, LongOps: 2000, LongKeys: 256}
-
-// RunQuickCheck runs check.Campaign in quickCampaign's shape against the sharded registry at each of QuickCheckPartitions,
-// from seed. Failing histories are kept in artifacts.
+// RunQuickCheck runs check.DefaultCampaign against the sharded registry
+// at each of QuickCheckPartitions, from seed. Failing histories are kept in artifacts.
 func RunQuickCheck(ctx context.Context, seed uint64, host store.Host, artifacts string, progress io.Writer) (*store.CheckSummary, error) {
-	return runCheck(ctx, quickCampaign, seed, host, artifacts, progress)
+	return runCheck(ctx, check.DefaultCampaign(), seed, host, artifacts, progress)
 }
 
-// fullCampaign is the full-length report's campaign: ten times the
-// histories and four long ones per layout.
-var fullCampaign = check.Campaign{Histories: 1000, Clients: 8, Ops: 30, Keys: 8, Long: 4, LongOps: 2000, LongKeys: 256}
+// fullCampaign is the full-length report's campaign: check's defaults
+// with ten times the short histories and four long ones per layout.
+func fullCampaign() check.Campaign {
+	c := check.DefaultCampaign()
+	c.Histories *= 10
+	c.Long = 4
+	return c
+}
 
 func runCheck(ctx context.Context, campaign check.Campaign, seed uint64, host store.Host, artifacts string, progress io.Writer) (*store.CheckSummary, error) {
 	s := &store.CheckSummary{
@@ -44,7 +45,13 @@ func runCheck(ctx context.Context, campaign check.Campaign, seed uint64, host st
 		parts := p
 		c := campaign
 		c.Name, c.Seed, c.OutDir = fmt.Sprintf("sharded-p%d", parts), seed, artifacts
-		c.NewRegistry = func() (model.Registry, error) { return impl.New(impl.Options{Partitions: parts}) }
+		c.NewRegistry = func() (model.Registry, error) {
+			in, err := registries.New(registries.Sharded, spec.RegistrySpec{Partitions: parts})
+			if err != nil {
+				return nil, err
+			}
+			return in.Registry, nil
+		}
 		res, err := c.Run(ctx)
 		if err != nil && ctx.Err() != nil {
 			return nil, err

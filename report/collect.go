@@ -7,9 +7,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/shardlab/shardlab/check"
 	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/experiments/balance"
 	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/store"
 )
 
@@ -40,7 +42,7 @@ type CollectConfig struct {
 }
 
 // DefaultReportRegistries are the scenarios' registries in a report.
-var DefaultReportRegistries = []string{experiments.RegistrySharded, "mutex", "channel"}
+var DefaultReportRegistries = []string{registries.Sharded, registries.Mutex, registries.Channel}
 
 // ReportSweep is the sweep a report runs: partition counts x workers for
 // the lookup and sustained mixes, three repetitions of 250 ms each so
@@ -49,10 +51,10 @@ var DefaultReportRegistries = []string{experiments.RegistrySharded, "mutex", "ch
 // p99). About a minute on 2 cores.
 func ReportSweep() spec.Sweep {
 	return spec.Sweep{
-		Name: "report", Registries: []string{experiments.RegistrySharded},
+		Name: "report", Registries: []string{registries.Sharded},
 		Partitions: []int{1, 4, 16, 64, 256}, Workers: []int{1, 2, 8, 32, 100},
 		Workloads: []spec.WorkloadSpec{{Name: "lookup"}, {Name: "sustained"}},
-		Preload:   spec.PreloadSpec{Servers: 10_000, Transports: 10_000, Bind: true},
+		Preload:   experiments.SeedPreload(),
 		Duration:  spec.Duration(250 * time.Millisecond), Repeat: 3, SampleEvery: 8,
 	}
 }
@@ -117,9 +119,9 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 		return fmt.Errorf("balance: %w", err)
 	}
 	say("report [4/4]: verification campaign, %s (%s so far)", length, time.Since(t0).Round(time.Second))
-	campaign := quickCampaign
+	campaign := check.DefaultCampaign()
 	if cfg.Full {
-		campaign = fullCampaign
+		campaign = fullCampaign()
 	}
 	cs, err := runCheck(ctx, campaign, cfg.Seed, cfg.Host, filepath.Join(cfg.Dir, "check-artifacts"), cfg.Progress)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/experiments"
+	"github.com/shardlab/shardlab/registries"
 )
 
 // addCompletions teaches shell completion (shardlab completion bash|zsh|
@@ -21,7 +22,7 @@ func addCompletions(root *cobra.Command) {
 			c.ValidArgsFunction = listCompletion(experiments.BuiltinSweepNames())
 		}
 		if c.Flags().Lookup("registry") != nil {
-			_ = c.RegisterFlagCompletionFunc("registry", listCompletion(experiments.RegistryNames()))
+			_ = c.RegisterFlagCompletionFunc("registry", listCompletion(registries.Names()))
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/internal/textable"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/store"
 )
 
@@ -37,7 +38,7 @@ line; --json prints the scenarios' full specs.`,
 					"scenarios":  experiments.BuiltinScenarios(),
 					"sweeps":     experiments.BuiltinSweepNames(),
 					"workloads":  experiments.WorkloadNames(),
-					"registries": experiments.RegistryNames(),
+					"registries": registries.Names(),
 				})
 			}
 			t := textable.Table{Columns: []textable.Column{{Header: "SCENARIO"}, {Header: "WHAT", Max: 44}, {Header: "TARGETS", Max: 30}}}
@@ -62,7 +63,7 @@ line; --json prints the scenarios' full specs.`,
 			}
 			fmt.Fprintf(out, "\nsweeps:     %s\n", strings.Join(experiments.BuiltinSweepNames(), ", "))
 			fmt.Fprintf(out, "workloads:  %s\n", strings.Join(experiments.WorkloadNames(), ", "))
-			fmt.Fprintf(out, "registries: %s\n", strings.Join(experiments.RegistryNames(), ", "))
+			fmt.Fprintf(out, "registries: %s\n", strings.Join(registries.Names(), ", "))
 			return nil
 		},
 	}
@@ -77,7 +78,7 @@ func experimentStatus(err error) error {
 		return nil
 	}
 	for _, e := range []error{experiments.ErrSpec, experiments.ErrUnknownScenario, experiments.ErrUnknownSweep,
-		experiments.ErrUnknownRegistry, store.ErrOutput, store.ErrCorrupt, store.ErrMismatch, store.ErrSchema} {
+		registries.ErrUnknown, registries.ErrOptions, store.ErrOutput, store.ErrCorrupt, store.ErrMismatch, store.ErrSchema} {
 		if errors.Is(err, e) {
 			return withStatus(exitUsage, err)
 		}
