@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/shardlab/shardlab/check"
@@ -109,6 +110,37 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 		return fmt.Errorf("sweep: %w", err)
 	}
 	say("report [3/4]: partition balance study (%s so far)", time.Since(t0).Round(time.Second))
+	// The study and the campaign are deterministic for a seed: a
+	// finished one in the folder is kept, so an interrupted report
+	// resumes where it stopped.
+	if prev, err := store.LoadBalance(filepath.Join(cfg.Dir, store.BalanceDir)); err == nil && prev.Seed == cfg.Seed && (cfg.BalanceKeys == nil || slices.Equal(prev.Keys, cfg.BalanceKeys)) {
+		say("report [3/4]: balance study already finished; kept")
+	} else if err := runBalance(ctx, cfg); err != nil {
+		return err
+	}
+	say("report [4/4]: verification campaign, %s (%s so far)", length, time.Since(t0).Round(time.Second))
+	checkPath := filepath.Join(cfg.Dir, store.CheckFile)
+	if prev, err := store.LoadCheck(checkPath); err == nil && prev.Seed == cfg.Seed && len(prev.Runs) == len(QuickCheckPartitions) {
+		say("report: verification campaign already finished; kept")
+		say("report: measurements done in %s", time.Since(t0).Round(time.Second))
+		return nil
+	}
+	campaign := check.DefaultCampaign()
+	if cfg.Full {
+		campaign = fullCampaign()
+	}
+	cs, err := runCheck(ctx, campaign, cfg.Seed, cfg.Host, filepath.Join(cfg.Dir, "check-artifacts"), cfg.Progress)
+	if err != nil {
+		return fmt.Errorf("check: %w", err)
+	}
+	if err := store.WriteCheck(checkPath, cs); err != nil {
+		return err
+	}
+	say("report: measurements done in %s", time.Since(t0).Round(time.Second))
+	return nil
+}
+
+func runBalance(ctx context.Context, cfg CollectConfig) error {
 	st, err := balance.Run(ctx, balance.Config{Seed: cfg.Seed, Host: cfg.Host, Keys: cfg.BalanceKeys, Progress: cfg.Progress})
 	if st != nil {
 		if werr := store.WriteBalance(filepath.Join(cfg.Dir, store.BalanceDir), st); werr != nil {
@@ -118,18 +150,5 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 	if err != nil {
 		return fmt.Errorf("balance: %w", err)
 	}
-	say("report [4/4]: verification campaign, %s (%s so far)", length, time.Since(t0).Round(time.Second))
-	campaign := check.DefaultCampaign()
-	if cfg.Full {
-		campaign = fullCampaign()
-	}
-	cs, err := runCheck(ctx, campaign, cfg.Seed, cfg.Host, filepath.Join(cfg.Dir, "check-artifacts"), cfg.Progress)
-	if err != nil {
-		return fmt.Errorf("check: %w", err)
-	}
-	if err := store.WriteCheck(filepath.Join(cfg.Dir, store.CheckFile), cs); err != nil {
-		return err
-	}
-	say("report: measurements done in %s", time.Since(t0).Round(time.Second))
 	return nil
 }

@@ -47,7 +47,7 @@ fit extrapolates and how far to trust it.
 
 Exit status: 0 a recommendation, 1 none meets the target, 2 bad input.`,
 		Example: `  shardlab plan --workers 100 --ops 100000 --p99 100us --max-skew 0.3
-  shardlab plan --results results/latest --workload sustained --workers 64 --ops 500000
+  shardlab plan --results results/report-seed1 --workload sustained --workers 64 --ops 500000
   shardlab plan --connections 10000 --think 100ms --p99 1ms --mix route_to_server:90,find_server:10`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {

@@ -31,13 +31,15 @@ func newReportCmd() *cobra.Command {
 figures, the claims audit, the capacity recommendation and the verification
 summary.
 
-Without --results it first measures, quick, into results/latest: the built-in
+Without --results it first measures, quick, into results/report-seedN: the built-in
 scenarios (sharded, mutex, channel), a partitions x workers sweep, the
 partition balance study and a verification campaign (a few minutes on 2 cores).
 --full measures at full length instead (the seed's durations, 6 repetitions
 per sweep point, a 10x campaign; about half an hour). With --results DIR it only
 rebuilds the report from that directory; its check.json can come from
-campaigns run with shardlab check --summary DIR/check.json.
+campaigns run with shardlab check --summary DIR/check.json. An interrupted
+measurement resumes when the same command runs again: finished points, the
+balance study and the campaign are kept (results/report-full-seedN with --full).
 
 Exit status: 0 ok, 1 a failure while measuring, 2 bad input (missing, partial
 or empty results, another schema version, results from different machines).`,
@@ -53,13 +55,17 @@ or empty results, another schema version, results from different machines).`,
 				}
 			}
 			if results == "" {
-				results = filepath.Join("results", "latest")
-				if _, err := os.Stat(results); err == nil {
-					// A new measurement replaces the previous one.
-					if err := os.RemoveAll(results); err != nil {
-						return withStatus(exitFailure, err)
-					}
+				// One folder per setting: a rerun (after Ctrl-C, say)
+				// resumes it, and nothing finished is ever deleted.
+				name := fmt.Sprintf("report-seed%d", seed)
+				if full {
+					name = fmt.Sprintf("report-full-seed%d", seed)
 				}
+				if fullKeys {
+					name += "-1m"
+				}
+				results = filepath.Join("results", name)
+				fmt.Fprintf(c.ErrOrStderr(), "report: measuring into %s (a rerun resumes it; move it away to measure afresh)\n", results)
 				var keys []int
 				if fullKeys {
 					keys = append(balance.DefaultKeys(), 1_000_000)
