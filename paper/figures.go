@@ -12,9 +12,6 @@ import (
 	"strings"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
-	"gonum.org/v1/plot/vg"
 
 	"github.com/shardlab/shardlab/analysis"
 	"github.com/shardlab/shardlab/experiments/spec"
@@ -235,62 +232,20 @@ func skewFigure(st *store.Balance, keys int) (*plot.Plot, error) {
 }
 
 func movedFigure(st *store.Balance, keys int) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Keys moved growing n → n+1 (%s keys)", units.Commas(keys))
-	p.X.Label.Text = "partitions n (log scale)"
-	p.Y.Label.Text = "fraction of keys moved (log scale)"
-	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-	p.Legend.Top, p.Legend.Left = false, true
-	p.Legend.Top = false
-	var ns []float64
-	lines := 0
-	for i, name := range st.Partitioners {
-		var xy plotter.XYs
+	f := plots.MovedFigure{Title: "Keys moved growing n → n+1", Keys: int64(keys)}
+	for _, name := range st.Partitioners {
+		s := plots.Series{Name: name}
 		for _, c := range st.Cells {
-			if c.Partitioner == name && c.Keys == keys && c.MovedFraction > 0 {
-				xy = append(xy, plotter.XY{X: float64(c.Partitions), Y: c.MovedFraction})
-				if !slices.Contains(ns, float64(c.Partitions)) {
-					ns = append(ns, float64(c.Partitions))
-				}
+			if c.Partitioner == name && c.Keys == keys && c.MovedFraction > 0 && !c.NoNext {
+				s.X = append(s.X, float64(c.Partitions))
+				s.Y = append(s.Y, c.MovedFraction)
 			}
 		}
-		if len(xy) == 0 {
-			continue
+		if len(s.X) > 0 {
+			f.Lines = append(f.Lines, s)
 		}
-		l, s, err := plotter.NewLinePoints(xy)
-		if err != nil {
-			return nil, err
-		}
-		l.Color, s.Color, s.Shape = plotutil.Color(i), plotutil.Color(i), plotutil.Shape(i)
-		p.Add(l, s)
-		p.Legend.Add(name, l, s)
-		lines++
 	}
-	if lines == 0 {
-		return nil, fmt.Errorf("moved figure: %w", plots.ErrNoData)
-	}
-	slices.Sort(ns)
-	var cons, half plotter.XYs
-	for _, n := range ns {
-		cons = append(cons, plotter.XY{X: n, Y: 1 / (n + 1)})
-		half = append(half, plotter.XY{X: n, Y: 0.5})
-	}
-	for _, t := range []struct {
-		name string
-		xy   plotter.XYs
-		dash []vg.Length
-	}{{"theory 1/(n+1)", cons, []vg.Length{vg.Points(4), vg.Points(2)}}, {"theory 1/2 (hashmod)", half, []vg.Length{vg.Points(1), vg.Points(2)}}} {
-		l, err := plotter.NewLine(t.xy)
-		if err != nil {
-			return nil, err
-		}
-		l.Dashes, l.Width = t.dash, vg.Points(1.2)
-		p.Add(l)
-		p.Legend.Add(t.name, l)
-	}
-	return p, nil
+	return plots.MovedFraction(f)
 }
 
 func p99Figure(res *store.Results, subject, workload string, cores int) (*plot.Plot, error) {

@@ -11,6 +11,7 @@
 //	LatencyPercentiles  latency by percentile on a "nines" axis (log y) with each curve's max;
 //	                    CurveFromHistogram samples an HdrHistogram for it, CurveCutoff words its cut-off for a caption
 //	PartitionLoad       per-partition load bars with mean and ideal E[max]/E[min]
+//	MovedFraction       keys moved growing n → n+1 per partitioner, with both theories (log axes)
 //	ThroughputOverTime  per-interval throughput of sustained runs
 //	CompareRegistries   dot plot: a value (with interval) per registry per scenario, rows named as the scenarios are
 //	Save                write PNG and SVG atomically (temp file + rename)

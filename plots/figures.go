@@ -728,3 +728,66 @@ func CompareRegistries(f GroupedBarFigure) (*plot.Plot, error) {
 	p.Legend.Left = false
 	return p, nil
 }
+
+// MovedFigure is the fraction of keys that change partition when a
+// partitioner grows from n to n+1 partitions, one line per partitioner.
+type MovedFigure struct {
+	Title string // default "Keys moved growing n → n+1"; the key count is appended
+	// Keys is how many keys were placed (required, like every skew figure's).
+	Keys int64
+	// Lines: X = n, Y = fraction moved (> 0: log axes).
+	Lines []Series
+}
+
+// MovedFraction draws a MovedFigure on log axes with the two theories:
+// 1/(n+1) for consistent schemes and 1/2 for a multiply-shift reduction
+// (hashmod).
+func MovedFraction(f MovedFigure) (*plot.Plot, error) {
+	const name = "moved figure"
+	if len(f.Lines) == 0 {
+		return nil, fmt.Errorf("%s: %w", name, ErrNoData)
+	}
+	if f.Keys <= 0 {
+		return nil, fmt.Errorf("%s: key count %d: %w", name, f.Keys, ErrInvalidData)
+	}
+	var xs []float64
+	for i, s := range f.Lines {
+		if err := checkSeries(name, i, s, axisNeeds{logX: true, logY: true}); err != nil {
+			return nil, err
+		}
+		xs = append(xs, s.X...)
+	}
+	title := orDefault(f.Title, "Keys moved growing n → n+1")
+	title += fmt.Sprintf(" (%s keys)", commas(f.Keys))
+	p := newPlot(title, "partitions n (log scale)", "fraction of keys moved (log scale)")
+	useLogX(p, xs, intLabel)
+	useLogY(p, formatSI)
+	for i, s := range f.Lines {
+		if err := addLinePoints(p, i, s); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	ns := slices.Clone(xs)
+	slices.Sort(ns)
+	ns = slices.Compact(ns)
+	var cons, half plotter.XYs
+	for _, n := range ns {
+		cons = append(cons, plotter.XY{X: n, Y: 1 / (n + 1)})
+		half = append(half, plotter.XY{X: n, Y: 0.5})
+	}
+	for i, t := range []struct {
+		name string
+		xy   plotter.XYs
+	}{{"theory 1/(n+1) (consistent schemes)", cons}, {"theory 1/2 (hashmod)", half}} {
+		l, err := plotter.NewLine(t.xy)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		l.LineStyle = referenceStyles[(i+1)%len(referenceStyles)]
+		p.Add(l)
+		p.Legend.Add(t.name, l)
+	}
+	padLogX(p)
+	padLogY(p)
+	return p, nil
+}
