@@ -256,7 +256,7 @@ func p99Figure(res *store.Results, subject, workload string, cores int) (*plot.P
 	f := plots.LatencyFigure{Kind: "closed-loop service time", Title: "p99 " + workload + " latency vs workers", Cores: cores,
 		References: []plots.Reference{{Name: "seed target p99 < 100 µs", Value: 100}}}
 	for _, part := range cellPartitions(cells) {
-		s := plots.Series{Name: fmt.Sprintf("%d partitions", part)}
+		s := plots.Series{Name: partitionsName(part)}
 		for _, c := range cells {
 			if c.Partitions == part && c.P99 > 0 {
 				lo, hi := repRange(res, subject, workload, part, c.Workers, func(p *store.Point) float64 {
@@ -326,7 +326,7 @@ func scalingFigure(res *store.Results, subject, workload string, cores int) (*pl
 	}
 	f := plots.ScalingFigure{Title: "Throughput vs workers, " + workload + " mix", Cores: cores}
 	for _, part := range cellPartitions(cells) {
-		s := plots.ScalingSeries{Name: fmt.Sprintf("%d partitions", part)}
+		s := plots.ScalingSeries{Name: partitionsName(part)}
 		var pts []analysis.ScalingPoint
 		for _, c := range cells {
 			if c.Partitions == part {
@@ -498,4 +498,13 @@ func seedTarget(id string) plots.Reference {
 	}
 	t := c.Targets[0]
 	return plots.Reference{Name: "seed target " + t.Text, Value: t.Value}
+}
+
+// partitionsName names a line by its partition count: "1 partition",
+// "64 partitions".
+func partitionsName(n int) string {
+	if n == 1 {
+		return "1 partition"
+	}
+	return fmt.Sprintf("%d partitions", n)
 }

@@ -100,20 +100,61 @@ func labelStyle(col color.Color) text.Style {
 	return text.Style{Color: col, Font: font.From(sansFont, 9), Handler: plot.DefaultTextHandler}
 }
 
+// offScaleFactor: on a log axis, a reference more than this factor
+// beyond the data is not drawn to scale (it would squeeze the data into a
+// corner); a note at the edge names it instead.
+const offScaleFactor = 10
+
 // addReferences draws each reference as a labelled horizontal rule, in
 // its own colour and dash pattern, and stretches the y range to include
-// it.
+// it, except on a log axis for a reference far beyond the data
+// (offScaleFactor), which is noted at the edge it lies beyond.
 func addReferences(p *plot.Plot, refs []Reference, logY bool) error {
+	dataMin, dataMax := p.Y.Min, p.Y.Max
 	for i, r := range refs {
 		if err := checkValue(r.Value, logY); err != nil {
 			return fmt.Errorf("reference %q: %w", r.Name, err)
 		}
 		st := referenceStyles[i%len(referenceStyles)]
+		if logY && dataMax > 0 && dataMin > 0 && (r.Value > dataMax*offScaleFactor || r.Value < dataMin/offScaleFactor) {
+			above := r.Value > dataMax
+			p.Add(&offScale{label: r.Name, above: above, text: labelStyle(st.Color)})
+			continue
+		}
 		p.Add(&rule{at: r.Value, label: r.Name, left: i%2 == 1, style: st, text: labelStyle(st.Color)})
 		p.Y.Min = math.Min(p.Y.Min, r.Value)
 		p.Y.Max = math.Max(p.Y.Max, r.Value)
 	}
 	return nil
+}
+
+// offScale notes a reference beyond the axis: "↑ seed target p99 < 100 µs
+// (off scale)" at the top right, or "↓ …" at the bottom.
+type offScale struct {
+	label string
+	above bool
+	text  text.Style
+}
+
+// Plot implements plot.Plotter.
+func (o *offScale) Plot(c draw.Canvas, _ *plot.Plot) {
+	ts := o.text
+	ts.XAlign = draw.XRight
+	label := "↑ " + o.label + " (above this range)"
+	at := vg.Point{X: c.Max.X - vg.Points(3), Y: c.Max.Y - vg.Points(2)}
+	ts.YAlign = draw.YTop
+	if !o.above {
+		label = "↓ " + o.label + " (below this range)"
+		at.Y = c.Min.Y + vg.Points(2)
+		ts.YAlign = draw.YBottom
+	}
+	w, h := ts.Width(label), ts.Height(label)
+	box := vg.Rectangle{Min: vg.Point{X: at.X - w, Y: at.Y - h}, Max: vg.Point{X: at.X, Y: at.Y}}
+	if !o.above {
+		box = vg.Rectangle{Min: vg.Point{X: at.X - w, Y: at.Y}, Max: vg.Point{X: at.X, Y: at.Y + h}}
+	}
+	labelBox(c, box)
+	c.FillText(ts, at, label)
 }
 
 // addCoreMarker draws a labelled vertical rule at the core count and

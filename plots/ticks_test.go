@@ -143,3 +143,26 @@ func TestLegendSitsBelowThePlot(t *testing.T) {
 }
 
 func drawCanvasZero() (c draw.Canvas) { return c }
+
+// TestReferenceFarBeyondDataIsNotToScale: a target a hundred times above
+// every measurement is named at the edge, not drawn to scale, so the data
+// keeps the axis (a 100 µs target over sub-µs p99s squeezed them before).
+func TestReferenceFarBeyondDataIsNotToScale(t *testing.T) {
+	w := []float64{1, 2, 8}
+	p, err := P99VsWorkers(LatencyFigure{Lines: []Series{{Name: "a", X: w, Y: []float64{0.4, 0.5, 0.9}}},
+		References: []Reference{{Name: "target 100 µs", Value: 100}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Y.Max >= 10 {
+		t.Errorf("y axis reaches %v µs for data up to 0.9 µs: the far reference was drawn to scale", p.Y.Max)
+	}
+	near, err := P99VsWorkers(LatencyFigure{Lines: []Series{{Name: "a", X: w, Y: []float64{20, 30, 40}}},
+		References: []Reference{{Name: "target 100 µs", Value: 100}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if near.Y.Max < 100 {
+		t.Errorf("y axis stops at %v µs: a reference within range was not drawn", near.Y.Max)
+	}
+}
