@@ -106,7 +106,7 @@ func figureBuilders(in *input) []figureBuilder {
 			caption: "Sweep, lookup workload, one line per partition count; points are the median of the repetitions' p99, error bars their range (lowest to highest repetition); " + samplingNote(sweepPoint(in.Sweep, "lookup")) + fmt.Sprintf(". Both axes are logarithmic; the dotted vertical line marks this machine's %d cores, beyond which workers queue for a core.", cores),
 			build:   func() (*plot.Plot, error) { return p99Figure(in.Sweep, in.Subject, "lookup", cores) }},
 		{id: "throughput_vs_workers", title: "Throughput vs workers with USL fits",
-			caption: "Sweep, sustained mix (" + sweepMix(in.Sweep, "sustained") + fmt.Sprintf("); points are means over repetitions with their 95 %% Student-t interval as error bars; curves are the Universal Scalability Law fitted to them (analysis.FitUSL), drawn only where the fit is inside the law's range (0 ≤ σ < 1, κ ≥ 0) and R² ≥ %.1f; the legend says why a line has no curve. The dotted vertical line marks this machine's %d cores.", plots.MinUSLRSquared, cores),
+			caption: "Sweep, sustained mix (" + sweepMix(in.Sweep, "sustained") + fmt.Sprintf("); points are means over repetitions, error bars their range (lowest to highest repetition); curves are the Universal Scalability Law fitted to them (analysis.FitUSL), drawn only where the fit is inside the law's range (0 ≤ σ < 1, κ ≥ 0) and R² ≥ %.1f; the legend says why a line has no curve. The dotted vertical line marks this machine's %d cores.", plots.MinUSLRSquared, cores),
 			build:   func() (*plot.Plot, error) { return scalingFigure(in.Sweep, in.Subject, "sustained", cores) }},
 		{id: "latency_percentiles", title: "Lookup latency by percentile, " + lookup100Workers(in.Scenarios, in.Subject), latency: latencyClosed,
 			caption: "lookup_100 scenario (duration mode), find_server latency per registry; " + samplingNote(scenarioPoint(in.Scenarios, "lookup_100", in.Subject)) + "; HdrHistogram, 3 significant digits; " + plots.CurveCutoff(lookupCount(in.Scenarios, in.Subject)) + ". The maximum sits far above p99.9 because a worker can be descheduled between its two clock reads (see Findings).",
@@ -330,13 +330,11 @@ func scalingFigure(res *store.Results, subject, workload string, cores int) (*pl
 		var pts []analysis.ScalingPoint
 		for _, c := range cells {
 			if c.Partitions == part {
-				lo, hi := c.CI.Low, c.CI.High
-				if !(lo > 0) || !(hi >= c.Throughput) || lo > c.Throughput {
-					// A t-interval from few noisy repetitions can reach
-					// below zero: show the repetitions' range instead.
-					lo, hi = repRange(res, subject, workload, part, c.Workers, func(p *store.Point) float64 { return p.Throughput })
-					lo, hi = math.Min(lo, c.Throughput), math.Max(hi, c.Throughput)
-				}
+				// The repetitions' range, as in the p99 figure: a
+				// t-interval from three noisy repetitions multiplies their
+				// spread by 4.3 and can reach below zero.
+				lo, hi := repRange(res, subject, workload, part, c.Workers, func(p *store.Point) float64 { return p.Throughput })
+				lo, hi = math.Min(lo, c.Throughput), math.Max(hi, c.Throughput)
 				s.Workers = append(s.Workers, float64(c.Workers))
 				s.Throughput = append(s.Throughput, c.Throughput)
 				s.Low = append(s.Low, lo)

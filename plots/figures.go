@@ -428,9 +428,11 @@ func CurveCutoff(n int64) string {
 	if n <= 0 {
 		return "no samples"
 	}
-	maxNines := math.Max(1, math.Log10(float64(n)/10))
+	nines := math.Floor(math.Max(1, math.Log10(float64(n)/10))*20) / 20
+	pct := 100 * (1 - math.Pow(10, -nines))
+	decimals := max(0, int(math.Ceil(nines))-2)
 	return fmt.Sprintf("curves stop at p%s, beyond which fewer than 10 of the %s samples remain; the marker in the max column is the largest latency recorded",
-		trimNum(100*(1-math.Pow(10, -math.Floor(maxNines*20)/20))), commas(n))
+		strconv.FormatFloat(pct, 'f', decimals, 64), commas(n))
 }
 
 // nines maps a percentile to its "number of nines", -log10(1 - p/100):

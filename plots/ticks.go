@@ -70,7 +70,7 @@ func cleanZero(v float64) float64 {
 // logTicks labels a logarithmic axis: every decade; also 2 and 5 within
 // each decade when the range spans 3 decades or less; also 3 and 7
 // when it spans 1.2 or less. Other integers in a decade get unlabelled
-// minor ticks. Only ticks inside [min, max] are returned, and it never
+// minor ticks, unless the range spans more than four decades. Only ticks inside [min, max] are returned, and it never
 // panics on a non-positive range (gonum's LogTicks does).
 func logTicks(label labelFunc) plot.Ticker {
 	return plot.TickerFunc(func(min, max float64) []plot.Tick {
@@ -92,6 +92,9 @@ func logTicks(label labelFunc) plot.Ticker {
 				v := roundSig(m * base)
 				if v < min*(1-1e-9) || v > max*(1+1e-9) {
 					continue
+				}
+				if decades > 4 && m != 1 {
+					continue // minor ticks in every decade would be a comb
 				}
 				t := plot.Tick{Value: v}
 				if slices.Contains(labelled, m) {

@@ -166,3 +166,11 @@ func TestReferenceFarBeyondDataIsNotToScale(t *testing.T) {
 		t.Errorf("y axis stops at %v µs: a reference within range was not drawn", near.Y.Max)
 	}
 }
+
+func TestCurveCutoffNamesThePercentile(t *testing.T) {
+	for n, want := range map[int64]string{47_790: "p99.98", 100_000: "p99.99", 1_000: "p99", 200: "p95"} {
+		if got := CurveCutoff(n); !strings.Contains(got, "stop at "+want+",") {
+			t.Errorf("CurveCutoff(%d) = %q, want it to stop at %s", n, got, want)
+		}
+	}
+}
