@@ -251,7 +251,8 @@ func balanceRows(st *store.Balance) ([]BalanceRow, string) {
 		}
 		rows = append(rows, row)
 	}
-	return rows, fmt.Sprintf("%s server_N keys; skew = (max−min)/(mean+1); verdict = two-sided chi-square test at α = %g (analysis.JudgeBalance); moved = fraction of keys that change partition from n to n+1", units.Commas(keys), st.Alpha)
+	return rows, fmt.Sprintf("%s server_N keys; skew = (max−min)/(mean+1); ideal-hash bands from %s simulated placements per cell (the claims audit's, from %s, differ from these in the third decimal); verdict = two-sided chi-square test at α = %g (analysis.JudgeBalance); moved = fraction of keys that change partition from n to n+1",
+		units.Commas(keys), units.Commas(trialsOf(st)), units.Commas(st.SeedCheck.Ideal.Trials), st.Alpha)
 }
 
 func sweepDesc(res *store.Results) string {
