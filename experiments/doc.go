@@ -92,8 +92,10 @@
 //     resolved spec: a resume with anything else is refused, ErrMismatch),
 //     created, host {git_revision, go_version, gomaxprocs, num_cpu,
 //     cpu_model, os, arch}, seed, command_line, quick, registries, spec
-//     (the resolved scenarios or sweep), driver_ceiling_ops_per_s,
-//     timer_cost_ns. Written once, atomically (temp file, fsync, rename).
+//     (the resolved scenarios or sweep), driver_ceiling_ops_per_s (the
+//     median of driver_ceiling_samples, three measurements),
+//     driver_ceiling_max_ns, timer_cost_ns. Written once, atomically
+//     (temp file, fsync, rename); a rerun of a finished run keeps it.
 //   - points.jsonl: one Point per line, appended and fsynced as each point
 //     finishes. A point: id (e.g.
 //     "scenario=lookup_100/registry=sharded/mode=duration"), scenario or
@@ -145,8 +147,12 @@
 // phases, probing alarmed partitions, rejections and admission every
 // 10 ms. Every run first checks its results folder (a corrupt one, or one
 // holding another run, fails at once with ErrCorrupt or ErrMismatch), then
-// measures the driver's ceiling against sim.Null, then writes meta.json
-// (a fresh folder) and runs the points.
+// measures the driver's ceiling against sim.Null (three times: its
+// range is the machine's noise), then writes meta.json (a fresh folder)
+// and runs the points. Each point records how busy the machine was while
+// it ran (noise.go, internal/hostload: load averages, other processes'
+// cores, steal, the Go scheduler's wait, GC pauses); a busy point is
+// warned about on the Progress writer.
 //
 // What it is not: the results format (store), statistics (package
 // analysis), figures (plots), the report (report and paper). It reads no flags or environment; the CLI passes Host
