@@ -74,7 +74,8 @@ func remaining(ps []plan) time.Duration {
 // redrawn in place and leaves stale lines behind.
 func (p *progress) describe(id string) {
 	left := remaining(p.todo[p.finished:]).Round(time.Second)
-	d := fmt.Sprintf("[%d/%d] %s, ~%v left", p.count, p.total, id, left)
+	// Time left first: when the line must be cut, the point's name goes.
+	d := fmt.Sprintf("[%d/%d] ~%v left: %s", p.count, p.total, left, id)
 	p.bar.Describe(fitColumns(d, p.width-barColumns))
 }
 
@@ -105,6 +106,23 @@ func (p *progress) done(id string, pt store.Point, rest []plan) {
 		return
 	}
 	fmt.Fprintf(p.w, "[%d/%d] %s: %s (about %v left)\n", p.count, p.total, id, units.Rate(pt.Throughput), remaining(rest).Round(time.Second))
+}
+
+// warn prints a line of its own: on a terminal it first clears the bar,
+// which redraws below it, so a warning never runs into the bar's line.
+func (p *progress) warn(format string, args ...any) {
+	if p.w == nil {
+		return
+	}
+	line := fmt.Sprintf(format, args...)
+	if p.bar != nil {
+		_ = p.bar.Clear()
+		line = fitColumns(line, p.width-1)
+	}
+	fmt.Fprintln(p.w, line)
+	if p.bar != nil {
+		_ = p.bar.RenderBlank()
+	}
 }
 
 func (p *progress) finish() {

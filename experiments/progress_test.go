@@ -32,7 +32,7 @@ func TestProgressFitsAndCountsOnlyRemaining(t *testing.T) {
 			t.Errorf("line of %d columns on a 60-column terminal: %q", n, line)
 		}
 	}
-	if !strings.Contains(out, "[9/10] b, ~20s left") {
+	if !strings.Contains(out, "[9/10] ~20s left: b") {
 		t.Errorf("after resuming 8 and finishing a, want 20s left for b alone; got %q", out)
 	}
 	if fitColumns("abcdefghijklmnop", 12) != "abcdefghijk…" {

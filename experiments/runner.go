@@ -218,9 +218,9 @@ func execute(ctx context.Context, cfg Config, meta store.Meta, plans []plan) (*s
 			return st.Results(), err
 		}
 		prog.done(p.id, pt, todo[i+1:])
-		if pt.Noise != nil && cfg.Progress != nil {
+		if pt.Noise != nil {
 			if busy, why := pt.Noise.Busy(); busy {
-				fmt.Fprintf(cfg.Progress, "warning: busy machine (%s) during %s\n", why, p.id)
+				prog.warn("busy machine (%s): %s", why, p.id)
 			}
 		}
 	}

@@ -167,10 +167,10 @@ const (
 func (n Noise) Busy() (bool, string) {
 	var why []string
 	if n.OtherCores > BusyOtherCores {
-		why = append(why, fmt.Sprintf("other processes used %.1f cores", n.OtherCores))
+		why = append(why, fmt.Sprintf("others used %.1f cores", n.OtherCores))
 	}
 	if n.StealPercent != nil && *n.StealPercent > BusyStealPercent {
-		why = append(why, fmt.Sprintf("%.0f %% of CPU time stolen by the hypervisor", *n.StealPercent))
+		why = append(why, fmt.Sprintf("%.0f %% steal", *n.StealPercent))
 	}
 	return len(why) > 0, strings.Join(why, "; ")
 }
