@@ -76,7 +76,7 @@ report: ## quick scenarios + sweep + balance + check, then figures and the paper
 
 .PHONY: report-full
 report-full: ## full-length scenarios, sweep (6 repetitions), balance and a 10x campaign, then the paper (about half an hour on 2 cores)
-	$(GO) run ./cmd/shardlab report --full --seed $(SEED)
+	$(GO) run ./cmd/shardlab report --full --seed $(SEED) --dir $(RESULTS)/latest-full
 
 .PHONY: report-check
 report-check: chromium ## the layout test (headless Chromium, 1,024 px) on paper/build/report.html as make report left it

@@ -28,8 +28,8 @@
 // colours and dash patterns of their own; intervals as error bars.
 //
 // Figures that show latency take a Kind ("closed-loop service time",
-// "open-loop, from intended start") because every latency figure must
-// say which it shows.
+// "open-loop, from intended start") because docs/design.md requires every
+// latency figure to say which it shows.
 //
 // What it is not: it computes no statistics beyond what a figure needs to
 // place its lines (fits, bands and expectations come from package

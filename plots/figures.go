@@ -180,8 +180,8 @@ func intLabel(v float64) string { return strconv.FormatFloat(math.Round(v), 'f',
 // partition count (or registry).
 type LatencyFigure struct {
 	Title string // default "p99 latency vs workers"
-	// Kind says which latency this is, as the method requires of every
-	// latency figure: e.g. "closed-loop service time" or "open-loop, from
+	// Kind says which latency this is, as docs/design.md requires
+	// ("Metrics"): e.g. "closed-loop service time" or "open-loop, from
 	// intended start". It is appended to the title.
 	Kind string
 	Unit string // unit of Y (ns, µs, ms, s); default "µs". Ticks are labelled in scaled units.

@@ -22,9 +22,9 @@ import (
 var QuickCheckPartitions = []int{1, 4, 64}
 
 // RunQuickCheck runs check.DefaultCampaign against the sharded registry
-// at each of QuickCheckPartitions, from seed. Failing histories are kept in artifacts.
-func RunQuickCheck(ctx context.Context, seed uint64, host store.Host, artifacts string, progress io.Writer) (*store.CheckSummary, error) {
-	return runCheck(ctx, check.DefaultCampaign(), seed, host, artifacts, progress)
+// at each of QuickCheckPartitions, from seed, stamped now. Failing histories are kept in artifacts.
+func RunQuickCheck(ctx context.Context, seed uint64, host store.Host, now time.Time, artifacts string, progress io.Writer) (*store.CheckSummary, error) {
+	return runCheck(ctx, check.DefaultCampaign(), seed, host, now, artifacts, progress)
 }
 
 // fullCampaign is the full-length report's campaign: check's defaults
@@ -36,10 +36,10 @@ func fullCampaign() check.Campaign {
 	return c
 }
 
-func runCheck(ctx context.Context, campaign check.Campaign, seed uint64, host store.Host, artifacts string, progress io.Writer) (*store.CheckSummary, error) {
+func runCheck(ctx context.Context, campaign check.Campaign, seed uint64, host store.Host, now time.Time, artifacts string, progress io.Writer) (*store.CheckSummary, error) {
 	s := &store.CheckSummary{
-		SchemaVersion: store.CheckSchemaVersion, Created: time.Now().UTC(), Host: host, Seed: seed,
-		Method: "check.Campaign: porcupine linearizability of recorded concurrent histories against model.State, partitioned by key cluster",
+		SchemaVersion: store.CheckSchemaVersion, Created: now.UTC(), Host: host, Seed: seed,
+		Method: checkMethod,
 	}
 	for _, p := range QuickCheckPartitions {
 		parts := p
@@ -64,6 +64,8 @@ func runCheck(ctx context.Context, campaign check.Campaign, seed uint64, host st
 	}
 	return s, nil
 }
+
+const checkMethod = "check.Campaign: porcupine linearizability of recorded concurrent histories against model.State, partitioned by key cluster"
 
 // SummariseCampaign is one campaign's record in check.json: its shape,
 // outcome, the first failure and any error (an error turns an ok outcome
@@ -94,16 +96,15 @@ func SummariseCampaign(c check.Campaign, partitions int, res check.CampaignResul
 // summary when there is none, so campaigns run with ` + "`shardlab check --summary`" + `
 // (longer or more of them than the report's quick one) become the
 // report's verification section. The write is atomic.
-func AppendCheck(path string, host store.Host, run store.CheckRun) error {
+func AppendCheck(path string, host store.Host, now time.Time, run store.CheckRun) error {
 	s, err := store.LoadCheck(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		s = &store.CheckSummary{SchemaVersion: store.CheckSchemaVersion, Host: host, Seed: run.Seed,
-			Method: "check.Campaign: porcupine linearizability of recorded concurrent histories against model.State, partitioned by key cluster"}
+		s = &store.CheckSummary{SchemaVersion: store.CheckSchemaVersion, Host: host, Seed: run.Seed, Method: checkMethod}
 	case err != nil:
 		return err
 	}
-	s.Created = time.Now().UTC()
+	s.Created = now.UTC()
 	s.Runs = append(s.Runs, run)
 	return store.WriteCheck(path, s)
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/experiments/balance"
+	"github.com/shardlab/shardlab/internal/host"
 	"github.com/shardlab/shardlab/internal/textable"
-	"github.com/shardlab/shardlab/internal/units"
 	"github.com/shardlab/shardlab/store"
 )
 
@@ -48,7 +48,7 @@ Writes balance.json and balance.csv to --out atomically.`,
 			if cfg.Partitions, err = intList("--partitions", partsArg); err != nil {
 				return err
 			}
-			cfg.Host, cfg.Progress = detectHost(), c.ErrOrStderr()
+			cfg.Host, cfg.Progress = host.Detect(), c.ErrOrStderr()
 			st, err := balance.Run(c.Context(), cfg)
 			if errors.Is(err, balance.ErrConfig) {
 				return usageError("%v", err)
@@ -64,32 +64,12 @@ Writes balance.json and balance.csv to --out atomically.`,
 			if output.json {
 				return writeJSON(c.OutOrStdout(), st)
 			}
-			t := textable.Table{Columns: []textable.Column{{Header: "PARTITIONER"}, {Header: "N"}, {Header: "KEYS"}, {Header: "SKEW"},
-				{Header: "IDEAL MEAN [95% BAND]", Max: 14}, {Header: "VERDICT", Max: 22}, {Header: "MOVED N→N+1"}, {Header: "THEORY"}}}
-			for _, cell := range st.Cells {
-				skew, band := "—", "—"
-				if cell.SeedSkew != nil {
-					skew = fmt.Sprintf("%.3f", *cell.SeedSkew)
-				}
-				if cell.Ideal != nil {
-					band = fmt.Sprintf("%.3f [%.3f, %.3f]", cell.Ideal.Mean, cell.Ideal.P025, cell.Ideal.P975)
-				}
-				moved, theory := fmt.Sprintf("%.4f", cell.MovedFraction), fmt.Sprintf("%.4f", cell.ExpectedMoved)
-				if cell.NoNext {
-					moved, theory = "—", "—"
-				}
-				t.Rows = append(t.Rows, []string{cell.Partitioner, fmt.Sprint(cell.Partitions), units.Commas(cell.Keys), skew, band, cell.Verdict, moved, theory})
-			}
 			width := textable.DefaultWidth
 			if output.wide {
 				width = 0
 			}
-			if err := t.Write(c.OutOrStdout(), width); err != nil {
-				return err
-			}
-			s := st.SeedCheck
-			fmt.Fprintf(c.OutOrStdout(), "\nseed claim (%d server_N keys, %d partitions): impl placement equals partition.Counts: %v; %s\n%s\n",
-				s.Keys, s.Partitions, s.Agree, s.Verdict, filepath.Join(out, store.BalanceJSONFile))
+			balance.WriteTable(c.OutOrStdout(), st, width)
+			fmt.Fprintln(c.OutOrStdout(), filepath.Join(out, store.BalanceJSONFile))
 			return nil
 		},
 	}

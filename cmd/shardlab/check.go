@@ -15,6 +15,7 @@ import (
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/impl/partition"
+	"github.com/shardlab/shardlab/internal/host"
 	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/report"
 )
@@ -125,7 +126,7 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 			}
 			run := report.SummariseCampaign(c, parts, res, err)
 			if summary != "" {
-				if err := report.AppendCheck(summary, detectHost(), run); err != nil {
+				if err := report.AppendCheck(summary, host.Detect(), time.Now(), run); err != nil {
 					return withStatus(exitFailure, err)
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/experiments/balance"
+	"github.com/shardlab/shardlab/internal/host"
 	"github.com/shardlab/shardlab/paper"
 	"github.com/shardlab/shardlab/report"
 	"github.com/shardlab/shardlab/store"
@@ -18,6 +19,7 @@ import (
 func newReportCmd() *cobra.Command {
 	var (
 		results    string
+		dir        string
 		out        string
 		seed       uint64
 		allowMixed bool
@@ -31,15 +33,16 @@ func newReportCmd() *cobra.Command {
 figures, the claims audit, the capacity recommendation and the verification
 summary.
 
-Without --results it first measures, quick, into results/report-seedN: the built-in
-scenarios (sharded, mutex, channel), a partitions x workers sweep, the
+Without --results it first measures, quick, into --dir (results/latest): the
+built-in scenarios (sharded, mutex, channel), a partitions x workers sweep, the
 partition balance study and a verification campaign (a few minutes on 2 cores).
---full measures at full length instead (the seed's durations, 6 repetitions
-per sweep point, a 10x campaign; about half an hour). With --results DIR it only
-rebuilds the report from that directory; its check.json can come from
-campaigns run with shardlab check --summary DIR/check.json. An interrupted
-measurement resumes when the same command runs again: finished points, the
-balance study and the campaign are kept (results/report-full-seedN with --full).
+An interrupted report resumes where it stopped when run again; a finished one
+in --dir is kept, renamed after its creation time, and --dir is measured
+afresh. --full measures at full length instead (the seed's durations, 6
+repetitions per sweep point, a 10x campaign; about half an hour; make
+report-full uses results/latest-full). With --results DIR it only rebuilds
+the report from that directory; its check.json can come from campaigns run
+with shardlab check --summary DIR/check.json.
 
 Exit status: 0 ok, 1 a failure while measuring, 2 bad input (missing, partial
 or empty results, another schema version, results from different machines).`,
@@ -48,37 +51,23 @@ or empty results, another schema version, results from different machines).`,
 			t0 := time.Now()
 			if results != "" {
 				// Rebuilding measures nothing: measuring flags do nothing.
-				for _, name := range []string{"seed", "full", "balance-1m"} {
+				for _, name := range []string{"seed", "full", "balance-1m", "dir"} {
 					if c.Flags().Changed(name) {
 						return usageError("--%s applies when measuring; it does nothing with --results", name)
 					}
 				}
 			}
-			if results == "" {
-				// One folder per setting: a rerun (after Ctrl-C, say)
-				// resumes it, and nothing finished is ever deleted.
-				name := fmt.Sprintf("report-seed%d", seed)
-				if full {
-					name = fmt.Sprintf("report-full-seed%d", seed)
-				}
-				if fullKeys {
-					name += "-1m"
-				}
-				results = filepath.Join("results", name)
-				fmt.Fprintf(c.ErrOrStderr(), "report: measuring into %s (a rerun resumes it; move it away to measure afresh)\n", results)
-				var keys []int
-				if fullKeys {
-					keys = append(balance.DefaultKeys(), 1_000_000)
-				}
-				err := report.Collect(c.Context(), report.CollectConfig{
-					Dir: results, Seed: seed, Host: detectHost(), CommandLine: os.Args, BalanceKeys: keys,
-					Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr), Full: full,
-				})
-				if err != nil {
-					return experimentStatus(err)
-				}
+			var keys []int
+			if fullKeys {
+				keys = append(balance.DefaultKeys(), 1_000_000)
 			}
-			built, err := report.Build(report.Config{Results: results, Out: out, AllowMixedHosts: allowMixed})
+			built, err := report.Run(c.Context(), report.RunConfig{
+				Collect: report.CollectConfig{
+					Dir: dir, Seed: seed, Host: host.Detect(), CommandLine: os.Args, BalanceKeys: keys,
+					Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr), Full: full,
+				},
+				Results: results, Out: out, AllowMixedHosts: allowMixed,
+			})
 			if err != nil {
 				return reportStatus(err)
 			}
@@ -89,11 +78,12 @@ or empty results, another schema version, results from different machines).`,
 	}
 	f := c.Flags()
 	f.StringVar(&results, "results", "", "rebuild from this results directory without measuring")
+	f.StringVar(&dir, "dir", report.DefaultDir, "measure into this directory (an interrupted report there is resumed; a finished one is kept beside it)")
 	f.StringVar(&out, "out", filepath.Join("paper", "build"), "where report.md, report.html and figures/ go")
 	f.Uint64Var(&seed, "seed", 1, "seed for every random choice when measuring")
 	f.BoolVar(&allowMixed, "allow-mixed-hosts", false, "build from parts measured on different machines, stating it in the report")
 	f.BoolVar(&fullKeys, "balance-1m", false, "add 1,000,000 keys to the balance study (slower)")
-	f.BoolVar(&full, "full", false, "measure at full length: the seed's durations, longer sweep points with 6 repetitions, a 10x verification campaign (about half an hour on 2 cores)")
+	f.BoolVar(&full, "full", false, "measure at full length: the seed's durations, 6 repetitions per sweep point, a 10x verification campaign (about half an hour on 2 cores)")
 	return c
 }
 

@@ -44,6 +44,9 @@ type Config struct {
 	Host store.Host
 	// Progress receives one line per partitioner and key count; nil is quiet.
 	Progress io.Writer
+	// Now stamps the study's creation [time.Now]; elapsed time is always
+	// measured on the real clock.
+	Now func() time.Time
 
 	_ struct{}
 }
@@ -133,9 +136,12 @@ func Run(ctx context.Context, cfg Config) (*store.Balance, error) {
 	if err != nil {
 		return nil, err
 	}
-	t0 := time.Now()
+	t0, created := time.Now(), time.Now()
+	if cfg.Now != nil {
+		created = cfg.Now()
+	}
 	st := &store.Balance{
-		SchemaVersion: store.BalanceSchemaVersion, Created: t0.UTC(), Host: cfg.Host, Seed: cfg.Seed,
+		SchemaVersion: store.BalanceSchemaVersion, Created: created.UTC(), Host: cfg.Host, Seed: cfg.Seed,
 		Partitioners: cfg.Partitioners, Partitions: cfg.Partitions, Keys: cfg.Keys, Alpha: cfg.Alpha,
 	}
 	maxKeys := slices.Max(cfg.Keys)
