@@ -135,8 +135,8 @@ func latencyFindings(ps []point, subject string, target float64) []string {
 	}
 	s := "Lookup latency of " + subject + ": " + strings.Join(parts, "; but ") + "."
 	if closed != nil && open != nil && closed.Latency != nil && open.Latency != nil && float64(open.Latency.P99) > 10*float64(closed.Latency.P99) {
-		s += fmt.Sprintf(" The gap (×%.0f) is queueing: a caller at a fixed rate waits for the operations before it, which a closed-loop driver never shows.",
-			float64(open.Latency.P99)/float64(closed.Latency.P99))
+		s += fmt.Sprintf(" The gap (×%s) is queueing: a caller at a fixed rate waits for the operations before it, which a closed-loop driver never shows.",
+			ratioText(float64(open.Latency.P99)/float64(closed.Latency.P99)))
 	}
 	return []string{s}
 }
@@ -148,7 +148,7 @@ func peerWhy(peer string, cores int) string {
 	case "mutex":
 		return fmt.Sprintf("with %d cores at most %d operations run at once, so a single lock is seldom contended, while the sharded registry pays on every call for hashing the ID to a partition; sharding pays off only when more operations run in parallel than one lock can serialise", cores, cores)
 	case "channel":
-		return "every operation is a message to one goroutine and a reply: two goroutine switches per call, and one goroutine's throughput for everything"
+		return "with few callers one goroutine that owns all the data never contends and keeps it in one core's cache; with more, every call costs two goroutine switches, which is why it loses elsewhere (a win where the machine was busy is as likely noise: see each point's machine load)"
 	case "syncmap", "xsync":
 		return "a concurrent map keeps no cross-entry invariants (bindings, owners), so each call does less work than the sharded registry's"
 	}
@@ -413,4 +413,14 @@ func conclusions(ps []point, subject string, cores int, target float64, tallies 
 		out = append(out, fmt.Sprintf("%d measurements were taken while other work kept the machine busy; before a decision rests on a single run, repeat it on a quiet machine.", busy))
 	}
 	return out
+}
+
+// ratioText writes a ratio with three significant digits and thousands
+// separators: 12.3, 4560, 101,000.
+func ratioText(r float64) string {
+	if r < 1000 {
+		return units.Sig3(r)
+	}
+	mag := math.Pow10(int(math.Floor(math.Log10(r))) - 2)
+	return units.Commas(int(math.Round(r/mag) * mag))
 }
