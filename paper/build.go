@@ -197,7 +197,7 @@ func newReport(in *input, plan Plan, out string) (*Report, error) {
 		len(in.Check.Runs), units.Commas(hs), units.Commas(ops), in.Check.Violations())
 	r.Method = methodLines(in)
 	r.Findings = buildFindings(in.Scenarios, in.Sweep, in.Subject, h.NumCPU, 100e3)
-	if n := len(r.Findings.Busy); n > 0 {
+	if n := r.Findings.BusyCount; n > 0 {
 		r.Busy = fmt.Sprintf("%d of the measurements below were taken while other work kept this machine busy (listed under Noise); their numbers are less trustworthy than the rest.", n)
 	}
 	r.Abstract = abstract(in, r)

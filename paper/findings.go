@@ -19,6 +19,9 @@ import (
 
 type point = store.Point
 
+// maxBusyListed is how many busy points the report names one by one.
+const maxBusyListed = 20
+
 // Findings are the report's up-front statements.
 type Findings struct {
 	Latency   []string // each latency claim, service time and from intended start
@@ -27,8 +30,10 @@ type Findings struct {
 	MaxLat    string   // the largest latency and what caused it
 	Admission string   // registrations admission control rejected
 	Noise     []string // the machine's noise: ceiling range, run-to-run spread, busy points
-	// Busy lists the points measured while other work disturbed them.
-	Busy []string
+	// Busy lists the points measured while other work disturbed them
+	// (the first maxBusyListed); BusyCount counts them all.
+	Busy      []string
+	BusyCount int
 	// Conclusions say, in prose, what a reader should decide.
 	Conclusions []string
 	// Spread is the run-to-run relative spread (median over repeated
@@ -380,7 +385,11 @@ func buildFindings(sc, sweep *store.Results, subject string, cores int, target f
 	f.MaxLat = maxLatencyFinding(sc.Points, subject, sc.Meta.DriverCeilingMaxNs)
 	f.Admission = admissionFinding(sc.Points, subject)
 	f.Noise, f.Busy = noiseFindings(sc, sweep, f.Spread)
-	f.Conclusions = conclusions(sc.Points, subject, cores, target, tallies, len(f.Busy))
+	f.BusyCount = len(f.Busy)
+	if f.BusyCount > maxBusyListed {
+		f.Busy = append(f.Busy[:maxBusyListed:maxBusyListed], fmt.Sprintf("… and %d more (each point's noise is in its points.jsonl record)", f.BusyCount-maxBusyListed))
+	}
+	f.Conclusions = conclusions(sc.Points, subject, cores, target, tallies, f.BusyCount)
 	return f
 }
 
