@@ -76,20 +76,17 @@ func WriteTable(w io.Writer, res *store.Results, width int) {
 			p50, p99, p999 = units.Latency(p.Latency.P50), units.Latency(p.Latency.P99), units.Latency(p.Latency.P999)
 		}
 		details.Rows = append(details.Rows, []string{p.Scenario + " " + p.Mode + " " + p.Registry, units.Commas(int(p.Ops)),
-			units.Latency(p.ElapsedNs), units.Rate(p.Throughput), p50, p99, p999, errorsText(p.Errors), detail(&p)})
+			units.Latency(p.ElapsedNs), units.Rate(p.Throughput), p50, p99, p999, errorsText(&p), detail(&p)})
 	}
 	_ = details.Write(w, width)
 }
 
-func errorsText(m map[string]int64) string {
-	if len(m) == 0 {
-		return "0"
+// errorsText is a point's failures by code, "0" without any.
+func errorsText(p *store.Point) string {
+	if n, byCode := p.Failures(); n > 0 {
+		return strings.Join(byCode, ",")
 	}
-	var parts []string
-	for k, v := range m {
-		parts = append(parts, fmt.Sprintf("%s=%d", k, v))
-	}
-	return strings.Join(parts, ",")
+	return "0"
 }
 
 func detail(p *store.Point) string {
@@ -143,7 +140,7 @@ func WriteSweepTable(w io.Writer, res *store.Results, width int) {
 			p50, p99 = units.Latency(p.Latency.P50), units.Latency(p.Latency.P99)
 		}
 		t.Rows = append(t.Rows, []string{p.Registry, fmt.Sprint(p.Partitions), p.Workload, fmt.Sprint(p.Workers), fmt.Sprint(p.Connections),
-			fmt.Sprint(p.Rep), units.Rate(p.Throughput), p50, p99, errorsText(p.Errors)})
+			fmt.Sprint(p.Rep), units.Rate(p.Throughput), p50, p99, errorsText(&p)})
 	}
 	_ = t.Write(w, width)
 	fmt.Fprintf(w, "\nDriver ceiling: %s; timing cost %s; results in %s\n", units.Rate(res.Meta.DriverCeiling), units.Latency(res.Meta.TimerCostNs), res.Dir)

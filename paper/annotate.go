@@ -17,7 +17,7 @@ import (
 // as service time, the peers measured in the same run, the driver
 // ceiling's range, and verdicts that judge an interval rather than one
 // value ("not distinguishable from the target" when it straddles it).
-func annotateClaims(in *input, rows []ClaimRow) []ClaimRow {
+func annotateClaims(in *input, rows []claimRow) []claimRow {
 	sc := in.Scenarios
 	p := scenarioPoint(sc, "lookup_100", in.Subject)
 	open := openLookup(in)

@@ -21,8 +21,8 @@ import (
 	"github.com/shardlab/shardlab/store"
 )
 
-// Figure is one figure of the report, saved as PNG and SVG.
-type Figure struct {
+// figure is one figure of the report, saved as PNG and SVG.
+type figure struct {
 	ID      string
 	Title   string
 	Caption string
@@ -48,10 +48,10 @@ type figureBuilder struct {
 
 // makeFigures builds every figure into outDir/figures. Figures without
 // data are omitted and named in the returned list of gaps.
-func makeFigures(in *input, outDir string) ([]Figure, []string, error) {
-	var figs []Figure
+func makeFigures(in *input, outDir string) ([]figure, []string, error) {
+	var figs []figure
 	var gaps []string
-	for _, b := range figureBuilders(in) {
+	for _, b := range append(figureBuilders(in), capacityFigures(in.capacity)...) {
 		p, err := b.build()
 		if errors.Is(err, plots.ErrNoData) {
 			gaps = append(gaps, fmt.Sprintf("%s: %v", b.title, err))
@@ -71,7 +71,7 @@ func makeFigures(in *input, outDir string) ([]Figure, []string, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		figs = append(figs, Figure{ID: b.id, Title: b.title, Caption: b.caption, Latency: b.latency,
+		figs = append(figs, figure{ID: b.id, Title: b.title, Caption: b.caption, Latency: b.latency,
 			PNG: "figures/" + b.id + ".png", SVG: "figures/" + b.id + ".svg", svg: data})
 	}
 	return figs, gaps, nil
@@ -237,15 +237,14 @@ func movedFigure(st *store.Balance, keys int) (*plot.Plot, error) {
 		s := plots.Series{Name: name}
 		for _, c := range st.Cells {
 			if c.Partitioner == name && c.Keys == keys && c.MovedFraction > 0 && !c.NoNext {
-				s.X = append(s.X, float64(c.Partitions))
-				s.Y = append(s.Y, c.MovedFraction)
+				s.X, s.Y = append(s.X, float64(c.Partitions)), append(s.Y, c.MovedFraction)
 			}
 		}
 		if len(s.X) > 0 {
-			f.Lines = append(f.Lines, s)
+			f.Partitioners = append(f.Partitioners, s)
 		}
 	}
-	return plots.MovedFraction(f)
+	return plots.KeysMoved(f)
 }
 
 func p99Figure(res *store.Results, subject, workload string, cores int) (*plot.Plot, error) {
@@ -254,7 +253,7 @@ func p99Figure(res *store.Results, subject, workload string, cores int) (*plot.P
 		return nil, fmt.Errorf("%w: %w", plots.ErrNoData, err)
 	}
 	f := plots.LatencyFigure{Kind: "closed-loop service time", Title: "p99 " + workload + " latency vs workers", Cores: cores,
-		References: []plots.Reference{{Name: "seed target p99 < 100 µs", Value: 100}}}
+		References: []plots.Reference{seedTarget("p99")}}
 	for _, part := range cellPartitions(cells) {
 		s := plots.Series{Name: partitionsName(part)}
 		for _, c := range cells {

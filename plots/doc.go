@@ -11,9 +11,12 @@
 //	LatencyPercentiles  latency by percentile on a "nines" axis (log y) with each curve's max;
 //	                    CurveFromHistogram samples an HdrHistogram for it, CurveCutoff words its cut-off for a caption
 //	PartitionLoad       per-partition load bars with mean and ideal E[max]/E[min]
-//	MovedFraction       keys moved growing n → n+1 per partitioner, with both theories (log axes)
+//	KeysMoved           keys moved growing n → n+1 per partitioner, with theory 1/(n+1) and 1/2 (log axes)
 //	ThroughputOverTime  per-interval throughput of sustained runs
 //	CompareRegistries   dot plot: a value (with interval) per registry per scenario, rows named as the scenarios are
+//	P99VsPartitions     the capacity model's p99 vs partitions per core
+//	                    count, each line's lock-utilisation knee marked
+//	ModelVsMeasured     predicted vs measured (log-log), y = x and a band
 //	Save                write PNG and SVG atomically (temp file + rename)
 //
 // The look, shared by every figure so a reviewer reads them one way:

@@ -67,6 +67,15 @@ type figureCase struct {
 func figureCases() []figureCase {
 	workers := []float64{1, 2, 4, 8, 16, 32, 64, 100}
 	return []figureCase{
+		{"keys_moved", func(t *testing.T) (*plot.Plot, error) {
+			return KeysMoved(MovedFigure{
+				Title: "Keys moved growing n → n+1, 10,000 keys",
+				Partitioners: []Series{
+					{Name: "hashmod", X: []float64{1, 2, 4, 8, 16}, Y: []float64{0.5, 0.5, 0.5, 0.5, 0.5}},
+					{Name: "jump", X: []float64{1, 2, 4, 8, 16}, Y: []float64{0.5, 0.33, 0.2, 0.11, 0.059}},
+				},
+			})
+		}},
 		{"skew_vs_partitions", func(t *testing.T) (*plot.Plot, error) {
 			return SkewVsPartitions(SkewFigure{
 				Keys: 10_000,
@@ -160,15 +169,6 @@ func figureCases() []figureCase {
 				References: []Reference{{Name: "seed claim: 81.5K ops/s", Value: 81_500}},
 			})
 		}},
-		{"moved_fraction", func(t *testing.T) (*plot.Plot, error) {
-			ns := []float64{1, 2, 4, 8, 16, 64, 256, 1024}
-			var jump, hashmod []float64
-			for _, n := range ns {
-				jump = append(jump, 1/(n+1)*1.02)
-				hashmod = append(hashmod, 0.5)
-			}
-			return MovedFraction(MovedFigure{Keys: 10_000, Lines: []Series{{Name: "jump", X: ns, Y: jump}, {Name: "hashmod", X: ns, Y: hashmod}}})
-		}},
 		{"compare_registries", func(t *testing.T) (*plot.Plot, error) {
 			return CompareRegistries(GroupedBarFigure{
 				Groups: []string{"lookup_100", "register_lookup_storm", "binding_routing", "sustained"},
@@ -236,7 +236,7 @@ func TestFiguresRejectEmptyData(t *testing.T) {
 		"load":       func() (*plot.Plot, error) { return PartitionLoad(LoadFigure{}) },
 		"timeline":   func() (*plot.Plot, error) { return ThroughputOverTime(TimelineFigure{}) },
 		"registries": func() (*plot.Plot, error) { return CompareRegistries(GroupedBarFigure{}) },
-		"moved":      func() (*plot.Plot, error) { return MovedFraction(MovedFigure{Keys: 1}) },
+		"moved":      func() (*plot.Plot, error) { return KeysMoved(MovedFigure{}) },
 		"empty series": func() (*plot.Plot, error) {
 			return P99VsWorkers(LatencyFigure{Lines: []Series{{Name: "P=1"}}})
 		},

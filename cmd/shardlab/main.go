@@ -69,6 +69,9 @@ func newRootCmd() *cobra.Command {
 		newReportCmd(),
 		newPlanCmd(),
 		newBalanceCmd(),
+		newCalibrateCmd(),
+		newPredictCmd(),
+		newValidateModelCmd(),
 	)
 	root.SetHelpCommand(newHelpCmd(root))
 	for _, c := range root.Commands() {
