@@ -26,7 +26,8 @@
 //   - Registries come from package registries (the catalogue); a
 //     scenario's RegistrySpec configures the partitioned one.
 //   - RunScenarios, RunSweep (Config): run, record, print the table.
-//   - Measure, FormatMeasured, WriteTable, WriteSweepTable, DriverCeiling.
+//   - MetricNames, FormatMeasured: what a check can measure and how a
+//     measurement is written; the result tables go to Config.Report.
 //   - Errors: ErrSpec, ErrUnknownScenario, ErrUnknownSweep,
 //     ErrUnknownRegistry, and store's ErrOutput, ErrCorrupt, ErrMismatch,
 //     ErrSchema (the CLI exits 2 on each).

@@ -31,7 +31,7 @@ type ceiling struct {
 func measureCeiling(ctx context.Context, d time.Duration, seed uint64) (ceiling, error) {
 	var c ceiling
 	for i := range ceilingSamples {
-		r, err := DriverCeiling(ctx, d/ceilingSamples, seed+uint64(i))
+		r, err := driverCeiling(ctx, d/ceilingSamples, seed+uint64(i))
 		if err != nil {
 			return c, err
 		}

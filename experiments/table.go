@@ -30,12 +30,12 @@ func FormatMeasured(metric string, v float64) string {
 	return fmt.Sprintf("%.0f", v)
 }
 
-// WriteTable prints every check of every scenario point: scenario,
+// writeTable prints every check of every scenario point: scenario,
 // registry, the seed's target and claim, our measurement, pass or fail;
 // then the driver's ceiling and the per-scenario details (balance,
 // contention, histogram buckets). The tables fit width columns by
 // wrapping long cells (width <= 0: one line per row, however wide).
-func WriteTable(w io.Writer, res *store.Results, width int) {
+func writeTable(w io.Writer, res *store.Results, width int) {
 	checks := textable.Table{Columns: []textable.Column{
 		{Header: "SCENARIO", Max: 22}, {Header: "MODE"}, {Header: "REGISTRY"}, {Header: "SEED TARGET", Max: 22},
 		{Header: "SEED CLAIM", Max: 12}, {Header: "MEASURED", Max: 12}, {Header: "RESULT"}}}
@@ -129,9 +129,9 @@ func optionsText(o map[string]string) string {
 	return fmt.Sprintf("partitions %s, alarm %s, clear %s, window %s", o["partitions"], o["alarm_wait"], o["clear_wait"], o["contention_window"])
 }
 
-// WriteSweepTable prints one line per sweep point, fitting width
+// writeSweepTable prints one line per sweep point, fitting width
 // columns (width <= 0: however wide).
-func WriteSweepTable(w io.Writer, res *store.Results, width int) {
+func writeSweepTable(w io.Writer, res *store.Results, width int) {
 	t := textable.Table{Columns: []textable.Column{{Header: "REGISTRY"}, {Header: "PARTITIONS"}, {Header: "WORKLOAD", Max: 12},
 		{Header: "WORKERS"}, {Header: "CONNS"}, {Header: "REP"}, {Header: "THROUGHPUT"}, {Header: "P50"}, {Header: "P99"}, {Header: "ERRORS", Max: 12}}}
 	for _, p := range res.Points {

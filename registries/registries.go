@@ -63,6 +63,7 @@ var catalogue = []Entry{
 	{Name: Null, Description: "a registry that does nothing", New: func(name string, _ spec.RegistrySpec) (*Instance, error) {
 		return &Instance{Name: name, Registry: sim.Null{}}, nil
 	}},
+	{Name: Driver, Description: driverDescription(), New: newDriver},
 }
 
 // Entries returns the catalogue (a copy).
@@ -120,6 +121,16 @@ func Factory(name string, rs spec.RegistrySpec) (func() (model.Registry, error),
 		}
 		return in.Registry, nil
 	}, nil
+}
+
+// Label names a registry with its layout, as campaigns and their artifact
+// files are named: "sharded-p64" for a partitioned one, the name alone
+// otherwise.
+func Label(name string, partitions int) string {
+	if e, err := Lookup(name); err == nil && e.Partitioned {
+		return fmt.Sprintf("%s-p%d", name, partitions)
+	}
+	return name
 }
 
 // Parse splits a comma-separated list and checks each name.

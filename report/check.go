@@ -45,7 +45,7 @@ func runCheck(ctx context.Context, campaign check.Campaign, seed uint64, host st
 	for _, p := range quickCheckPartitions {
 		parts := p
 		c := campaign
-		c.Name, c.Seed, c.OutDir = fmt.Sprintf("sharded-p%d", parts), seed, artifacts
+		c.Name, c.Seed, c.OutDir = registries.Label(registries.Sharded, parts), seed, artifacts
 		c.NewRegistry = func() (model.Registry, error) {
 			in, err := registries.New(registries.Sharded, spec.RegistrySpec{Partitions: parts})
 			if err != nil {

@@ -12,10 +12,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/check"
+	"github.com/shardlab/shardlab/drivers"
+	"github.com/shardlab/shardlab/drivers/protocol"
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/internal/host"
+	"github.com/shardlab/shardlab/model"
 	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/report"
 )
@@ -29,6 +32,8 @@ func newCheckCmd() *cobra.Command {
 		out         string
 		summary     string
 		asJSON      bool
+		driverCmd   string
+		df          driverFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "check",
@@ -88,21 +93,12 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 				fmt.Fprintf(w, "%s: %s\n", historyPath, v)
 				return verdictStatus(w, v, "")
 			}
-			if registry != registries.Sharded && cmd.Flags().Changed("partitions") {
+			if registry != registries.Sharded && !strings.HasPrefix(registry, drivers.Prefix) && cmd.Flags().Changed("partitions") {
 				return usageError("--partitions applies to the sharded registry; %s has none", registry)
 			}
 			if partitions < 1 || partitions > partition.MaxPartitions {
 				return usageError("--partitions %d: want 1..%d", partitions, partition.MaxPartitions)
 			}
-			newReg, err := registries.Factory(registry, spec.RegistrySpec{Partitions: partitions})
-			if err != nil {
-				return usageError("%v", err)
-			}
-			c.Name = registry
-			if e, _ := registries.Lookup(registry); e.Partitioned {
-				c.Name = fmt.Sprintf("sharded-p%d", partitions)
-			}
-			c.NewRegistry, c.OutDir = newReg, out
 			// A count of zero on the command line means none; Campaign
 			// reads zero as "default" and a negative count as none.
 			for _, n := range []*int{&c.Histories, &c.Long} {
@@ -113,42 +109,29 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 			if verbose, _ := cmd.Flags().GetBool("verbose"); verbose {
 				c.Log = w
 			}
-			res, err := c.Run(cmd.Context())
-			if errors.Is(err, check.ErrWorkload) || errors.Is(err, check.ErrCampaign) {
+			if strings.HasPrefix(registry, drivers.Prefix) && driverCmd == "" {
+				command, err := drivers.Command(registry, partitions)
+				if err != nil {
+					return usageError("%v", err)
+				}
+				driverCmd = strings.Join(command, " ")
+			}
+			if driverCmd != "" {
+				// One driver process for the whole campaign, reset before
+				// each history.
+				return checkDriver(cmd, strings.Fields(driverCmd), df, c, out, campaignOutput{summary: summary, json: asJSON})
+			}
+			newReg, err := registries.Factory(registry, spec.RegistrySpec{Partitions: partitions})
+			if err != nil {
 				return usageError("%v", err)
 			}
-			if cmd.Context().Err() != nil {
-				return cmd.Context().Err()
-			}
+			c.Name = registries.Label(registry, partitions)
+			c.NewRegistry, c.OutDir = newReg, out
 			parts := partitions
-			if registry != registries.Sharded {
+			if registry != registries.Sharded && !strings.HasPrefix(registry, drivers.Prefix) {
 				parts = 0
 			}
-			run := report.SummariseCampaign(c, parts, res, err)
-			if summary != "" {
-				if err := report.AppendCheck(summary, host.Detect(), time.Now(), run); err != nil {
-					return withStatus(exitFailure, err)
-				}
-			}
-			if asJSON {
-				if jerr := writeJSON(w, run); jerr != nil {
-					return jerr
-				}
-				w = io.Discard
-			}
-			fmt.Fprintf(w, "%s: %s after %d histories (%d ops), seed %d; run %v, check %v (%.1f histories/s checked)\n",
-				c.Name, res.Outcome, res.Histories, res.Ops, c.Seed, res.RunTime.Round(time.Millisecond),
-				res.CheckTime.Round(time.Millisecond), res.HistoriesPerSecond())
-			if err != nil {
-				return withStatus(exitFailure, err)
-			}
-			if res.Failure == nil {
-				return nil
-			}
-			f := res.Failure
-			fmt.Fprintf(w, "history %d (long=%t) of seed %d: replay the workload with --seed %d; recheck exactly with --history %s\n",
-				f.Index, f.Long, f.Seed, f.Seed, f.HistoryPath)
-			return verdictStatus(w, f.Verdict, f.HistoryPath)
+			return runCampaign(cmd, c, campaignOutput{summary: summary, json: asJSON, partitions: parts})
 		},
 	}
 	f, d := cmd.Flags(), check.DefaultCampaign()
@@ -168,7 +151,85 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 	f.BoolP("verbose", "v", false, "print one line per history")
 	f.StringVar(&summary, "summary", "", "add this campaign's outcome to a verification summary (check.json, as `report --results DIR` reads it), creating it if missing")
 	f.BoolVar(&asJSON, "json", false, "print the outcome as JSON (the summary's record for a campaign)")
+	f.StringVar(&driverCmd, "driver", "", "check a registry in any language: the command (split on spaces) of a driver speaking docs/protocol.md")
+	df.add(cmd)
 	return cmd
+}
+
+// runCampaign runs c and prints its summary and verdict.
+// campaignOutput is where a campaign's outcome goes besides the
+// terminal: a verification summary (--summary) and JSON (--json).
+type campaignOutput struct {
+	summary    string
+	json       bool
+	partitions int
+}
+
+func runCampaign(cmd *cobra.Command, c check.Campaign, o campaignOutput) error {
+	w := cmd.OutOrStdout()
+	res, err := c.Run(cmd.Context())
+	if errors.Is(err, check.ErrWorkload) || errors.Is(err, check.ErrCampaign) {
+		return usageError("%v", err)
+	}
+	if isDriverError(err) {
+		// A driver that broke the protocol gives no verdict.
+		return usageError("%v", err)
+	}
+	if ctxErr := cmd.Context().Err(); ctxErr != nil && err != nil {
+		return err // interrupted: no summary that could read as a pass
+	}
+	run := report.SummariseCampaign(c, o.partitions, res, err)
+	if o.summary != "" {
+		if err := report.AppendCheck(o.summary, host.Detect(), time.Now(), run); err != nil {
+			return withStatus(exitFailure, err)
+		}
+	}
+	if o.json {
+		if jerr := writeJSON(w, run); jerr != nil {
+			return jerr
+		}
+		w = io.Discard
+	}
+	fmt.Fprintf(w, "%s: %s after %d histories (%d ops), seed %d; run %v (%.0f ops/s), check %v (%.1f histories/s checked)\n",
+		c.Name, res.Outcome, res.Histories, res.Ops, c.Seed, res.RunTime.Round(time.Millisecond),
+		float64(res.Ops)/max(res.RunTime.Seconds(), 1e-9), res.CheckTime.Round(time.Millisecond), res.HistoriesPerSecond())
+	if err != nil {
+		return withStatus(exitFailure, err)
+	}
+	if res.Failure == nil {
+		return nil
+	}
+	f := res.Failure
+	fmt.Fprintf(w, "history %d (long=%t) of seed %d: replay the workload with --seed %d; recheck exactly with --history %s\n",
+		f.Index, f.Long, f.Seed, f.Seed, f.HistoryPath)
+	return verdictStatus(w, f.Verdict, f.HistoryPath)
+}
+
+// checkDriver runs the campaign against a driver process, which is always
+// reaped (Ctrl-C included: the command's context ends it).
+func checkDriver(cmd *cobra.Command, command []string, df driverFlags, c check.Campaign, out string, o campaignOutput) error {
+	d, err := protocol.Start(cmd.Context(), df.config(command))
+	if err != nil {
+		return usageError("%v", err)
+	}
+	defer d.Close()
+	fmt.Fprintf(cmd.OutOrStdout(), "driver: %s\n", d.Hello())
+	if !d.Hello().Supports(model.OpRegisterTransport) && !cmd.Flags().Changed("clients") && !cmd.Flags().Changed("ops") {
+		// A servers-profile history is mostly registrations and owner
+		// deaths, which such registries answer without a count (pending):
+		// each pending operation multiplies the orders to try, and 8
+		// clients x 30 ops can take porcupine minutes per history.
+		c.Clients, c.Ops = 4, 20
+		fmt.Fprintln(cmd.OutOrStdout(), "servers profile: 4 clients x 20 ops per short history (set --clients and --ops to change)")
+	}
+	c = d.Campaign(c)
+	c.Name = d.Hello().Name
+	c.OutDir = out
+	runErr := runCampaign(cmd, c, o)
+	if err := d.Close(); err != nil && runErr == nil {
+		return usageError("%v", err)
+	}
+	return runErr
 }
 
 // verdictStatus prints what a person needs to look at and maps the outcome

@@ -72,6 +72,9 @@ func newRootCmd() *cobra.Command {
 		newCalibrateCmd(),
 		newPredictCmd(),
 		newValidateModelCmd(),
+		newDriverServeCmd(),
+		newDriverProbeCmd(),
+		newDriverBenchCmd(),
 	)
 	root.SetHelpCommand(newHelpCmd(root))
 	for _, c := range root.Commands() {
