@@ -17,6 +17,7 @@ import (
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/impl/partition"
+	"github.com/shardlab/shardlab/internal/atomicfile"
 	"github.com/shardlab/shardlab/internal/host"
 	"github.com/shardlab/shardlab/model"
 	"github.com/shardlab/shardlab/registries"
@@ -32,6 +33,8 @@ func newCheckCmd() *cobra.Command {
 		out         string
 		summary     string
 		asJSON      bool
+		workers     int
+		maxMemory   string
 		driverCmd   string
 		df          driverFlags
 	)
@@ -49,15 +52,23 @@ On a violation it writes porcupine's HTML visualisation of the failing
 partition (and, for campaigns, the failing history as JSON lines) under --out
 and prints their paths, the seed and the operations involved.
 
+A history file is checked on --workers cores at once (its partitions are
+independent), within --timeout and --max-memory from the first byte read;
+it prints the sizes of the partitions it decided. Ctrl-C or SIGTERM stops it
+at once with exit status 3. An undecided check prints one line and writes the
+details (every key and operation of the partition that was running) under
+--out.
+
 Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
-3 undecided (the --timeout ran out; never a pass).`,
+3 undecided (the --timeout or --max-memory ran out, or a signal stopped it;
+never a pass).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := cmd.OutOrStdout()
 			if historyPath != "" {
 				// Campaign flags do nothing to a recorded history: refuse
 				// them rather than let a user believe they applied.
-				for _, name := range []string{"registry", "partitions", "seed", "histories", "long", "clients", "ops", "keys", "long-ops", "long-keys", "summary", "verbose"} {
+				for _, name := range []string{"registry", "partitions", "seed", "histories", "long", "clients", "ops", "keys", "long-ops", "long-keys", "summary", "verbose", "json"} {
 					if cmd.Flags().Changed(name) {
 						return usageError("--%s applies to campaigns; it does nothing with --history", name)
 					}
@@ -67,6 +78,24 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 				if err := checkWritable(filepath.Dir(summary)); err != nil {
 					return usageError("--summary %s: %v", summary, err)
 				}
+			}
+			// An empty value is a script's unset variable, never a
+			// request for the default.
+			for _, name := range []string{"history", "registry", "out", "max-memory", "driver"} {
+				if fl := cmd.Flags().Lookup(name); fl.Changed && fl.Value.String() == "" {
+					return usageError("--%s: empty value (leave the flag out for its default)", name)
+				}
+			}
+			memBudget := check.DefaultMaxMemory()
+			if maxMemory != "" {
+				n, err := check.ParseBytes(maxMemory)
+				if err != nil {
+					return usageError("--max-memory: %v", err)
+				}
+				memBudget = n
+			}
+			if workers < 0 {
+				return usageError("--workers %d: want 0 (one per core) or more", workers)
 			}
 			if out == "" {
 				// Artifacts exist only for a violation: a temporary
@@ -79,19 +108,8 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 				out = dir
 			}
 			if historyPath != "" {
-				opts := check.Options{Timeout: c.Timeout, HTMLPath: filepath.Join(out, filepath.Base(historyPath)+".html")}
-				v, err := check.CheckFile(historyPath, opts)
-				if err != nil {
-					return usageError("%v", err)
-				}
-				if asJSON {
-					if err := writeJSON(w, map[string]any{"history": historyPath, "outcome": v.Outcome.String(), "description": v.Description, "html": v.HTMLPath}); err != nil {
-						return err
-					}
-					return verdictStatus(io.Discard, v, "")
-				}
-				fmt.Fprintf(w, "%s: %s\n", historyPath, v)
-				return verdictStatus(w, v, "")
+				return checkHistoryFile(cmd, historyPath, out, check.Options{Timeout: c.Timeout, Workers: workers, MaxMemory: memBudget,
+					HTMLPath: filepath.Join(out, filepath.Base(historyPath)+".html")})
 			}
 			if registry != registries.Sharded && !strings.HasPrefix(registry, drivers.Prefix) && cmd.Flags().Changed("partitions") {
 				return usageError("--partitions applies to the sharded registry; %s has none", registry)
@@ -148,12 +166,58 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 	f.IntVar(&c.LongKeys, "long-keys", d.LongKeys, "distinct IDs in a long history")
 	f.DurationVar(&c.Timeout, "timeout", d.Timeout, "time budget for checking one history")
 	f.StringVar(&out, "out", "", "directory for artifacts (default: a new temporary directory)")
+	f.IntVar(&workers, "workers", 0, "partitions of a history file checked at once (0: one per core)")
+	f.StringVar(&maxMemory, "max-memory", "", "memory budget of a history check, e.g. 2GiB (default: half the machine's memory, at most 4GiB)")
 	f.BoolP("verbose", "v", false, "print one line per history")
 	f.StringVar(&summary, "summary", "", "add this campaign's outcome to a verification summary (check.json, as `report --results DIR` reads it), creating it if missing")
-	f.BoolVar(&asJSON, "json", false, "print the outcome as JSON (the summary's record for a campaign)")
+	f.BoolVar(&asJSON, "json", false, "print a campaign's outcome as JSON (the summary's record)")
 	f.StringVar(&driverCmd, "driver", "", "check a registry in any language: the command (split on spaces) of a driver speaking docs/protocol.md")
 	df.add(cmd)
 	return cmd
+}
+
+// checkHistoryFile checks one history file under the command's context
+// (cancelled by SIGINT and SIGTERM).
+func checkHistoryFile(cmd *cobra.Command, path, out string, opts check.Options) error {
+	w := cmd.OutOrStdout()
+	v, err := check.CheckFileContext(cmd.Context(), path, opts)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	fmt.Fprintf(w, "%s: %s\n", path, v)
+	fmt.Fprintf(w, "decided: %s\n", v.Decided)
+	if v.Outcome == check.Undecided {
+		details := filepath.Join(out, filepath.Base(path)+".undecided.txt")
+		if err := os.MkdirAll(out, 0o755); err == nil {
+			err = atomicfile.WriteFrom(details, writerTo(v.WriteDetails))
+		}
+		if err != nil {
+			details = fmt.Sprintf("(could not write details: %v)", err)
+		}
+		return withStatus(exitUndecided, fmt.Errorf("undecided: %v; %d of %d partitions decided; details in %s",
+			v.Err, v.Decided.Count, v.Partitions, details))
+	}
+	return verdictStatus(w, v, "")
+}
+
+// writerTo adapts a write function to io.WriterTo.
+type writerTo func(io.Writer) error
+
+func (f writerTo) WriteTo(w io.Writer) (int64, error) {
+	cw := &countingWriter{w: w}
+	err := f(cw)
+	return cw.n, err
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // runCampaign runs c and prints its summary and verdict.

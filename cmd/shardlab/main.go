@@ -17,7 +17,7 @@ const (
 	exitOK        = 0
 	exitFailure   = 1 // the command ran and found a failure (e.g. a violation)
 	exitUsage     = 2 // bad flags, arguments or input files
-	exitUndecided = 3 // a check ran out of time without a verdict
+	exitUndecided = 3 // a check ended without a verdict: its time or memory budget ran out, or a signal stopped it
 	// exitInterrupted is the shell's convention for a process ended by
 	// SIGINT (128 + 2), so scripts can tell Ctrl-C from a violation.
 	exitInterrupted = 130
