@@ -249,6 +249,9 @@ func SelectScenarios(arg string) ([]Scenario, error) {
 		}
 		out = append(out, all[i])
 	}
+	if err := ValidateScenarios(out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

@@ -126,5 +126,8 @@ func ParseRegistries(list string) ([]string, error) {
 		}
 		out = append(out, n)
 	}
+	if err := checkRegistries(out); err != nil {
+		return nil, fmt.Errorf("--registry %s: %w", list, err)
+	}
 	return out, nil
 }

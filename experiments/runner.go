@@ -71,16 +71,20 @@ func RunScenarios(ctx context.Context, cfg Config) (*Results, error) {
 	if err := checkRegistries(cfg.Registries); err != nil {
 		return nil, err
 	}
+	// The whole spec, as it will run (with --partitions applied), is
+	// validated before the results folder is touched.
+	scs := slices.Clone(cfg.Scenarios)
+	for i := range scs {
+		if cfg.Partitions > 0 {
+			scs[i].Registry.Partitions = cfg.Partitions
+		}
+	}
+	if err := ValidateScenarios(scs); err != nil {
+		return nil, err
+	}
 	var names []string
 	var plans []plan
-	for i := range cfg.Scenarios {
-		sc := cfg.Scenarios[i]
-		if err := sc.Validate(); err != nil {
-			return nil, err
-		}
-		if cfg.Partitions > 0 {
-			sc.Registry.Partitions = cfg.Partitions
-		}
+	for _, sc := range scs {
 		names = append(names, sc.Name)
 		for _, reg := range cfg.Registries {
 			plans = append(plans, scenarioPlans(sc, reg, cfg)...)
@@ -126,6 +130,9 @@ func checkRegistries(names []string) error {
 		if !slices.Contains(RegistryNames(), n) {
 			return fmt.Errorf("%w %q (want one of %s)", ErrUnknownRegistry, n, strings.Join(RegistryNames(), ", "))
 		}
+	}
+	if i, j := repeats(names); i >= 0 {
+		return fmt.Errorf("%w: registries[%d]: %q repeats registries[%d]", ErrSpec, i, names[i], j)
 	}
 	return nil
 }

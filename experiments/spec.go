@@ -236,8 +236,9 @@ func (s *Scenario) Validate() error {
 	if n == "" || strings.ContainsAny(n, "/ \t\n,") {
 		return specErr("", "name", "%q (want a non-empty name without spaces, commas or slashes)", n)
 	}
-	if s.Preload.Servers < 0 || s.Preload.Transports < 0 {
-		return specErr(n, "preload", "servers %d, transports %d (want >= 0)", s.Preload.Servers, s.Preload.Transports)
+	errf := func(path, format string, args ...any) error { return specErr(n, path, format, args...) }
+	if err := checkPreload(errf, s.Preload); err != nil {
+		return err
 	}
 	if s.OpsPerWorker < 0 {
 		return specErr(n, "ops_per_worker", "%d (want >= 0)", s.OpsPerWorker)
@@ -251,10 +252,22 @@ func (s *Scenario) Validate() error {
 	if s.Registry.Partitions < 0 || s.Registry.Partitions > 4096 {
 		return specErr(n, "registry.partitions", "%d (want 0 for the default, or 1..4096)", s.Registry.Partitions)
 	}
+	if err := checkRegistrySpec(errf, s.Registry); err != nil {
+		return err
+	}
 	kind := s.kind()
 	switch kind {
 	case KindClosed, KindOpen:
-		if _, err := resolveGroups(n, "groups", s.Groups); err != nil {
+		gs, err := resolveGroups(n, "groups", s.Groups)
+		if err != nil {
+			return err
+		}
+		for i, g := range gs {
+			if err := needsPreload(errf, fmt.Sprintf("groups[%d]", i), g.Mix, s.Preload); err != nil {
+				return err
+			}
+		}
+		if err := checkSeries(errf, s.Duration.D(), s.SeriesInterval.D()); err != nil {
 			return err
 		}
 		if s.OpsPerWorker == 0 && s.Duration == 0 {
@@ -281,9 +294,14 @@ func (s *Scenario) Validate() error {
 			return specErr(n, "connections.think_dist", "%q (want fixed or exp)", c.ThinkDist)
 		}
 		if c.Mix != nil {
+			// Each connection registers its own transport; servers are
+			// required above.
 			if _, err := sim.ParseMix(c.Mix); err != nil {
 				return specErr(n, "connections.mix", "%v", err)
 			}
+		}
+		if err := checkSeries(errf, s.Duration.D(), s.SeriesInterval.D()); err != nil {
+			return err
 		}
 		if _, err := sim.NewKeyGen(c.ServerKeys.sim(), 1); err != nil {
 			return specErr(n, "connections.server_keys", "%v", err)
@@ -299,14 +317,25 @@ func (s *Scenario) Validate() error {
 		if len(s.Phases) == 0 {
 			return specErr(n, "phases", "a contention scenario needs phases")
 		}
+		var total time.Duration
 		for i, p := range s.Phases {
 			path := fmt.Sprintf("phases[%d]", i)
 			if p.Duration <= 0 || p.QuickDuration < 0 {
 				return specErr(n, path+".duration", "%v (want > 0)", p.Duration.D())
 			}
-			if _, err := resolveGroups(n, path+".groups", p.Groups); err != nil {
+			total += p.Duration.D()
+			gs, err := resolveGroups(n, path+".groups", p.Groups)
+			if err != nil {
 				return err
 			}
+			for j, g := range gs {
+				if err := needsPreload(errf, fmt.Sprintf("%s.groups[%d]", path, j), g.Mix, s.Preload); err != nil {
+					return err
+				}
+			}
+		}
+		if err := checkSeries(errf, total, s.SeriesInterval.D()); err != nil {
+			return err
 		}
 	default:
 		return specErr(n, "kind", "%q (want closed, open, connections, balance or contention)", s.Kind)
@@ -327,6 +356,9 @@ func (s *Scenario) Validate() error {
 		if math.IsNaN(c.Value) {
 			return specErr(n, p+".value", "NaN")
 		}
+	}
+	if len(s.HistogramBucketsUs) > 10_000 {
+		return specErr(n, "histogram_buckets_us", "%d edges (the limit is 10000)", len(s.HistogramBucketsUs))
 	}
 	for i, e := range s.HistogramBucketsUs {
 		if e < 0 || (i > 0 && e <= s.HistogramBucketsUs[i-1]) {
@@ -430,10 +462,8 @@ func LoadScenarios(path string) ([]Scenario, error) {
 		}
 		ss = []Scenario{s}
 	}
-	for i := range ss {
-		if err := ss[i].Validate(); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
+	if err := ValidateScenarios(ss); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return ss, nil
 }

@@ -1,0 +1,158 @@
+package experiments_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shardlab/shardlab/experiments"
+)
+
+func smallSweep() experiments.Sweep {
+	return experiments.Sweep{
+		Name: "small", Registries: []string{"sharded"}, Partitions: []int{2, 4}, Workers: []int{1, 2},
+		Workloads: []experiments.WorkloadSpec{{Name: "lookup"}},
+		Preload:   experiments.PreloadSpec{Servers: 50}, Duration: experiments.Duration(10 * time.Millisecond),
+	}
+}
+
+// A bad spec is refused whole, before the results folder exists: nothing is
+// measured and no meta.json fixes a run the corrected spec would then
+// contradict. Regression for issue 11 item 5: duplicates, registry options
+// checked only when the first point started, no upper bounds, workloads
+// without the preload they need.
+func TestSpecRefusedBeforeAnythingIsWritten(t *testing.T) {
+	sweeps := map[string]struct {
+		mut  func(s *experiments.Sweep, cfg *experiments.Config)
+		want string
+	}{
+		"duplicate partitions": {func(s *experiments.Sweep, _ *experiments.Config) { s.Partitions = []int{4, 4} }, "partitions[1]: 4 repeats partitions[0]"},
+		"duplicate workers":    {func(s *experiments.Sweep, _ *experiments.Config) { s.Workers = []int{2, 1, 2} }, "workers[2]: 2 repeats workers[0]"},
+		"duplicate workloads": {func(s *experiments.Sweep, _ *experiments.Config) {
+			s.Workloads = []experiments.WorkloadSpec{{Name: "lookup"}, {Name: "lookup"}}
+		}, `workloads[1].name: "lookup" repeats workloads[0]`},
+		"duplicate registries": {func(s *experiments.Sweep, _ *experiments.Config) { s.Registries = []string{"sharded", "sharded"} }, `registries[1]: "sharded" repeats`},
+		"duplicate --registry": {func(_ *experiments.Sweep, c *experiments.Config) {
+			c.Registries = []string{"sharded", "mutex", "sharded"}
+		}, `"sharded" repeats`},
+		"admission_fraction 5": {func(s *experiments.Sweep, _ *experiments.Config) { s.Registry.AdmissionFraction = 5 }, "registry.admission_fraction"},
+		"partitioner nope":     {func(s *experiments.Sweep, _ *experiments.Config) { s.Registry.Partitioner = "nope" }, "registry.partitioner"},
+		"read_sampling 3":      {func(s *experiments.Sweep, _ *experiments.Config) { s.Registry.ReadSampling = 3 }, "registry.read_sampling"},
+		"negative window": {func(s *experiments.Sweep, _ *experiments.Config) {
+			s.Registry.ContentionWindow = experiments.Duration(-time.Second)
+		}, "registry.contention_window"},
+		"clear above alarm": {func(s *experiments.Sweep, _ *experiments.Config) {
+			s.Registry.AlarmWait, s.Registry.ClearWait = experiments.Duration(time.Millisecond), experiments.Duration(2*time.Millisecond)
+		}, "registry.clear_wait"},
+		"preload 2e9":            {func(s *experiments.Sweep, _ *experiments.Config) { s.Preload.Servers = 2e9 }, "would need about 600 GB"},
+		"repeat 1e8":             {func(s *experiments.Sweep, _ *experiments.Config) { s.Repeat = 1e8 }, "sweep.repeat: 100000000"},
+		"points 1e8":             {func(s *experiments.Sweep, _ *experiments.Config) { s.Repeat = 1000; s.Workers = seq(1, 100) }, "200000 points would need about"},
+		"lookup without servers": {func(s *experiments.Sweep, _ *experiments.Config) { s.Preload.Servers = 0 }, "workloads[0]: mix uses find_server but no servers are preloaded"},
+		"series too fine": {func(s *experiments.Sweep, _ *experiments.Config) {
+			s.Duration, s.SeriesInterval = experiments.Duration(time.Hour), experiments.Duration(time.Microsecond)
+		}, "series_interval"},
+	}
+	for name, c := range sweeps {
+		t.Run("sweep/"+name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			sw := smallSweep()
+			cfg := experiments.Config{Seed: 1, Out: out, CeilingFor: 10 * time.Millisecond}
+			c.mut(&sw, &cfg)
+			cfg.Sweep = &sw
+			_, err := experiments.RunSweep(context.Background(), cfg)
+			if !errors.Is(err, experiments.ErrSpec) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v; want ErrSpec containing %q", err, c.want)
+			}
+			if _, serr := os.Stat(out); serr == nil {
+				t.Fatalf("%s was created for a spec that was refused", out)
+			}
+		})
+	}
+	scenarios := map[string]struct {
+		mut  func(ss []experiments.Scenario) []experiments.Scenario
+		want string
+	}{
+		"duplicate names": {func(ss []experiments.Scenario) []experiments.Scenario { return append(ss, ss[0]) }, `scenarios[4].name: "lookups" repeats scenarios[0]`},
+		"admission_fraction 5": {func(ss []experiments.Scenario) []experiments.Scenario {
+			ss[1].Registry.AdmissionFraction = 5
+			return ss
+		}, "balance.registry.admission_fraction"},
+		"preload 2e9": {func(ss []experiments.Scenario) []experiments.Scenario {
+			ss[1].Preload.Servers = 2e9
+			return ss
+		}, "balance.preload.servers"},
+		"lookup without servers": {func(ss []experiments.Scenario) []experiments.Scenario {
+			ss[0].Preload = experiments.PreloadSpec{}
+			return ss
+		}, "lookups.groups[0]: mix uses find_server but no servers are preloaded"},
+	}
+	for name, c := range scenarios {
+		t.Run("scenarios/"+name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			_, err := experiments.RunScenarios(context.Background(), experiments.Config{
+				Scenarios: c.mut(tiny()), Seed: 1, Out: out, CeilingFor: 10 * time.Millisecond,
+			})
+			if !errors.Is(err, experiments.ErrSpec) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v; want ErrSpec containing %q", err, c.want)
+			}
+			if _, serr := os.Stat(out); serr == nil {
+				t.Fatalf("%s was created for a spec that was refused", out)
+			}
+		})
+	}
+	if _, err := experiments.ParseRegistries("sharded,sharded"); !errors.Is(err, experiments.ErrSpec) || !strings.Contains(err.Error(), "repeats") {
+		t.Errorf(`ParseRegistries("sharded,sharded") = %v; want a duplicate error`, err)
+	}
+	if _, err := experiments.SelectScenarios("lookup_100,lookup_100"); !errors.Is(err, experiments.ErrSpec) {
+		t.Errorf("SelectScenarios with a repeated name = %v; want ErrSpec", err)
+	}
+}
+
+func seq(lo, hi int) []int {
+	var out []int
+	for i := lo; i <= hi; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+// Unknown fields are refused at every depth, also inside a sweep's workload
+// object (which has its own UnmarshalJSON). Regression for issue 11 item 5.
+func TestSweepFileUnknownFieldsAtEveryDepth(t *testing.T) {
+	dir := t.TempDir()
+	for name, wl := range map[string]string{
+		"workload":      `{"name": "mine", "mix": {"find_server": 1}, "weight": 3}`,
+		"workload.keys": `{"name": "mine", "mix": {"find_server": 1}, "keys": {"dist": "zipfian", "skew": 2}}`,
+	} {
+		path := filepath.Join(dir, name+".json")
+		os.WriteFile(path, []byte(`{"name": "s", "registries": ["sharded"], "partitions": [1], "workers": [1],
+			"workloads": [`+wl+`], "preload": {"servers": 10, "transports": 0}, "duration": "10ms"}`), 0o644)
+		_, err := experiments.LoadSweep(path)
+		if !errors.Is(err, experiments.ErrSpec) || !strings.Contains(err.Error(), "unknown field") {
+			t.Errorf("%s: err = %v; want ErrSpec naming the unknown field", name, err)
+		}
+	}
+	// A bare name still works.
+	path := filepath.Join(dir, "ok.json")
+	os.WriteFile(path, []byte(`{"name": "s", "registries": ["sharded"], "partitions": [1], "workers": [1],
+		"workloads": ["lookup", {"name": "z", "mix": {"find_server": 1}, "keys": {"dist": "zipfian"}}], "preload": {"servers": 10, "transports": 0}, "duration": "10ms"}`), 0o644)
+	if _, err := experiments.LoadSweep(path); err != nil {
+		t.Fatalf("good sweep: %v", err)
+	}
+}
+
+// Every built-in sweep and scenario passes the whole-spec validation.
+func TestBuiltinsPassWholeValidation(t *testing.T) {
+	for name, sw := range experiments.BuiltinSweeps() {
+		if err := sw.Validate(); err != nil {
+			t.Errorf("sweep %s: %v", name, err)
+		}
+	}
+	if err := experiments.ValidateScenarios(experiments.BuiltinScenarios()); err != nil {
+		t.Errorf("built-in scenarios: %v", err)
+	}
+}
