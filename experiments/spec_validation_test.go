@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/experiments"
+	"github.com/shardlab/shardlab/experiments/spec"
 )
 
-func smallSweep() experiments.Sweep {
-	return experiments.Sweep{
+func smallSweep() spec.Sweep {
+	return spec.Sweep{
 		Name: "small", Registries: []string{"sharded"}, Partitions: []int{2, 4}, Workers: []int{1, 2},
-		Workloads: []experiments.WorkloadSpec{{Name: "lookup"}},
-		Preload:   experiments.PreloadSpec{Servers: 50}, Duration: experiments.Duration(10 * time.Millisecond),
+		Workloads: []spec.WorkloadSpec{{Name: "lookup"}},
+		Preload:   spec.PreloadSpec{Servers: 50}, Duration: spec.Duration(10 * time.Millisecond),
 	}
 }
 
@@ -27,33 +28,33 @@ func smallSweep() experiments.Sweep {
 // without the preload they need.
 func TestSpecRefusedBeforeAnythingIsWritten(t *testing.T) {
 	sweeps := map[string]struct {
-		mut  func(s *experiments.Sweep, cfg *experiments.Config)
+		mut  func(s *spec.Sweep, cfg *experiments.Config)
 		want string
 	}{
-		"duplicate partitions": {func(s *experiments.Sweep, _ *experiments.Config) { s.Partitions = []int{4, 4} }, "partitions[1]: 4 repeats partitions[0]"},
-		"duplicate workers":    {func(s *experiments.Sweep, _ *experiments.Config) { s.Workers = []int{2, 1, 2} }, "workers[2]: 2 repeats workers[0]"},
-		"duplicate workloads": {func(s *experiments.Sweep, _ *experiments.Config) {
-			s.Workloads = []experiments.WorkloadSpec{{Name: "lookup"}, {Name: "lookup"}}
+		"duplicate partitions": {func(s *spec.Sweep, _ *experiments.Config) { s.Partitions = []int{4, 4} }, "partitions[1]: 4 repeats partitions[0]"},
+		"duplicate workers":    {func(s *spec.Sweep, _ *experiments.Config) { s.Workers = []int{2, 1, 2} }, "workers[2]: 2 repeats workers[0]"},
+		"duplicate workloads": {func(s *spec.Sweep, _ *experiments.Config) {
+			s.Workloads = []spec.WorkloadSpec{{Name: "lookup"}, {Name: "lookup"}}
 		}, `workloads[1].name: "lookup" repeats workloads[0]`},
-		"duplicate registries": {func(s *experiments.Sweep, _ *experiments.Config) { s.Registries = []string{"sharded", "sharded"} }, `registries[1]: "sharded" repeats`},
-		"duplicate --registry": {func(_ *experiments.Sweep, c *experiments.Config) {
+		"duplicate registries": {func(s *spec.Sweep, _ *experiments.Config) { s.Registries = []string{"sharded", "sharded"} }, `registries[1]: "sharded" repeats`},
+		"duplicate --registry": {func(_ *spec.Sweep, c *experiments.Config) {
 			c.Registries = []string{"sharded", "mutex", "sharded"}
 		}, `"sharded" repeats`},
-		"admission_fraction 5": {func(s *experiments.Sweep, _ *experiments.Config) { s.Registry.AdmissionFraction = 5 }, "registry.admission_fraction"},
-		"partitioner nope":     {func(s *experiments.Sweep, _ *experiments.Config) { s.Registry.Partitioner = "nope" }, "registry.partitioner"},
-		"read_sampling 3":      {func(s *experiments.Sweep, _ *experiments.Config) { s.Registry.ReadSampling = 3 }, "registry.read_sampling"},
-		"negative window": {func(s *experiments.Sweep, _ *experiments.Config) {
-			s.Registry.ContentionWindow = experiments.Duration(-time.Second)
+		"admission_fraction 5": {func(s *spec.Sweep, _ *experiments.Config) { s.Registry.AdmissionFraction = 5 }, "registry.admission_fraction"},
+		"partitioner nope":     {func(s *spec.Sweep, _ *experiments.Config) { s.Registry.Partitioner = "nope" }, "registry.partitioner"},
+		"read_sampling 3":      {func(s *spec.Sweep, _ *experiments.Config) { s.Registry.ReadSampling = 3 }, "registry.read_sampling"},
+		"negative window": {func(s *spec.Sweep, _ *experiments.Config) {
+			s.Registry.ContentionWindow = spec.Duration(-time.Second)
 		}, "registry.contention_window"},
-		"clear above alarm": {func(s *experiments.Sweep, _ *experiments.Config) {
-			s.Registry.AlarmWait, s.Registry.ClearWait = experiments.Duration(time.Millisecond), experiments.Duration(2*time.Millisecond)
+		"clear above alarm": {func(s *spec.Sweep, _ *experiments.Config) {
+			s.Registry.AlarmWait, s.Registry.ClearWait = spec.Duration(time.Millisecond), spec.Duration(2*time.Millisecond)
 		}, "registry.clear_wait"},
-		"preload 2e9":            {func(s *experiments.Sweep, _ *experiments.Config) { s.Preload.Servers = 2e9 }, "would need about 600 GB"},
-		"repeat 1e8":             {func(s *experiments.Sweep, _ *experiments.Config) { s.Repeat = 1e8 }, "sweep.repeat: 100000000"},
-		"points 1e8":             {func(s *experiments.Sweep, _ *experiments.Config) { s.Repeat = 1000; s.Workers = seq(1, 100) }, "200000 points would need about"},
-		"lookup without servers": {func(s *experiments.Sweep, _ *experiments.Config) { s.Preload.Servers = 0 }, "workloads[0]: mix uses find_server but no servers are preloaded"},
-		"series too fine": {func(s *experiments.Sweep, _ *experiments.Config) {
-			s.Duration, s.SeriesInterval = experiments.Duration(time.Hour), experiments.Duration(time.Microsecond)
+		"preload 2e9":            {func(s *spec.Sweep, _ *experiments.Config) { s.Preload.Servers = 2e9 }, "would need about 600 GB"},
+		"repeat 1e8":             {func(s *spec.Sweep, _ *experiments.Config) { s.Repeat = 1e8 }, "sweep.repeat: 100000000"},
+		"points 1e8":             {func(s *spec.Sweep, _ *experiments.Config) { s.Repeat = 1000; s.Workers = seq(1, 100) }, "200000 points would need about"},
+		"lookup without servers": {func(s *spec.Sweep, _ *experiments.Config) { s.Preload.Servers = 0 }, "workloads[0]: mix uses find_server but no servers are preloaded"},
+		"series too fine": {func(s *spec.Sweep, _ *experiments.Config) {
+			s.Duration, s.SeriesInterval = spec.Duration(time.Hour), spec.Duration(time.Microsecond)
 		}, "series_interval"},
 	}
 	for name, c := range sweeps {
@@ -73,20 +74,20 @@ func TestSpecRefusedBeforeAnythingIsWritten(t *testing.T) {
 		})
 	}
 	scenarios := map[string]struct {
-		mut  func(ss []experiments.Scenario) []experiments.Scenario
+		mut  func(ss []spec.Scenario) []spec.Scenario
 		want string
 	}{
-		"duplicate names": {func(ss []experiments.Scenario) []experiments.Scenario { return append(ss, ss[0]) }, `scenarios[4].name: "lookups" repeats scenarios[0]`},
-		"admission_fraction 5": {func(ss []experiments.Scenario) []experiments.Scenario {
+		"duplicate names": {func(ss []spec.Scenario) []spec.Scenario { return append(ss, ss[0]) }, `scenarios[4].name: "lookups" repeats scenarios[0]`},
+		"admission_fraction 5": {func(ss []spec.Scenario) []spec.Scenario {
 			ss[1].Registry.AdmissionFraction = 5
 			return ss
 		}, "balance.registry.admission_fraction"},
-		"preload 2e9": {func(ss []experiments.Scenario) []experiments.Scenario {
+		"preload 2e9": {func(ss []spec.Scenario) []spec.Scenario {
 			ss[1].Preload.Servers = 2e9
 			return ss
 		}, "balance.preload.servers"},
-		"lookup without servers": {func(ss []experiments.Scenario) []experiments.Scenario {
-			ss[0].Preload = experiments.PreloadSpec{}
+		"lookup without servers": {func(ss []spec.Scenario) []spec.Scenario {
+			ss[0].Preload = spec.PreloadSpec{}
 			return ss
 		}, "lookups.groups[0]: mix uses find_server but no servers are preloaded"},
 	}
@@ -148,7 +149,7 @@ func TestSweepFileUnknownFieldsAtEveryDepth(t *testing.T) {
 // Every built-in sweep and scenario passes the whole-spec validation.
 func TestBuiltinsPassWholeValidation(t *testing.T) {
 	for name, sw := range experiments.BuiltinSweeps() {
-		if err := sw.Validate(); err != nil {
+		if err := experiments.ValidateSweep(&sw); err != nil {
 			t.Errorf("sweep %s: %v", name, err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/sim"
 )
@@ -53,7 +54,7 @@ func memory(b float64) string {
 
 // checkPreload checks a preload's counts, its bound and sim's own rules
 // (bind needs servers). errf names fields under the spec's prefix.
-func checkPreload(errf func(path, format string, args ...any) error, p PreloadSpec) error {
+func checkPreload(errf func(path, format string, args ...any) error, p spec.PreloadSpec) error {
 	if p.Servers < 0 || p.Transports < 0 {
 		return errf("preload", "servers %d, transports %d (want >= 0)", p.Servers, p.Transports)
 	}
@@ -76,7 +77,7 @@ func checkPreload(errf func(path, format string, args ...any) error, p PreloadSp
 // partition count, so the options go through exactly impl.New's
 // validation before anything runs. A zero count means the spec's own (or
 // impl's default).
-func checkRegistrySpec(errf func(path, format string, args ...any) error, rs RegistrySpec, partitions ...int) error {
+func checkRegistrySpec(errf func(path, format string, args ...any) error, rs spec.RegistrySpec, partitions ...int) error {
 	if len(partitions) == 0 {
 		partitions = []int{0}
 	}
@@ -145,10 +146,10 @@ func checkSeries(errf func(path, format string, args ...any) error, d, interval 
 // ValidateScenarios validates each scenario whole and refuses repeated
 // names: the results store keys points by name, so a repeat would be
 // measured and then dropped.
-func ValidateScenarios(ss []Scenario) error {
+func ValidateScenarios(ss []spec.Scenario) error {
 	seen := map[string]int{}
 	for i := range ss {
-		if err := ss[i].Validate(); err != nil {
+		if err := ValidateScenario(&ss[i]); err != nil {
 			return err
 		}
 		if j, dup := seen[ss[i].Name]; dup {
@@ -177,7 +178,7 @@ func repeats[T comparable](xs []T) (int, int) {
 
 // sweepPoints counts a sweep's points without overflowing: the sharded
 // registry runs every partition count, peers run once.
-func (s *Sweep) sweepPoints() float64 {
+func sweepPoints(s *spec.Sweep) float64 {
 	perPartitionCount := float64(len(s.Workloads)) * float64(len(s.Workers)+len(s.Connections)) * float64(max(s.Repeat, 1))
 	var n float64
 	for _, r := range s.Registries {
@@ -191,7 +192,7 @@ func (s *Sweep) sweepPoints() float64 {
 }
 
 // needsPreload checks a mix against the preload it will run on.
-func needsPreload(errf func(path, format string, args ...any) error, path string, m sim.Mix, p PreloadSpec) error {
+func needsPreload(errf func(path, format string, args ...any) error, path string, m sim.Mix, p spec.PreloadSpec) error {
 	if err := m.NeedsPreload(p.Servers, p.Transports); err != nil {
 		return errf(path, "%v", err)
 	}
