@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"math"
 	"slices"
@@ -19,6 +18,7 @@ import (
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/model"
+	"github.com/shardlab/shardlab/shard"
 	"github.com/shardlab/shardlab/sim"
 	"github.com/shardlab/shardlab/store"
 )
@@ -50,6 +50,10 @@ type Config struct {
 	// CeilingFor is how long the driver-ceiling measurement runs (0: 1 s,
 	// or 300 ms with Quick).
 	CeilingFor time.Duration
+	// Shard, when set, runs only the points package shard gives shard K
+	// of N (by point id) and records "K/N" in meta.json; shardlab merge
+	// combines the N folders into one.
+	Shard shard.Spec
 
 	_ struct{}
 }
@@ -66,6 +70,9 @@ type plan struct {
 func RunScenarios(ctx context.Context, cfg Config) (*store.Results, error) {
 	if len(cfg.Scenarios) == 0 {
 		return nil, fmt.Errorf("%w: no scenarios", ErrSpec)
+	}
+	if err := cfg.Shard.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSpec, err)
 	}
 	if len(cfg.Registries) == 0 {
 		cfg.Registries = []string{RegistrySharded}
@@ -105,6 +112,9 @@ func RunScenarios(ctx context.Context, cfg Config) (*store.Results, error) {
 func RunSweep(ctx context.Context, cfg Config) (*store.Results, error) {
 	if cfg.Sweep == nil {
 		return nil, fmt.Errorf("%w: no sweep", ErrSpec)
+	}
+	if err := cfg.Shard.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSpec, err)
 	}
 	sw := *cfg.Sweep
 	if len(cfg.Registries) > 0 {
@@ -148,6 +158,7 @@ func newMeta(cfg Config, kind, name string, spec []byte) store.Meta {
 		Fingerprint: hex.EncodeToString(fp.Sum(nil))[:16],
 		Created:     time.Now().UTC(), Host: cfg.Host, Seed: cfg.Seed,
 		CommandLine: cfg.CommandLine, Quick: cfg.Quick, Registries: cfg.Registries, Spec: spec,
+		Shard: cfg.Shard.String(),
 	}
 }
 
@@ -163,10 +174,31 @@ func execute(ctx context.Context, cfg Config, meta store.Meta, plans []plan) (*s
 	}
 	// The folder first: a corrupt or foreign one fails before a second
 	// is spent measuring.
-	st, err := store.Open(cfg.Out, meta.Fingerprint)
+	planned := map[string]bool{}
+	var mine []plan
+	for _, p := range plans {
+		planned[p.id] = true
+		if cfg.Shard.Owns(p.id) {
+			mine = append(mine, p)
+		}
+	}
+	plans = mine
+	st, err := store.Open(cfg.Out, store.OpenConfig{
+		Fingerprint: meta.Fingerprint, Shard: meta.Shard,
+		Accept: func(p *store.Point) error {
+			switch {
+			case !planned[p.ID]:
+				return fmt.Errorf("not a point of this run")
+			case !cfg.Shard.Owns(p.ID):
+				return fmt.Errorf("belongs to shard %d/%d, not this folder's %s", shard.Of(p.ID, cfg.Shard.N)+1, cfg.Shard.N, cfg.Shard)
+			}
+			return nil
+		},
+	})
 	if err != nil {
 		return nil, err
 	}
+	defer st.Close()
 	ceiling, err := DriverCeiling(ctx, ceilingFor, cfg.Seed)
 	if err != nil {
 		return nil, err
@@ -206,6 +238,9 @@ func execute(ctx context.Context, cfg Config, meta store.Meta, plans []plan) (*s
 		prog.done(p.id, pt, todo[i+1:])
 	}
 	prog.finish()
+	if err := st.Finish(); err != nil {
+		return st.Results(), err
+	}
 	res := st.Results()
 	// On resume the meta on disk is the original; report this run's ceiling.
 	res.Meta.DriverCeiling, res.Meta.TimerCostNs = meta.DriverCeiling, meta.TimerCostNs
@@ -222,13 +257,6 @@ func DriverCeiling(ctx context.Context, d time.Duration, seed uint64) (*sim.Resu
 	})
 }
 
-// pointSeed derives a point's seed from the run's seed and the point's ID,
-// so adding or resuming points never changes another point's randomness.
-func pointSeed(seed uint64, id string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(id))
-	return seed*0x9E3779B97F4A7C15 ^ h.Sum64()
-}
 
 func scenarioPlans(sc spec.Scenario, reg string, cfg Config) []plan {
 	base := func(mode string) string {
@@ -241,7 +269,7 @@ func scenarioPlans(sc spec.Scenario, reg string, cfg Config) []plan {
 	mk := func(mode string, est time.Duration, f func(ctx context.Context, seed uint64) (store.Point, error)) plan {
 		id := base(mode)
 		return plan{id: id, estimate: est + 100*time.Millisecond, run: func(ctx context.Context) (store.Point, error) {
-			seed := pointSeed(cfg.Seed, id)
+			seed := store.PointSeed(cfg.Seed, id)
 			p, err := f(ctx, seed)
 			if err != nil {
 				return p, err
@@ -753,7 +781,7 @@ func sweepPlans(sw *spec.Sweep, cfg Config) []plan {
 
 func sweepPlan(sw *spec.Sweep, cfg Config, id, reg string, parts int, wl spec.WorkloadSpec, rep, workers, conns int) plan {
 	return plan{id: id, estimate: sw.Duration.D() + 100*time.Millisecond, run: func(ctx context.Context) (store.Point, error) {
-		seed := pointSeed(cfg.Seed, id)
+		seed := store.PointSeed(cfg.Seed, id)
 		rs := sw.Registry
 		rs.Partitions = parts
 		keys := sw.Keys

@@ -30,7 +30,8 @@ func newReportCmd() *cobra.Command {
 figures, the claims audit, the capacity recommendation and the verification
 summary.
 
-Without --results it first measures, quick, into results/latest: the seed's
+Without --results it first measures, quick, into results/latest (resuming what
+an earlier run left there, never deleting it): the seed's
 ten scenarios (sharded, mutex, channel), a partitions x workers sweep, the
 partition balance study and a verification campaign (a few minutes on 2 cores).
 With --results DIR it only rebuilds the report from that directory.
@@ -41,11 +42,19 @@ or empty results, another schema version, results from different machines).`,
 		RunE: func(c *cobra.Command, _ []string) error {
 			t0 := time.Now()
 			if results == "" {
+				// results/latest is resumed, never deleted: finished
+				// points are kept and only missing ones are measured. A
+				// folder holding another run (another seed, say) is
+				// refused with exit 2, naming it.
 				results = filepath.Join("results", "latest")
-				if _, err := os.Stat(results); err == nil {
-					// A new measurement replaces the previous one.
-					if err := os.RemoveAll(results); err != nil {
-						return withStatus(exitFailure, err)
+				if err := os.MkdirAll(results, 0o755); err != nil {
+					return withStatus(exitFailure, err)
+				}
+				for _, d := range []string{results, filepath.Join(results, store.BalanceDir)} {
+					if _, err := os.Stat(d); err == nil {
+						if err := store.CleanTemps(d); err != nil {
+							return experimentStatus(err)
+						}
 					}
 				}
 				var keys []int

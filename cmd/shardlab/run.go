@@ -20,6 +20,7 @@ func newRunCmd() *cobra.Command {
 		out        string
 		quick      bool
 		strict     bool
+		shardArg   string
 	)
 	c := &cobra.Command{
 		Use:   "run SCENARIO[,SCENARIO...]|all|FILE.json",
@@ -31,6 +32,10 @@ An interrupted run resumes from its finished points when rerun with the same
 flags and --out.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			sh, err := resolveShard(shardArg)
+			if err != nil {
+				return err
+			}
 			scs, err := experiments.SelectScenarios(args[0])
 			if err != nil {
 				return experimentStatus(err)
@@ -55,9 +60,10 @@ flags and --out.`,
 				if partitions > 0 {
 					out += fmt.Sprintf("-p%d", partitions)
 				}
+				out += shardSuffix(sh)
 			}
 			res, err := experiments.RunScenarios(c.Context(), experiments.Config{
-				Scenarios: scs, Registries: regs, Partitions: partitions, Seed: seed, Quick: quick,
+				Scenarios: scs, Registries: regs, Partitions: partitions, Seed: seed, Quick: quick, Shard: sh,
 				Out: out, Host: detectHost(), CommandLine: os.Args,
 				Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr), Report: c.OutOrStdout(),
 			})
@@ -83,6 +89,7 @@ flags and --out.`,
 	f.StringVar(&out, "out", "", "results directory (default results/run-SCENARIOS-REGISTRIES-seedN[-quick])")
 	f.BoolVar(&quick, "quick", false, "run each scenario for about 1-2 s instead of the seed's 10-30 s")
 	f.BoolVar(&strict, "strict", false, "exit 1 when any seed target fails")
+	addShardFlag(f, &shardArg)
 	return c
 }
 

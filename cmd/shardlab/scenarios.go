@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/shardlab/shardlab/experiments"
+	"github.com/shardlab/shardlab/shard"
 	"github.com/shardlab/shardlab/store"
 )
 
@@ -48,7 +49,7 @@ func experimentStatus(err error) error {
 		return nil
 	}
 	for _, e := range []error{experiments.ErrSpec, experiments.ErrUnknownScenario, experiments.ErrUnknownSweep,
-		experiments.ErrUnknownRegistry, store.ErrOutput, store.ErrCorrupt, store.ErrMismatch, store.ErrSchema} {
+		experiments.ErrUnknownRegistry, store.ErrOutput, store.ErrCorrupt, store.ErrMismatch, store.ErrSchema, store.ErrLocked, shard.ErrSpec} {
 		if errors.Is(err, e) {
 			return withStatus(exitUsage, err)
 		}

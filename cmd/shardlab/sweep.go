@@ -20,6 +20,7 @@ func newSweepCmd() *cobra.Command {
 		seed       uint64
 		out        string
 		quick      bool
+		shardArg   string
 	)
 	c := &cobra.Command{
 		Use:   "sweep SPEC",
@@ -29,6 +30,10 @@ or a path to a JSON sweep spec (see the experiments package documentation).
 Results go to --out; rerunning with the same flags resumes an interrupted sweep.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			sh, err := resolveShard(shardArg)
+			if err != nil {
+				return err
+			}
 			sw, err := experiments.ResolveSweep(args[0])
 			if err != nil {
 				return experimentStatus(err)
@@ -53,9 +58,10 @@ Results go to --out; rerunning with the same flags resumes an interrupted sweep.
 				if quick {
 					out += "-quick"
 				}
+				out += shardSuffix(sh)
 			}
 			_, err = experiments.RunSweep(c.Context(), experiments.Config{
-				Sweep: sw, Registries: regs, Partitions: partitions, Seed: seed, Quick: quick,
+				Sweep: sw, Registries: regs, Partitions: partitions, Seed: seed, Quick: quick, Shard: sh,
 				Out: out, Host: detectHost(), CommandLine: os.Args,
 				Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr), Report: c.OutOrStdout(),
 			})
@@ -68,5 +74,6 @@ Results go to --out; rerunning with the same flags resumes an interrupted sweep.
 	f.Uint64Var(&seed, "seed", 1, "seed for every random choice")
 	f.StringVar(&out, "out", "", "results directory (default results/sweep-NAME-seedN)")
 	f.BoolVar(&quick, "quick", false, "100 ms per point, one repetition")
+	addShardFlag(f, &shardArg)
 	return c
 }
