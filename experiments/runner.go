@@ -257,7 +257,6 @@ func DriverCeiling(ctx context.Context, d time.Duration, seed uint64) (*sim.Resu
 	})
 }
 
-
 func scenarioPlans(sc spec.Scenario, reg string, cfg Config) []plan {
 	base := func(mode string) string {
 		return fmt.Sprintf("scenario=%s/registry=%s/mode=%s", sc.Name, reg, mode)
