@@ -937,3 +937,36 @@ func Measure(p *store.Point, metric, kind string) (float64, bool) {
 	}
 	return 0, false
 }
+
+// PlannedIDs returns the id of every point the run recorded in meta plans,
+// in the order an unsharded run records them: what shardlab merge needs to
+// put shards back together in that order and to notice a missing point.
+func PlannedIDs(meta store.Meta) ([]string, error) {
+	cfg := Config{Registries: meta.Registries, Quick: meta.Quick, Seed: meta.Seed}
+	var plans []plan
+	switch meta.Kind {
+	case "sweep":
+		var sw spec.Sweep
+		if err := json.Unmarshal(meta.Spec, &sw); err != nil {
+			return nil, fmt.Errorf("sweep spec: %w", err)
+		}
+		plans = sweepPlans(&sw, cfg)
+	case "scenarios":
+		var scs []spec.Scenario
+		if err := json.Unmarshal(meta.Spec, &scs); err != nil {
+			return nil, fmt.Errorf("scenarios spec: %w", err)
+		}
+		for _, sc := range scs {
+			for _, reg := range meta.Registries {
+				plans = append(plans, scenarioPlans(sc, reg, cfg)...)
+			}
+		}
+	default:
+		return nil, fmt.Errorf("kind %q (want sweep or scenarios)", meta.Kind)
+	}
+	ids := make([]string, len(plans))
+	for i, p := range plans {
+		ids[i] = p.id
+	}
+	return ids, nil
+}

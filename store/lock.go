@@ -25,9 +25,12 @@ type Lock struct {
 	f *os.File
 }
 
-// LockDir takes dir's lock, or fails with ErrLocked naming the process
+// LockDir creates dir if need be and takes its lock, or fails with ErrLocked naming the process
 // that holds it (its pid, host, start time and command line).
 func LockDir(dir string) (*Lock, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
+	}
 	path := filepath.Join(dir, LockFile)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {

@@ -642,10 +642,15 @@ var SummaryColumns = []string{
 }
 
 func (s *Writer) writeSummary() error {
+	return writeAtomic(filepath.Join(s.dir, SummaryFile), summaryCSV(s.points))
+}
+
+// summaryCSV is summary.csv for these points.
+func summaryCSV(points []Point) []byte {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	_ = w.Write(SummaryColumns)
-	for _, p := range s.points {
+	for _, p := range points {
 		var errs int64
 		for _, n := range p.Errors {
 			errs += n
@@ -670,5 +675,5 @@ func (s *Writer) writeSummary() error {
 		})
 	}
 	w.Flush()
-	return writeAtomic(filepath.Join(s.dir, SummaryFile), buf.Bytes())
+	return buf.Bytes()
 }

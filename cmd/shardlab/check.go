@@ -15,6 +15,8 @@ import (
 	"github.com/shardlab/shardlab/impl/baseline"
 	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/model"
+	"github.com/shardlab/shardlab/report"
+	"github.com/shardlab/shardlab/store"
 )
 
 func newCheckCmd() *cobra.Command {
@@ -24,6 +26,7 @@ func newCheckCmd() *cobra.Command {
 		partitions  int
 		c           check.Campaign
 		out         string
+		shardArg    string
 	)
 	cmd := &cobra.Command{
 		Use:   "check",
@@ -51,6 +54,12 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 				}
 				out = dir
 			}
+			if historyPath != "" && shardArg != "" {
+				// Splitting one history's partitions over machines comes
+				// with the parallel partition checker; until then refuse
+				// rather than check the whole history in every shard.
+				return usageError("--shard applies to campaigns; checking one shard of a --history is not supported yet")
+			}
 			if historyPath != "" {
 				opts := check.Options{Timeout: c.Timeout, HTMLPath: filepath.Join(out, filepath.Base(historyPath)+".html")}
 				v, err := check.CheckFile(historyPath, opts)
@@ -60,6 +69,11 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 				fmt.Fprintf(w, "%s: %s\n", historyPath, v)
 				return verdictStatus(w, v, "")
 			}
+			sh, err := resolveShard(shardArg)
+			if err != nil {
+				return err
+			}
+			c.Shard = sh
 			if partitions < 1 || partitions > partition.MaxPartitions {
 				return usageError("--partitions %d: want 1..%d", partitions, partition.MaxPartitions)
 			}
@@ -82,9 +96,23 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 			if verbose, _ := cmd.Flags().GetBool("verbose"); verbose {
 				c.Log = w
 			}
+			// One writer per folder: check.json and the artifacts are
+			// this campaign's.
+			lock, err := store.LockDir(out)
+			if err != nil {
+				return experimentStatus(err)
+			}
+			defer lock.Close()
 			res, err := c.Run(cmd.Context())
 			if errors.Is(err, check.ErrWorkload) || errors.Is(err, check.ErrCampaign) {
 				return usageError("%v", err)
+			}
+			if cmd.Context().Err() == nil {
+				// check.json is written once the campaign (or shard) has
+				// finished: it is the folder's final marker for merge.
+				if werr := writeCampaign(out, c, registry, partitions, res, err); werr != nil {
+					return withStatus(exitFailure, werr)
+				}
 			}
 			fmt.Fprintf(w, "%s: %s after %d histories (%d ops), seed %d; run %v, check %v (%.1f histories/s checked)\n",
 				c.Name, res.Outcome, res.Histories, res.Ops, c.Seed, res.RunTime.Round(time.Millisecond),
@@ -116,6 +144,7 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 	f.DurationVar(&c.Timeout, "timeout", check.DefaultTimeout, "time budget for checking one history")
 	f.StringVar(&out, "out", "", "directory for artifacts (default: a new temporary directory)")
 	f.BoolP("verbose", "v", false, "print one line per history")
+	addShardFlag(f, &shardArg)
 	return cmd
 }
 
@@ -159,4 +188,23 @@ func registryFactory(name string, partitions int) (func() (model.Registry, error
 		_ = c.Close()
 	}
 	return func() (model.Registry, error) { return baseline.ByName(name) }, nil
+}
+
+// writeCampaign records a campaign's outcome as check.json in out, in the
+// format a report reads and shardlab merge combines.
+func writeCampaign(out string, c check.Campaign, registry string, partitions int, res check.CampaignResult, runErr error) error {
+	if registry != "sharded" {
+		partitions = 0
+	}
+	s := &store.CheckSummary{
+		SchemaVersion: store.CheckSchemaVersion, Created: time.Now().UTC(), Host: detectHost(), Seed: c.Seed,
+		Method: report.CampaignMethod,
+		Runs:   []store.CheckRun{report.CampaignRecord(c, partitions, res, runErr)},
+		Campaign: &store.CheckCampaign{
+			Registry: registry, Partitions: partitions, Histories: max(c.Histories, 0), Long: max(c.Long, 0),
+			Clients: c.Clients, Ops: c.Ops, Keys: c.Keys, LongOps: c.LongOps, LongKeys: c.LongKeys, TimeoutNs: int64(c.Timeout),
+		},
+		Shard: c.Shard.String(),
+	}
+	return store.WriteCheck(filepath.Join(out, store.CheckFile), s)
 }

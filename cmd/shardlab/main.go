@@ -62,6 +62,7 @@ func newRootCmd() *cobra.Command {
 		newReportCmd(),
 		newPlanCmd(),
 		newBalanceCmd(),
+		newMergeCmd(),
 	)
 	return root
 }
