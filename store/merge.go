@@ -101,7 +101,7 @@ func Merge(cfg MergeConfig) (*MergeResult, error) {
 	for _, d := range cfg.Dirs {
 		k := folderKind(d)
 		if k == "" {
-			return nil, fmt.Errorf("%w: %s holds neither %s nor %s: not a results folder, or a shard that has not started", ErrIncomplete, d, MetaFile, CheckFile)
+			return nil, fmt.Errorf("%w: %s holds none of %s, %s, %s: not a results folder, or a shard that has not finished", ErrIncomplete, d, MetaFile, CheckFile, BalanceJSONFile)
 		}
 		if kind != "" && k != kind {
 			return nil, fmt.Errorf("%w: %s holds a %s folder, %s a %s folder", ErrMismatch, cfg.Dirs[0], kind, d, k)
@@ -111,8 +111,11 @@ func Merge(cfg MergeConfig) (*MergeResult, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if kind == "check" {
+	switch kind {
+	case "check":
 		return mergeChecks(cfg)
+	case "balance":
+		return mergeBalance(cfg)
 	}
 	return mergeRuns(cfg)
 }
@@ -123,6 +126,9 @@ func folderKind(dir string) string {
 	}
 	if _, err := os.Stat(filepath.Join(dir, CheckFile)); err == nil {
 		return "check"
+	}
+	if _, err := os.Stat(filepath.Join(dir, BalanceJSONFile)); err == nil {
+		return "balance"
 	}
 	return ""
 }
@@ -442,4 +448,98 @@ func writeFolder(dir string, files map[string][]byte) error {
 		d.Close()
 	}
 	return nil
+}
+
+func mergeBalance(cfg MergeConfig) (*MergeResult, error) {
+	var bs []*Balance
+	for _, d := range cfg.Dirs {
+		b, err := LoadBalance(d)
+		if err != nil {
+			if errors.Is(err, ErrSchema) {
+				return nil, fmt.Errorf("%w: %w", ErrMismatch, err)
+			}
+			return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
+		bs = append(bs, b)
+	}
+	shards, err := orderShards(cfg.Dirs, func(i int) string { return bs[i].Shard })
+	if err != nil {
+		return nil, err
+	}
+	byDir := map[string]*Balance{}
+	for i, d := range cfg.Dirs {
+		byDir[d] = bs[i]
+	}
+	first := byDir[shards[0].dir]
+	n := shards[0].spec.N
+	cells := map[string]BalanceCell{}
+	out := *first
+	out.Cells, out.Shard, out.Merged, out.ElapsedNs = nil, "", nil, 0
+	haveSeed := false
+	for _, s := range shards {
+		b := byDir[s.dir]
+		switch {
+		case b.Seed != first.Seed:
+			return nil, fmt.Errorf("%w: %s and %s are different studies: seed %d vs %d", ErrMismatch, shards[0].dir, s.dir, first.Seed, b.Seed)
+		case !slices.Equal(b.Partitioners, first.Partitioners) || !slices.Equal(b.Partitions, first.Partitions) || !slices.Equal(b.Keys, first.Keys) || b.Alpha != first.Alpha:
+			return nil, fmt.Errorf("%w: %s and %s are different studies: partitioners, partitions, keys or alpha differ", ErrMismatch, shards[0].dir, s.dir)
+		}
+		for _, c := range b.Cells {
+			id := BalanceCellID(c.Partitioner, c.Partitions, c.Keys)
+			if n > 1 && shard.Of(id, n) != s.spec.Index() {
+				return nil, fmt.Errorf("%w: %s (shard %s): cell %s belongs to shard %d/%d", ErrCorrupt, s.dir, s.spec, id, shard.Of(id, n)+1, n)
+			}
+			cells[id] = c
+		}
+		if s.spec.Owns(BalanceSeedCheckID) || n == 1 {
+			out.SeedCheck, haveSeed = b.SeedCheck, true
+		}
+		out.ElapsedNs += b.ElapsedNs
+		if b.Created.Before(out.Created) {
+			out.Created = b.Created
+		}
+		out.Merged = append(out.Merged, MergedShard{Shard: s.spec.String(), Dir: s.dir, Host: b.Host, Points: len(b.Cells)})
+	}
+	if !haveSeed {
+		return nil, fmt.Errorf("%w: no shard holds the seed check", ErrIncomplete)
+	}
+	// The study's own order: partitioner, keys, partitions.
+	for _, p := range first.Partitioners {
+		for _, k := range first.Keys {
+			for _, np := range first.Partitions {
+				id := BalanceCellID(p, np, k)
+				c, ok := cells[id]
+				if !ok {
+					return nil, fmt.Errorf("%w: cell %s of shard %d/%d is missing", ErrIncomplete, id, shard.Of(id, n)+1, n)
+				}
+				out.Cells = append(out.Cells, c)
+			}
+		}
+	}
+	parent, base := filepath.Split(filepath.Clean(cfg.Out))
+	if parent == "" {
+		parent = "."
+	}
+	// Write through WriteBalance (json and csv) into a staging folder,
+	// then move it into place like any merge.
+	stage, err := os.MkdirTemp(parent, "."+base+".stage-*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
+	}
+	defer os.RemoveAll(stage)
+	if err := WriteBalance(stage, &out); err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{}
+	for _, name := range []string{BalanceJSONFile, BalanceCSVFile} {
+		data, err := os.ReadFile(filepath.Join(stage, name))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrOutput, err)
+		}
+		files[name] = data
+	}
+	if err := writeFolder(cfg.Out, files); err != nil {
+		return nil, err
+	}
+	return &MergeResult{Kind: "balance", Shards: n, Items: len(out.Cells)}, nil
 }

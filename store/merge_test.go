@@ -138,7 +138,7 @@ func TestMergeRefusesBadShards(t *testing.T) {
 			f.Close()
 			return d
 		}, ErrCorrupt, "points.jsonl:"},
-		"not ours": {func(t *testing.T) []string { return []string{t.TempDir()} }, ErrIncomplete, "holds neither"},
+		"not ours": {func(t *testing.T) []string { return []string{t.TempDir()} }, ErrIncomplete, "holds none of"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -150,7 +150,7 @@ func (in *Inputs) checkHosts(allowMixed bool) error {
 	for _, m := range []struct {
 		name   string
 		shards []MergedShard
-	}{{ScenariosDir, in.Scenarios.Meta.Merged}, {SweepDir, in.Sweep.Meta.Merged}, {CheckFile, in.Check.Merged}} {
+	}{{ScenariosDir, in.Scenarios.Meta.Merged}, {SweepDir, in.Sweep.Meta.Merged}, {BalanceDir, in.Balance.Merged}, {CheckFile, in.Check.Merged}} {
 		for _, sh := range m.shards {
 			parts = append(parts, struct {
 				name string

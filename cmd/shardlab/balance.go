@@ -20,6 +20,7 @@ func newBalanceCmd() *cobra.Command {
 		partitioners, keysArg string
 		partsArg              string
 		out                   string
+		shardArg              string
 	)
 	c := &cobra.Command{
 		Use:   "balance",
@@ -34,6 +35,12 @@ Writes balance.json and balance.csv to --out atomically.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			var err error
+			if cfg.Shard, err = resolveShard(shardArg); err != nil {
+				return err
+			}
+			if !c.Flags().Changed("out") {
+				out += shardSuffix(cfg.Shard)
+			}
 			if partitioners != "" {
 				cfg.Partitioners = strings.Split(partitioners, ",")
 			}
@@ -44,6 +51,11 @@ Writes balance.json and balance.csv to --out atomically.`,
 				return err
 			}
 			cfg.Host, cfg.Progress = detectHost(), c.ErrOrStderr()
+			lock, err := store.LockDir(out)
+			if err != nil {
+				return experimentStatus(err)
+			}
+			defer lock.Close()
 			st, err := balance.Run(c.Context(), cfg)
 			if errors.Is(err, balance.ErrConfig) {
 				return usageError("%v", err)
@@ -70,6 +82,10 @@ Writes balance.json and balance.csv to --out atomically.`,
 			}
 			w.Flush()
 			s := st.SeedCheck
+			if s.Keys == 0 { // another shard's
+				fmt.Fprintf(c.OutOrStdout(), "\nshard %s: %d cells; the seed claim is another shard's\n%s\n", cfg.Shard, len(st.Cells), filepath.Join(out, store.BalanceJSONFile))
+				return nil
+			}
 			fmt.Fprintf(c.OutOrStdout(), "\nseed claim (%d server_N keys, %d partitions): impl placement equals partition.Counts: %v; %s\n%s\n",
 				s.Keys, s.Partitions, s.Agree, s.Verdict, filepath.Join(out, store.BalanceJSONFile))
 			return nil
@@ -82,6 +98,7 @@ Writes balance.json and balance.csv to --out atomically.`,
 	f.IntVar(&cfg.Trials, "trials", 0, "ideal-hash simulation trials per cell (default 400)")
 	f.Uint64Var(&cfg.Seed, "seed", 1, "seed of the ideal-hash simulations")
 	f.StringVar(&out, "out", filepath.Join("results", "balance"), "directory for balance.json and balance.csv")
+	addShardFlag(f, &shardArg)
 	return c
 }
 

@@ -14,18 +14,20 @@ import (
 func newMergeCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "merge OUT DIR...",
-		Short: "Combine the results folders of shards 1..N of one run or check campaign into OUT",
+		Short: "Combine the results folders of shards 1..N of one run, check campaign or balance study into OUT",
 		Long: `merge combines the folders written by --shard K/N (on run, sweep or check),
 one per shard, into OUT, which then reads as the folder of the unsharded run:
 points in the unsharded order, one meta.json without a shard, summary.csv and
 done.json; for a check campaign, one check.json whose verdict is the worst
 shard's (a violation beats undecided, undecided beats ok) and whose counts
-are the sums. Each shard's host is kept (meta.json "merged"), so report's
+are the sums; for a balance study, one balance.json with every cell in the
+study's order. Each shard's host is kept (meta.json "merged"), so report's
 mixed-hosts rule sees every machine.
 
 It refuses folders of different runs (spec, seed or schema version), names
 missing shards, refuses a shard given twice, one still being written and one
-without its final marker (done.json; check.json for a campaign). OUT must not
+without its final marker (done.json; check.json or balance.json, which are
+written only when the shard finishes). OUT must not
 exist (or be empty); it is written beside itself and renamed into place, so
 an interrupted merge leaves no OUT at all.
 
@@ -43,10 +45,7 @@ Exit status: 0 merged, 2 bad input (nothing is written).`,
 				}
 				return withStatus(exitFailure, err)
 			}
-			unit := "points"
-			if res.Kind == "check" {
-				unit = "histories"
-			}
+			unit := map[string]string{"run": "points", "check": "histories", "balance": "cells"}[res.Kind]
 			fmt.Fprintf(c.OutOrStdout(), "%s: %d shards, %d %s\n", args[0], res.Shards, res.Items, unit)
 			return nil
 		},

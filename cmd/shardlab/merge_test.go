@@ -13,7 +13,8 @@ import (
 
 // For outputs that are deterministic, merging the N shards of a run gives
 // what the unsharded run gives: a check campaign's verdict and counts, and
-// a sweep's points (ids, order, seeds, coordinates) and identity. N = 1,
+// the balance study's cells and seed check, and a sweep's points (ids,
+// order, seeds, coordinates) and identity. N = 1,
 // 3 and 7; 7 shards of a 6-point sweep leave one shard empty.
 func TestMergedShardsEqualTheUnshardedRun(t *testing.T) {
 	root := t.TempDir()
@@ -30,6 +31,12 @@ func TestMergedShardsEqualTheUnshardedRun(t *testing.T) {
 	}
 	mustRun(append(campaign, "--out", filepath.Join(root, "check-all"))...)
 	mustRun(append(sweep, "--out", filepath.Join(root, "sweep-all"))...)
+	bal := []string{"balance", "--partitions", "1,2,4,8", "--keys", "500,1000", "--trials", "20", "--seed", "5"}
+	mustRun(append(bal, "--out", filepath.Join(root, "balance-all"))...)
+	wantBal, err := store.LoadBalance(filepath.Join(root, "balance-all"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	wantCheck, err := store.LoadCheck(filepath.Join(root, "check-all", store.CheckFile))
 	if err != nil {
 		t.Fatal(err)
@@ -39,19 +46,30 @@ func TestMergedShardsEqualTheUnshardedRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, n := range []int{1, 3, 7} {
-		var checks, sweeps []string
+		var checks, sweeps, bals []string
 		for k := 1; k <= n; k++ {
 			c := filepath.Join(root, fmt.Sprintf("n%d", n), fmt.Sprintf("check-%d", k))
 			s := filepath.Join(root, fmt.Sprintf("n%d", n), fmt.Sprintf("sweep-%d", k))
 			mustRun(append(campaign, "--shard", fmt.Sprintf("%d/%d", k, n), "--out", c)...)
 			mustRun(append(sweep, "--shard", fmt.Sprintf("%d/%d", k, n), "--out", s)...)
-			checks, sweeps = append(checks, c), append(sweeps, s)
+			b := filepath.Join(root, fmt.Sprintf("n%d", n), fmt.Sprintf("balance-%d", k))
+			mustRun(append(bal, "--shard", fmt.Sprintf("%d/%d", k, n), "--out", b)...)
+			checks, sweeps, bals = append(checks, c), append(sweeps, s), append(bals, b)
 		}
 		slices.Reverse(checks)
 		mc := filepath.Join(root, fmt.Sprintf("n%d", n), "check-merged")
 		ms := filepath.Join(root, fmt.Sprintf("n%d", n), "sweep-merged")
 		mustRun(append([]string{"merge", mc}, checks...)...)
 		mustRun(append([]string{"merge", ms}, sweeps...)...)
+		mb := filepath.Join(root, fmt.Sprintf("n%d", n), "balance-merged")
+		mustRun(append([]string{"merge", mb}, bals...)...)
+		gotBal, err := store.LoadBalance(mb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(gotBal.Cells, wantBal.Cells) || !reflect.DeepEqual(gotBal.SeedCheck, wantBal.SeedCheck) || gotBal.Shard != "" || len(gotBal.Merged) != n {
+			t.Errorf("N=%d: merged balance study differs from the unsharded one", n)
+		}
 
 		got, err := store.LoadCheck(filepath.Join(mc, store.CheckFile))
 		if err != nil {
