@@ -26,7 +26,14 @@
 //   - NewRegistry, RegistryNames, ParseRegistries: sharded (impl.New with
 //     RegistrySpec's options), the peers of impl/baseline (channel, mutex,
 //     syncmap, xsync), reference (model.NewReference) and null (sim.Null).
-//   - RunScenarios, RunSweep (Config): run, record, print the table.
+//   - ValidateScenarios: a list whole (names must not repeat). Every
+//     validation runs before the results folder is touched: repeated
+//     values, registry options through impl.New, bounds (MaxPreloadEntries,
+//     MaxRepeat, MaxPoints, MaxSeriesTicks) whose errors state the memory
+//     the spec would need, and mixes that draw on a preload they lack.
+//   - RunScenarios, RunSweep (Config): run, record, print the table;
+//     Config.Shard runs one shard K/N of the points (package shard), and
+//     PlannedIDs lists a recorded run's points for shardlab merge.
 //   - Measure, FormatMeasured, WriteTable, WriteSweepTable, DriverCeiling.
 //   - Errors: ErrSpec, ErrUnknownScenario, ErrUnknownSweep,
 //     ErrUnknownRegistry, and store's ErrOutput, ErrCorrupt, ErrMismatch,
