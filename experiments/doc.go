@@ -23,9 +23,8 @@
 //     BuiltinSweeps (quick, partitions, connections).
 //   - Workloads: the built-in mixes (lookup, route, storm, register,
 //     bind_route, sustained, read_mostly, contention).
-//   - NewRegistry, RegistryNames, ParseRegistries: sharded (impl.New with
-//     RegistrySpec's options), the peers of impl/baseline (channel, mutex,
-//     syncmap, xsync), reference (model.NewReference) and null (sim.Null).
+//   - Registries come from package registries (the catalogue); a
+//     scenario's RegistrySpec configures the partitioned one.
 //   - ValidateScenarios: a list whole (names must not repeat). Every
 //     validation runs before the results folder is touched: repeated
 //     values, registry options through impl.New, bounds (MaxPreloadEntries,

@@ -1,10 +1,12 @@
 package experiments
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -15,9 +17,13 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/shardlab/shardlab/analysis"
+	"github.com/shardlab/shardlab/experiments/balance"
 	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/model"
+	"github.com/shardlab/shardlab/registries"
+	"github.com/shardlab/shardlab/seed"
 	"github.com/shardlab/shardlab/shard"
 	"github.com/shardlab/shardlab/sim"
 	"github.com/shardlab/shardlab/store"
@@ -75,7 +81,7 @@ func RunScenarios(ctx context.Context, cfg Config) (*store.Results, error) {
 		return nil, fmt.Errorf("%w: %w", ErrSpec, err)
 	}
 	if len(cfg.Registries) == 0 {
-		cfg.Registries = []string{RegistrySharded}
+		cfg.Registries = []string{registries.Sharded}
 	}
 	if err := checkRegistries(cfg.Registries); err != nil {
 		return nil, err
@@ -139,8 +145,8 @@ func RunSweep(ctx context.Context, cfg Config) (*store.Results, error) {
 
 func checkRegistries(names []string) error {
 	for _, n := range names {
-		if !slices.Contains(RegistryNames(), n) {
-			return fmt.Errorf("%w %q (want one of %s)", ErrUnknownRegistry, n, strings.Join(RegistryNames(), ", "))
+		if _, err := registries.Lookup(n); err != nil {
+			return err
 		}
 	}
 	if i, j := repeats(names); i >= 0 {
@@ -249,10 +255,10 @@ func execute(ctx context.Context, cfg Config, meta store.Meta, plans []plan) (*s
 
 // DriverCeiling runs the 100-worker lookup driver (lookupSampleEvery) against
 // sim.Null for d: the most any registry could show in that scenario here.
-func DriverCeiling(ctx context.Context, d time.Duration, seed uint64) (*sim.Result, error) {
+func DriverCeiling(ctx context.Context, d time.Duration, rngSeed uint64) (*sim.Result, error) {
 	return sim.ClosedLoop(ctx, sim.Config{
-		Registry: sim.Null{}, Seed: seed, Servers: 10_000, Transports: 10_000,
-		Groups:   []sim.Group{{Workers: 100, Mix: Workloads()["lookup"]}},
+		Registry: sim.Null{}, Seed: rngSeed, Servers: seed.PreloadServers, Transports: seed.PreloadTransports,
+		Groups:   []sim.Group{{Workers: seed.Workers, Mix: Workloads()["lookup"]}},
 		Duration: d, SampleEvery: lookupSampleEvery,
 	})
 }
@@ -328,8 +334,11 @@ func phaseDuration(ph spec.PhaseSpec, quick bool) time.Duration {
 }
 
 // setup builds the registry and applies the preload.
-func setup(reg string, rs spec.RegistrySpec, pre spec.PreloadSpec) (*Instance, error) {
-	in, err := NewRegistry(reg, rs)
+func setup(reg string, rs spec.RegistrySpec, pre spec.PreloadSpec) (*registries.Instance, error) {
+	in, err := registries.New(reg, rs)
+	if errors.Is(err, registries.ErrOptions) {
+		err = fmt.Errorf("%w: %w", ErrSpec, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -340,7 +349,7 @@ func setup(reg string, rs spec.RegistrySpec, pre spec.PreloadSpec) (*Instance, e
 	return in, nil
 }
 
-func partitionHooks(in *Instance) (func(string) int, int) {
+func partitionHooks(in *registries.Instance) (func(string) int, int) {
 	if in.Sharded == nil {
 		return nil, 0
 	}
@@ -351,9 +360,9 @@ func groupsLabel(gs []sim.Group) (workload, mix, dist string, workers int) {
 	var ws, ms, ds []string
 	for _, g := range gs {
 		workers += g.Workers
-		ws = append(ws, orDefault(g.Name, "custom"))
+		ws = append(ws, cmp.Or(g.Name, "custom"))
 		ms = append(ms, g.Mix.String())
-		ds = append(ds, orDefault(g.Keys.Dist, sim.DistUniform))
+		ds = append(ds, cmp.Or(g.Keys.Dist, sim.DistUniform))
 	}
 	return strings.Join(ws, "+"), strings.Join(ms, " + "), strings.Join(slices.Compact(ds), "+"), workers
 }
@@ -420,7 +429,7 @@ func buckets(h *hdrhistogram.Histogram, edgesUs []int64) ([]store.BucketRecord, 
 }
 
 // pointFrom converts a driver result into a record.
-func pointFrom(r *sim.Result, in *Instance, started time.Time) (store.Point, error) {
+func pointFrom(r *sim.Result, in *registries.Instance, started time.Time) (store.Point, error) {
 	p := store.Point{
 		Started: started, ElapsedNs: int64(r.Elapsed), Ops: r.Ops, Throughput: r.Throughput,
 		TargetRate: r.TargetRate, Missed: r.Missed, LatencyBasis: r.LatencyBasis,
@@ -486,21 +495,17 @@ func runBalance(sc spec.Scenario, reg string) (store.Point, error) {
 	}
 	defer in.Close()
 	elapsed := time.Since(t0)
-	b := &store.BalanceRecord{}
 	parts := sc.Registry.Partitions
+	source, counts := "impl.PartitionStats", []int64(nil)
 	if in.Sharded != nil {
 		// Real placements: what the registry holds, read from its own
-		// statistics after the preload (nothing was reset).
-		b.Source = "impl.PartitionStats"
-		for _, s := range in.Sharded.PartitionStats() {
-			b.Counts = append(b.Counts, int64(s.Entries))
-		}
-		parts = in.Sharded.Partitions()
+		// statistics after the preload.
+		counts, parts = balance.ImplCounts(in.Sharded), in.Sharded.Partitions()
 	} else {
 		// A peer has no partitions: count where the default partitioner
 		// would place the same keys.
 		if parts == 0 {
-			parts = 64
+			parts = impl.DefaultPartitions
 		}
 		pt, err := partition.NewHashMod(parts)
 		if err != nil {
@@ -513,16 +518,11 @@ func runBalance(sc spec.Scenario, reg string) (store.Point, error) {
 		for i := range sc.Preload.Transports {
 			ids = append(ids, sim.TransportID(i))
 		}
-		b.Source = "partitioner"
-		b.Counts = partition.Counts(pt, ids)
+		source, counts = "partitioner", partition.Counts(pt, ids)
 	}
-	sk, err := analysis.Skew(b.Counts)
+	b, err := balance.Record(source, counts)
 	if err != nil {
-		return store.Point{}, fmt.Errorf("balance: %w", err)
-	}
-	b.SeedSkew, b.MaxOverMean, b.CV, b.PValue = sk.SeedSkew, sk.MaxOverMean, sk.CV, sk.PValue
-	if ideal, err := analysis.ExpectedIdealSkew(sk.Total, len(b.Counts)); err == nil {
-		b.IdealSeedSkew = ideal.SeedSkew
+		return store.Point{}, err
 	}
 	ops := int64(sc.Preload.Servers + sc.Preload.Transports)
 	return store.Point{
@@ -560,7 +560,7 @@ func runConnections(ctx context.Context, sc spec.Scenario, reg string, seed uint
 	if err != nil {
 		return p, err
 	}
-	p.Connections, p.Workload, p.Mix, p.Dist = c.Count, "connections", r.Kinds[0].Kind.String(), orDefault(c.ServerKeys.Dist, sim.DistUniform)
+	p.Connections, p.Workload, p.Mix, p.Dist = c.Count, "connections", r.Kinds[0].Kind.String(), cmp.Or(c.ServerKeys.Dist, sim.DistUniform)
 	if mix.IsZero() {
 		p.Mix = "route_to_server:50,route_to_transport:50"
 	} else {
@@ -701,7 +701,7 @@ func phaseNames(ps []spec.PhaseSpec) string {
 	for _, p := range ps {
 		var gs []string
 		for _, g := range p.Groups {
-			gs = append(gs, fmt.Sprintf("%dx%s", g.Workers, orDefault(g.Workload, "custom")))
+			gs = append(gs, fmt.Sprintf("%dx%s", g.Workers, cmp.Or(g.Workload, "custom")))
 		}
 		ns = append(ns, p.Name+"("+strings.Join(gs, "+")+")")
 	}
@@ -757,7 +757,7 @@ func sweepPlans(sw *spec.Sweep, cfg Config) []plan {
 	var ps []plan
 	for _, reg := range sw.Registries {
 		parts := sw.Partitions
-		if reg != RegistrySharded {
+		if reg != registries.Sharded {
 			parts = []int{0}
 		}
 		for _, np := range parts {

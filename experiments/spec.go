@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/model"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/sim"
 )
 
@@ -26,7 +28,7 @@ var (
 	ErrSpec            = errors.New("experiments: invalid spec")
 	ErrUnknownScenario = errors.New("experiments: unknown scenario")
 	ErrUnknownSweep    = errors.New("experiments: unknown sweep")
-	ErrUnknownRegistry = errors.New("experiments: unknown registry")
+	ErrUnknownRegistry = registries.ErrUnknown
 )
 
 // Metrics a Check can name.
@@ -116,8 +118,8 @@ func ValidateScenario(s *spec.Scenario) error {
 	if s.SampleEvery < 0 {
 		return specErr(n, "sample_every", "%d (want >= 1, or 0 for 1)", s.SampleEvery)
 	}
-	if s.Registry.Partitions < 0 || s.Registry.Partitions > 4096 {
-		return specErr(n, "registry.partitions", "%d (want 0 for the default, or 1..4096)", s.Registry.Partitions)
+	if s.Registry.Partitions < 0 || s.Registry.Partitions > partition.MaxPartitions {
+		return specErr(n, "registry.partitions", "%d (want 0 for the default, or 1..%d)", s.Registry.Partitions, partition.MaxPartitions)
 	}
 	if err := checkRegistrySpec(errf, s.Registry); err != nil {
 		return err

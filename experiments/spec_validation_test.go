@@ -105,8 +105,16 @@ func TestSpecRefusedBeforeAnythingIsWritten(t *testing.T) {
 			}
 		})
 	}
-	if _, err := experiments.ParseRegistries("sharded,sharded"); !errors.Is(err, experiments.ErrSpec) || !strings.Contains(err.Error(), "repeats") {
-		t.Errorf(`ParseRegistries("sharded,sharded") = %v; want a duplicate error`, err)
+	// --registry sharded,sharded on run: refused before the folder exists.
+	out := filepath.Join(t.TempDir(), "out")
+	_, err := experiments.RunScenarios(context.Background(), experiments.Config{
+		Scenarios: tiny()[:1], Registries: []string{"sharded", "sharded"}, Seed: 1, Out: out, CeilingFor: 10 * time.Millisecond,
+	})
+	if !errors.Is(err, experiments.ErrSpec) || !strings.Contains(err.Error(), `"sharded" repeats`) {
+		t.Errorf("run with registries sharded,sharded: %v; want a duplicate error", err)
+	}
+	if _, serr := os.Stat(out); serr == nil {
+		t.Errorf("%s created for a refused run", out)
 	}
 	if _, err := experiments.SelectScenarios("lookup_100,lookup_100"); !errors.Is(err, experiments.ErrSpec) {
 		t.Errorf("SelectScenarios with a repeated name = %v; want ErrSpec", err)

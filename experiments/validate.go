@@ -8,6 +8,7 @@ import (
 
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/sim"
 )
 
@@ -86,7 +87,7 @@ func checkRegistrySpec(errf func(path, format string, args ...any) error, rs spe
 		if p > 0 {
 			r.Partitions = p
 		}
-		in, err := NewRegistry(RegistrySharded, r)
+		in, err := registries.New(registries.Sharded, r)
 		if err == nil {
 			in.Close()
 			continue
@@ -99,7 +100,7 @@ func checkRegistrySpec(errf func(path, format string, args ...any) error, rs spe
 			field = "registry.read_sampling"
 		case errors.Is(err, impl.ErrPartitions):
 			field = "registry.partitions"
-		case errors.Is(err, impl.ErrPartitioner), rs.Partitioner != "" && errors.Is(err, ErrSpec):
+		case errors.Is(err, impl.ErrPartitioner), rs.Partitioner != "" && errors.Is(err, registries.ErrOptions):
 			field = "registry.partitioner"
 		case errors.Is(err, impl.ErrThresholds):
 			switch {
@@ -182,7 +183,7 @@ func sweepPoints(s *spec.Sweep) float64 {
 	perPartitionCount := float64(len(s.Workloads)) * float64(len(s.Workers)+len(s.Connections)) * float64(max(s.Repeat, 1))
 	var n float64
 	for _, r := range s.Registries {
-		if r == RegistrySharded {
+		if r == registries.Sharded {
 			n += float64(len(s.Partitions)) * perPartitionCount
 		} else {
 			n += perPartitionCount

@@ -113,7 +113,7 @@ func figureBuilders(in *input) []figureBuilder {
 			caption: "lookup_100 scenario (duration mode), find_server latency per registry; " + samplingNote(scenarioPoint(in.Scenarios, "lookup_100", in.Subject)) + "; HdrHistogram, 3 significant digits.",
 			build:   func() (*plot.Plot, error) { return percentileFigure(in.Scenarios, in.Subject) }},
 		{id: "throughput_over_time", title: "Sustained throughput over time",
-			caption: "sustained scenario, per-interval throughput per registry, with the seed's target (" + seedClaim("sustained").Target + ").",
+			caption: "sustained scenario, per-interval throughput per registry, with the seed's target (" + quote("sustained").Target() + ").",
 			build:   func() (*plot.Plot, error) { return timelineFigure(in.Scenarios) }},
 		{id: "registries", title: "Throughput by registry and scenario",
 			caption: "Duration-mode points of each scenario, completed operations over measured elapsed time.",
@@ -202,7 +202,7 @@ func degenerate(st *store.Balance, partitioner string) bool {
 func skewFigure(st *store.Balance, keys int) (*plot.Plot, error) {
 	f := plots.SkewFigure{
 		Title:      fmt.Sprintf("Partition skew vs partition count (%s keys)", units.Commas(keys)),
-		References: []plots.Reference{{Name: "seed claim 0.18", Value: seed.ClaimedSkew}, {Name: "seed target 0.30", Value: seed.TargetSkew}},
+		References: []plots.Reference{{Name: fmt.Sprintf("seed claim %.2f", seed.ClaimedSkew), Value: seed.ClaimedSkew}, {Name: fmt.Sprintf("seed target %.2f", seed.TargetSkew), Value: seed.TargetSkew}},
 	}
 	seen := map[int]bool{}
 	for _, name := range st.Partitioners {
@@ -430,7 +430,7 @@ func percentileFigure(res *store.Results, subject string) (*plot.Plot, error) {
 
 func timelineFigure(res *store.Results) (*plot.Plot, error) {
 	f := plots.TimelineFigure{Title: "Sustained mix throughput over time",
-		References: []plots.Reference{{Name: "seed target 80K ops/s", Value: 80_000}}}
+		References: []plots.Reference{seedTarget("sustained")}}
 	for _, reg := range registriesOf(res) {
 		p := scenarioPoint(res, "sustained", reg)
 		if p == nil || p.Series == nil || p.Series.IntervalMs <= 0 {
@@ -489,4 +489,15 @@ func longScenario(short string) string {
 		}
 	}
 	return short
+}
+
+// seedTarget is the reference line for a claim with one target: "seed
+// target > 80K ops/s" at the target's value.
+func seedTarget(id string) plots.Reference {
+	c := quote(id)
+	if len(c.Targets) == 0 {
+		return plots.Reference{}
+	}
+	t := c.Targets[0]
+	return plots.Reference{Name: "seed target " + t.Text, Value: t.Value}
 }

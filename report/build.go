@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/analysis"
-	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/paper"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/seed"
 	"github.com/shardlab/shardlab/store"
 )
@@ -25,16 +25,6 @@ type Config struct {
 	_ struct{}
 }
 
-// peerWhat says what each peer registry is (impl/baseline's doc).
-var peerWhat = map[string]string{
-	"mutex":     "one global lock",
-	"channel":   "one goroutine serialising every operation, the gen_server analogue",
-	"syncmap":   "sync.Map",
-	"xsync":     "xsync's concurrent map",
-	"reference": "the model behind one mutex",
-	"null":      "a registry that does nothing",
-}
-
 // Build loads cfg.Results (refusing empty, partial, foreign-schema or
 // mixed-host results: store's sentinels), answers the report's capacity
 // question from its sweep, and renders the report (package paper).
@@ -50,7 +40,7 @@ func Build(cfg Config) (*paper.Built, error) {
 		return nil, err
 	}
 	return paper.Build(paper.Config{
-		Inputs: in, Subject: experiments.RegistrySharded, Describe: peerWhat,
+		Inputs: in, Subject: registries.Sharded, Describe: registries.Descriptions(),
 		Plan: capacity(in), Out: cfg.Out,
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/experiments/balance"
 	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/store"
 )
 
@@ -35,7 +36,7 @@ type CollectConfig struct {
 }
 
 // DefaultReportRegistries are the scenarios' registries in a report.
-var DefaultReportRegistries = []string{experiments.RegistrySharded, "mutex", "channel"}
+var DefaultReportRegistries = []string{registries.Sharded, registries.Mutex, registries.Channel}
 
 // ReportSweep is the sweep a report runs: partition counts x workers for
 // the lookup and sustained mixes, three repetitions of 250 ms each so
@@ -44,10 +45,10 @@ var DefaultReportRegistries = []string{experiments.RegistrySharded, "mutex", "ch
 // p99). About a minute on 2 cores.
 func ReportSweep() spec.Sweep {
 	return spec.Sweep{
-		Name: "report", Registries: []string{experiments.RegistrySharded},
+		Name: "report", Registries: []string{registries.Sharded},
 		Partitions: []int{1, 4, 16, 64, 256}, Workers: []int{1, 2, 8, 32, 100},
 		Workloads: []spec.WorkloadSpec{{Name: "lookup"}, {Name: "sustained"}},
-		Preload:   spec.PreloadSpec{Servers: 10_000, Transports: 10_000, Bind: true},
+		Preload:   experiments.SeedPreload(),
 		Duration:  spec.Duration(250 * time.Millisecond), Repeat: 3, SampleEvery: 8,
 	}
 }

@@ -10,11 +10,12 @@ import (
 
 	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/impl/partition"
+	"github.com/shardlab/shardlab/registries"
 )
 
 func newRunCmd() *cobra.Command {
 	var (
-		registries string
+		regList    string
 		partitions int
 		seed       uint64
 		out        string
@@ -40,12 +41,12 @@ flags and --out.`,
 			if err != nil {
 				return experimentStatus(err)
 			}
-			regs, err := experiments.ParseRegistries(registries)
+			regs, err := registries.Parse(regList)
 			if err != nil {
 				return experimentStatus(err)
 			}
 			if partitions < 0 || partitions > partition.MaxPartitions {
-				return usageError("--partitions %d: want 0 (scenario default) or 1..4096", partitions)
+				return usageError("--partitions %d: want 0 (scenario default) or 1..%d", partitions, partition.MaxPartitions)
 			}
 			if out == "" {
 				name := args[0]
@@ -56,7 +57,7 @@ flags and --out.`,
 				if quick {
 					q = "-quick"
 				}
-				out = filepath.Join("results", fmt.Sprintf("run-%s-%s-seed%d%s", sanitize(name), sanitize(registries), seed, q))
+				out = filepath.Join("results", fmt.Sprintf("run-%s-%s-seed%d%s", sanitize(name), sanitize(regList), seed, q))
 				if partitions > 0 {
 					out += fmt.Sprintf("-p%d", partitions)
 				}
@@ -83,7 +84,7 @@ flags and --out.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&registries, "registry", "sharded", "registries, comma-separated: "+strings.Join(experiments.RegistryNames(), ", "))
+	f.StringVar(&regList, "registry", "sharded", "registries, comma-separated: "+strings.Join(registries.Names(), ", "))
 	f.IntVar(&partitions, "partitions", 0, "partition count for the sharded registry (0: each scenario's own)")
 	f.Uint64Var(&seed, "seed", 1, "seed for every random choice")
 	f.StringVar(&out, "out", "", "results directory (default results/run-SCENARIOS-REGISTRIES-seedN[-quick])")

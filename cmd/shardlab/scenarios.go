@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/shardlab/shardlab/experiments"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/shard"
 	"github.com/shardlab/shardlab/store"
 )
@@ -37,7 +38,7 @@ func newScenariosCmd() *cobra.Command {
 			out := c.OutOrStdout()
 			fmt.Fprintf(out, "\nsweeps:     %s\n", strings.Join(experiments.BuiltinSweepNames(), ", "))
 			fmt.Fprintf(out, "workloads:  %s\n", strings.Join(experiments.WorkloadNames(), ", "))
-			fmt.Fprintf(out, "registries: %s\n", strings.Join(experiments.RegistryNames(), ", "))
+			fmt.Fprintf(out, "registries: %s\n", strings.Join(registries.Names(), ", "))
 			return nil
 		},
 	}
@@ -49,7 +50,8 @@ func experimentStatus(err error) error {
 		return nil
 	}
 	for _, e := range []error{experiments.ErrSpec, experiments.ErrUnknownScenario, experiments.ErrUnknownSweep,
-		experiments.ErrUnknownRegistry, store.ErrOutput, store.ErrCorrupt, store.ErrMismatch, store.ErrSchema, store.ErrLocked, shard.ErrSpec} {
+		registries.ErrUnknown, registries.ErrOptions, store.ErrOutput, store.ErrCorrupt, store.ErrMismatch, store.ErrSchema,
+		store.ErrLocked, shard.ErrSpec} {
 		if errors.Is(err, e) {
 			return withStatus(exitUsage, err)
 		}

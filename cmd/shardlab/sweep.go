@@ -11,11 +11,12 @@ import (
 	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl/partition"
+	"github.com/shardlab/shardlab/registries"
 )
 
 func newSweepCmd() *cobra.Command {
 	var (
-		registries string
+		regList    string
 		partitions int
 		seed       uint64
 		out        string
@@ -39,13 +40,13 @@ Results go to --out; rerunning with the same flags resumes an interrupted sweep.
 				return experimentStatus(err)
 			}
 			var regs []string
-			if registries != "" {
-				if regs, err = experiments.ParseRegistries(registries); err != nil {
+			if regList != "" {
+				if regs, err = registries.Parse(regList); err != nil {
 					return experimentStatus(err)
 				}
 			}
 			if partitions < 0 || partitions > partition.MaxPartitions {
-				return usageError("--partitions %d: want 0 (the sweep's own) or 1..4096", partitions)
+				return usageError("--partitions %d: want 0 (the sweep's own) or 1..%d", partitions, partition.MaxPartitions)
 			}
 			if quick {
 				// --quick trims any sweep to a smoke test: each point runs
@@ -69,7 +70,7 @@ Results go to --out; rerunning with the same flags resumes an interrupted sweep.
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&registries, "registry", "", "registries, comma-separated, replacing the sweep's: "+strings.Join(experiments.RegistryNames(), ", "))
+	f.StringVar(&regList, "registry", "", "registries, comma-separated, replacing the sweep's: "+strings.Join(registries.Names(), ", "))
 	f.IntVar(&partitions, "partitions", 0, "run only this partition count (0: the sweep's list)")
 	f.Uint64Var(&seed, "seed", 1, "seed for every random choice")
 	f.StringVar(&out, "out", "", "results directory (default results/sweep-NAME-seedN)")
