@@ -123,8 +123,8 @@ func checkRegistrySpec(errf func(path, format string, args ...any) error, rs spe
 		// NewRegistry's message without its own spec prefix.
 		msg := err.Error()
 		for _, pre := range []string{"registry options: ", "registry.partitioner: "} {
-			if _, after, ok := strings.Cut(msg, pre); ok {
-				msg = after
+			if i := strings.LastIndex(msg, pre); i >= 0 {
+				msg = msg[i+len(pre):]
 			}
 		}
 		return errf(field, "%s%s", msg, at)
