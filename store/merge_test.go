@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -198,5 +199,39 @@ func TestMergeOutputIsAtomic(t *testing.T) {
 	}
 	if !slices.Equal(names, []string{DoneFile, MetaFile, PointsFile, SummaryFile}) {
 		t.Fatalf("merged folder holds %v", names)
+	}
+}
+
+// A merged part carries every shard's host: a report built from shards
+// that ran on different machines is refused, or with allowMixed says so.
+func TestMergedHostsMeetTheMixedHostsRule(t *testing.T) {
+	dir := copyFixture(t)
+	path := filepath.Join(dir, SweepDir, MetaFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	host := m["host"].(map[string]any)
+	other := map[string]any{}
+	for k, v := range host {
+		other[k] = v
+	}
+	other["cpu_model"] = "another machine"
+	m["merged"] = []any{
+		map[string]any{"shard": "1/2", "dir": "a", "host": host, "points": 1},
+		map[string]any{"shard": "2/2", "dir": "b", "host": other, "points": 1},
+	}
+	data, _ = json.Marshal(m)
+	os.WriteFile(path, data, 0o644)
+	if _, err := LoadReport(dir, false); !errors.Is(err, ErrMixedHosts) || !strings.Contains(err.Error(), "sweep (shard 2/2)") {
+		t.Fatalf("LoadReport: %v; want ErrMixedHosts naming sweep (shard 2/2)", err)
+	}
+	in, err := LoadReport(dir, true)
+	if err != nil || !strings.Contains(strings.Join(in.Notes, " "), "another machine") {
+		t.Fatalf("allowMixed: %v, notes %q", err, in.Notes)
 	}
 }

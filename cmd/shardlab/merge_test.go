@@ -56,6 +56,15 @@ func TestMergedShardsEqualTheUnshardedRun(t *testing.T) {
 			mustRun(append(bal, "--shard", fmt.Sprintf("%d/%d", k, n), "--out", b)...)
 			checks, sweeps, bals = append(checks, c), append(sweeps, s), append(bals, b)
 		}
+		if n == 3 {
+			// A shard resumes like any run: rerun, nothing is measured again.
+			before, _ := os.ReadFile(filepath.Join(sweeps[0], store.PointsFile))
+			mustRun(append(sweep, "--shard", "1/3", "--out", sweeps[0])...)
+			after, _ := os.ReadFile(filepath.Join(sweeps[0], store.PointsFile))
+			if string(before) != string(after) {
+				t.Error("rerunning a finished shard changed its points")
+			}
+		}
 		slices.Reverse(checks)
 		mc := filepath.Join(root, fmt.Sprintf("n%d", n), "check-merged")
 		ms := filepath.Join(root, fmt.Sprintf("n%d", n), "sweep-merged")
