@@ -31,13 +31,6 @@ var (
 	ErrUnknownRegistry = registries.ErrUnknown
 )
 
-// Metrics a Check can name.
-var Metrics = []string{
-	"throughput", "p50_us", "p95_us", "p99_us", "p999_us", "max_us",
-	"ops_per_worker", "errors", "failed", "skew", "max_over_mean",
-	"alarmed_max", "rejected", "recovered",
-}
-
 var comparisons = []string{"<", "<=", ">", ">=", "=="}
 
 // field names a spec field for error messages, e.g. "lookup_100.groups[0].workers".
@@ -209,8 +202,8 @@ func ValidateScenario(s *spec.Scenario) error {
 	}
 	for i, c := range s.Checks {
 		p := fmt.Sprintf("checks[%d]", i)
-		if !slices.Contains(Metrics, c.Metric) {
-			return specErr(n, p+".metric", "unknown metric %q (want one of %s)", c.Metric, strings.Join(Metrics, ", "))
+		if !slices.Contains(MetricNames(), c.Metric) {
+			return specErr(n, p+".metric", "unknown metric %q (want one of %s)", c.Metric, strings.Join(MetricNames(), ", "))
 		}
 		if !slices.Contains(comparisons, c.Cmp) {
 			return specErr(n, p+".cmp", "%q (want one of %s)", c.Cmp, strings.Join(comparisons, " "))

@@ -16,7 +16,7 @@
 //	Save                write PNG and SVG atomically (temp file + rename)
 //
 // Figures that show latency take a Kind ("closed-loop service time",
-// "open-loop, from intended start") because DESIGN.md requires every
+// "open-loop, from intended start") because docs/design.md requires every
 // latency figure to say which it shows.
 //
 // What it is not: it computes no statistics beyond what a figure needs to

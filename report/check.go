@@ -23,10 +23,10 @@ const CampaignMethod = "check.Campaign: porcupine linearizability of recorded co
 var QuickCheckPartitions = []int{1, 4, 64}
 
 // RunQuickCheck runs check.DefaultCampaign against the sharded registry
-// at each of QuickCheckPartitions, from seed. Failing histories are kept in artifacts.
-func RunQuickCheck(ctx context.Context, seed uint64, host store.Host, artifacts string, progress io.Writer) (*store.CheckSummary, error) {
+// at each of QuickCheckPartitions, from seed, stamped now. Failing histories are kept in artifacts.
+func RunQuickCheck(ctx context.Context, seed uint64, host store.Host, now time.Time, artifacts string, progress io.Writer) (*store.CheckSummary, error) {
 	s := &store.CheckSummary{
-		SchemaVersion: store.CheckSchemaVersion, Created: time.Now().UTC(), Host: host, Seed: seed,
+		SchemaVersion: store.CheckSchemaVersion, Created: now.UTC(), Host: host, Seed: seed,
 		Method: CampaignMethod,
 	}
 	for _, p := range QuickCheckPartitions {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shardlab/shardlab/shard"
 )
@@ -46,7 +47,7 @@ func shardFolders(t *testing.T, n int, mut func(k int, m *Meta)) []string {
 				}
 			}
 		}
-		w.Finish()
+		w.Finish(time.Now())
 		w.Close()
 		dirs = append(dirs, dir)
 	}

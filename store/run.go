@@ -611,10 +611,10 @@ func (s *Writer) Append(p Point) error {
 // Done reports whether the point with this id is already recorded.
 func (s *Writer) Done(id string) bool { return s.done[id] }
 
-// Finish writes the final marker (done.json): every point the run or
-// shard planned is recorded.
-func (s *Writer) Finish() error {
-	if err := writeJSONAtomic(filepath.Join(s.dir, DoneFile), Done{Points: len(s.points), Finished: time.Now().UTC()}); err != nil {
+// Finish writes the final marker (done.json), stamped now: every point the
+// run or shard planned is recorded.
+func (s *Writer) Finish(now time.Time) error {
+	if err := writeJSONAtomic(filepath.Join(s.dir, DoneFile), Done{Points: len(s.points), Finished: now.UTC()}); err != nil {
 		return fmt.Errorf("%w: %w", ErrOutput, err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const testFP = "fp-test"
@@ -191,7 +192,7 @@ func TestShardAndFinalMarker(t *testing.T) {
 	if res.Done != nil {
 		t.Fatal("done before Finish")
 	}
-	if err := w.Finish(); err != nil {
+	if err := w.Finish(time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	w.Close()

@@ -15,6 +15,7 @@ import (
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/impl/partition"
+	"github.com/shardlab/shardlab/internal/host"
 	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/report"
 	"github.com/shardlab/shardlab/store"
@@ -177,7 +178,7 @@ func writeCampaign(out string, c check.Campaign, registry string, partitions int
 		partitions = 0
 	}
 	s := &store.CheckSummary{
-		SchemaVersion: store.CheckSchemaVersion, Created: time.Now().UTC(), Host: detectHost(), Seed: c.Seed,
+		SchemaVersion: store.CheckSchemaVersion, Created: time.Now().UTC(), Host: host.Detect(), Seed: c.Seed,
 		Method: report.CampaignMethod,
 		Runs:   []store.CheckRun{report.CampaignRecord(c, partitions, res, runErr)},
 		Campaign: &store.CheckCampaign{

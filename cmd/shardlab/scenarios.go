@@ -4,9 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"runtime"
-	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 
@@ -57,35 +54,6 @@ func experimentStatus(err error) error {
 		}
 	}
 	return withStatus(exitFailure, err)
-}
-
-// detectHost describes this machine and build for the results' meta.
-func detectHost() store.Host {
-	h := store.Host{
-		GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(),
-		OS: runtime.GOOS, Arch: runtime.GOARCH, CPUModel: "unknown",
-	}
-	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				h.CPUModel = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	if out, err := exec.Command("git", "rev-parse", "HEAD").Output(); err == nil {
-		h.GitRevision = strings.TrimSpace(string(out))
-		if st, err := exec.Command("git", "status", "--porcelain").Output(); err == nil && len(st) > 0 {
-			h.GitRevision += "+dirty"
-		}
-	} else if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				h.GitRevision = s.Value
-			}
-		}
-	}
-	return h
 }
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

@@ -1,16 +1,13 @@
 package main
 
 import (
-	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/experiments"
-	"github.com/shardlab/shardlab/experiments/spec"
-	"github.com/shardlab/shardlab/impl/partition"
+	"github.com/shardlab/shardlab/internal/host"
 	"github.com/shardlab/shardlab/registries"
 )
 
@@ -45,25 +42,15 @@ Results go to --out; rerunning with the same flags resumes an interrupted sweep.
 					return experimentStatus(err)
 				}
 			}
-			if partitions < 0 || partitions > partition.MaxPartitions {
-				return usageError("--partitions %d: want 0 (the sweep's own) or 1..%d", partitions, partition.MaxPartitions)
-			}
 			if quick {
-				// --quick trims any sweep to a smoke test: each point runs
-				// 100 ms.
-				sw.Duration = spec.Duration(100e6)
-				sw.Repeat = 1
+				*sw = experiments.QuickSweep(*sw)
 			}
 			if out == "" {
-				out = filepath.Join("results", fmt.Sprintf("sweep-%s-seed%d", sanitize(sw.Name), seed))
-				if quick {
-					out += "-quick"
-				}
-				out += shardSuffix(sh)
+				out = experiments.SweepDir(sw.Name, seed, quick) + shardSuffix(sh)
 			}
 			_, err = experiments.RunSweep(c.Context(), experiments.Config{
 				Sweep: sw, Registries: regs, Partitions: partitions, Seed: seed, Quick: quick, Shard: sh,
-				Out: out, Host: detectHost(), CommandLine: os.Args,
+				Out: out, Host: host.Detect(), CommandLine: os.Args,
 				Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr), Report: c.OutOrStdout(),
 			})
 			return experimentStatus(err)

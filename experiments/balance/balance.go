@@ -45,6 +45,9 @@ type Config struct {
 	Host store.Host
 	// Progress receives one line per partitioner and key count; nil is quiet.
 	Progress io.Writer
+	// Now stamps the study's creation [time.Now]; elapsed time is always
+	// measured on the real clock.
+	Now func() time.Time
 	// Shard, when set, measures only the cells (and the seed check) that
 	// package shard gives shard K of N by id (store.BalanceCellID); every
 	// cell's simulation has its own stream, so the N shards merged equal
@@ -65,6 +68,13 @@ func DefaultPartitions() []int {
 
 // DefaultKeys is the quick grid; add 1,000,000 for the full study.
 func DefaultKeys() []int { return []int{1_000, 10_000, 100_000} }
+
+// Validate reports what Run would refuse (ErrConfig), before anything is
+// written.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}
 
 func (c Config) withDefaults() (Config, error) {
 	if err := c.Shard.Validate(); err != nil {
@@ -142,9 +152,12 @@ func Run(ctx context.Context, cfg Config) (*store.Balance, error) {
 	if err != nil {
 		return nil, err
 	}
-	t0 := time.Now()
+	t0, created := time.Now(), time.Now()
+	if cfg.Now != nil {
+		created = cfg.Now()
+	}
 	st := &store.Balance{
-		SchemaVersion: store.BalanceSchemaVersion, Created: t0.UTC(), Host: cfg.Host, Seed: cfg.Seed,
+		SchemaVersion: store.BalanceSchemaVersion, Created: created.UTC(), Host: cfg.Host, Seed: cfg.Seed,
 		Partitioners: cfg.Partitioners, Partitions: cfg.Partitions, Keys: cfg.Keys, Alpha: cfg.Alpha,
 		Shard: cfg.Shard.String(),
 	}

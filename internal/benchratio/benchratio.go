@@ -180,7 +180,7 @@ type Goal struct {
 	Met     func(Comparison) bool
 }
 
-// Goals returns the goals of DESIGN.md's "Performance intent", as the issue
+// Goals returns the goals of docs/design.md's "Performance intent", as the issue
 // that asked for the benchmarks made them measurable:
 //
 //   - zero-alloc: FindServer and RouteToServer allocate nothing (0 allocs/op);
