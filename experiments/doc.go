@@ -125,7 +125,7 @@
 //     percentile can be recomputed (store.Load decodes it into Hist.H;
 //     ValueAtQuantile takes 0..100).
 //   - summary.csv: one row per point, rewritten
-//     atomically after each point (store.SummaryColumns).
+//     atomically after each point (its columns are store's).
 //
 // A rerun with the same flags and folder resumes: finished points are
 // kept and skipped, never rerun or duplicated; a torn last line (a crash

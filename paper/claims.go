@@ -24,9 +24,9 @@ func skewClaimJudgement(fraction, alpha float64) string {
 	return "plausible for an ideal hash"
 }
 
-// ClaimRow is one row of the claims audit: a seed claim (package seed,
+// claimRow is one row of the claims audit: a seed claim (package seed,
 // quoted) beside what was measured here.
-type ClaimRow struct {
+type claimRow struct {
 	ID, Claim, Target, Claimed, Section string
 
 	Measured string
@@ -58,26 +58,20 @@ func sampling(p *store.Point) string {
 	return "every op timed"
 }
 
-// errorTotal sums a point's failed operations by code.
+// errorTotal is a point's failed operations, and the count by code.
 func errorTotal(p *store.Point) (int64, string) {
-	var n int64
-	var parts []string
-	for code, c := range p.Errors {
-		n += c
-		parts = append(parts, fmt.Sprintf("%s=%d", code, c))
-	}
-	slices.Sort(parts)
-	return n, strings.Join(parts, ", ")
+	n, byCode := p.Failures()
+	return n, strings.Join(byCode, ", ")
 }
 
 // fill sets r's quoted columns from the seed's claim c.
-func fill(c seed.Claim, r ClaimRow) ClaimRow {
+func fill(c seed.Claim, r claimRow) claimRow {
 	r.ID, r.Claim, r.Target, r.Claimed, r.Section = c.ID, c.About, c.Target(), c.Claimed(), c.Section
 	return r
 }
 
-func missingRow(c seed.Claim, what string) ClaimRow {
-	return fill(c, ClaimRow{Measured: "not measured", Method: what, Theory: "—", Verdict: "no evidence in these results"})
+func missingRow(c seed.Claim, what string) claimRow {
+	return fill(c, claimRow{Measured: "not measured", Method: what, Theory: "—", Verdict: "no evidence in these results"})
 }
 
 // checksMet reads the verdicts a scenario point recorded on the claim's
@@ -94,9 +88,9 @@ func checksMet(p *store.Point, c seed.Claim) bool {
 }
 
 // audit builds the claims audit from the sharded registry's results.
-func audit(in *input) []ClaimRow {
+func audit(in *input) []claimRow {
 	sc := in.Scenarios
-	var rows []ClaimRow
+	var rows []claimRow
 	for _, c := range seed.Claims() {
 		switch c.ID {
 		case "p99", "throughput", "p50p95":
@@ -113,12 +107,12 @@ func audit(in *input) []ClaimRow {
 			case "p99":
 				v := float64(h.ValueAtQuantile(99))
 				met := checksMet(p, c)
-				rows = append(rows, fill(c, ClaimRow{Measured: pctWithCI(h, 99), Method: method,
+				rows = append(rows, fill(c, claimRow{Measured: pctWithCI(h, 99), Method: method,
 					Theory: fmt.Sprintf("Little's law: %d workers / %s = %s per op cycle (mean, driver included)", p.Workers, units.Ops(p.Throughput), units.Ns(cycle)),
 					Met:    met, Verdict: verdict(met, fmt.Sprintf("seed's %s is %.0fx the p99 measured here", c.Claimed(), seed.ClaimedLookupP99Us*1e3/math.Max(v, 1)))}))
 			case "p50p95":
 				met := checksMet(p, c)
-				rows = append(rows, fill(c, ClaimRow{Measured: "p50 " + pctWithCI(h, 50) + "; p95 " + pctWithCI(h, 95), Method: method,
+				rows = append(rows, fill(c, claimRow{Measured: "p50 " + pctWithCI(h, 50) + "; p95 " + pctWithCI(h, 95), Method: method,
 					Theory: fmt.Sprintf("timer pair costs ~%s, included in every timed op", units.Ns(float64(p.TimerCostNs))),
 					Met:    met, Verdict: verdict(met, "the seed's figures could not come from its code (reads went through one gen_server)")}))
 			case "throughput":
@@ -127,7 +121,7 @@ func audit(in *input) []ClaimRow {
 				if ch := scenarioPoint(sc, "lookup_100", "channel"); ch != nil {
 					other = fmt.Sprintf("; one goroutine serialising all ops (the gen_server analogue): %s", units.Ops(ch.Throughput))
 				}
-				rows = append(rows, fill(c, ClaimRow{Measured: units.Ops(p.Throughput),
+				rows = append(rows, fill(c, claimRow{Measured: units.Ops(p.Throughput),
 					Method: fmt.Sprintf("lookup_100, %s mode: %s ops completed / %.3g s measured; single run, no interval", p.Mode, units.Commas(int(p.Ops)), float64(p.ElapsedNs)/1e9),
 					Theory: fmt.Sprintf("driver ceiling (same driver, null registry): %s, the most any registry can show here%s", units.Ops(sc.Meta.DriverCeiling), other),
 					Met:    met, Verdict: verdict(met, fmt.Sprintf("%.0fx the seed's claimed %s", p.Throughput/seed.ClaimedLookupOps, c.Claimed()))}))
@@ -139,7 +133,7 @@ func audit(in *input) []ClaimRow {
 			if !s.Agree {
 				agree = "DIFFERENT from partition.Counts"
 			}
-			rows = append(rows, fill(c, ClaimRow{Measured: fmt.Sprintf("%.3f (max/mean %.3f, chi-square p %.2f)", s.SeedSkew, s.MaxOverMean, s.PValue),
+			rows = append(rows, fill(c, claimRow{Measured: fmt.Sprintf("%.3f (max/mean %.3f, chi-square p %.2f)", s.SeedSkew, s.MaxOverMean, s.PValue),
 				Method: fmt.Sprintf("(max−min)/(mean+1) over a real %d-partition registry's entries after registering server_0..server_%d (impl placement, %s)", s.Partitions, s.Keys-1, agree),
 				Theory: fmt.Sprintf("ideal hash: %.3f closed form; %.3f mean, 95 %% band [%.3f, %.3f] over %s simulated trials",
 					s.Ideal.Expected, s.Ideal.Mean, s.Ideal.P025, s.Ideal.P975, units.Commas(s.Ideal.Trials)),
@@ -163,7 +157,7 @@ func audit(in *input) []ClaimRow {
 			if n > 0 {
 				errs = fmt.Sprintf("%s failed operations (%s)", units.Commas(int(n)), codes)
 			}
-			rows = append(rows, fill(c, ClaimRow{Measured: units.Ops(p.Throughput) + "; " + errs,
+			rows = append(rows, fill(c, claimRow{Measured: units.Ops(p.Throughput) + "; " + errs,
 				Method: fmt.Sprintf("sustained, %.3g s (quick; the seed ran 30 s), %d workers, completed ops / measured time; %s", float64(p.ElapsedNs)/1e9, p.Workers, ci),
 				Theory: "—", Met: met, Verdict: verdict(met, fmt.Sprintf("%.0fx the seed's claimed %s", p.Throughput/seed.ClaimedSustainedOps, units.Commas(seed.ClaimedSustainedOps)))}))
 		case "contention":
@@ -181,7 +175,7 @@ func audit(in *input) []ClaimRow {
 			if ct.Recovered {
 				rec = fmt.Sprintf("recovered %.0f ms after the storm", ct.RecoverMs)
 			}
-			rows = append(rows, fill(c, ClaimRow{Measured: fmt.Sprintf("up to %d of %d partitions alarmed, %s alarms, %s registrations rejected, %s", ct.MaxAlarmed, p.Partitions, units.Commas(int(ct.Alarms)), units.Commas(int(ct.Rejected)), rec),
+			rows = append(rows, fill(c, claimRow{Measured: fmt.Sprintf("up to %d of %d partitions alarmed, %s alarms, %s registrations rejected, %s", ct.MaxAlarmed, p.Partitions, units.Commas(int(ct.Alarms)), units.Commas(int(ct.Rejected)), rec),
 				Method: "contention scenario: calm, write storm (64 writers on 4 partitions), recovery; alarm at 2 µs mean lock wait per 10 ms window; admission rejects registrations while > 50 % of partitions are alarmed",
 				Theory: "—", Met: met,
 				Verdict: verdict(met, "alarms use real units here; the seed's 100 ms threshold on a ms-truncated value could never fire")}))
@@ -209,7 +203,7 @@ func audit(in *input) []ClaimRow {
 			if total > 0 {
 				m = fmt.Sprintf("%s failed operations: %s", units.Commas(int(total)), strings.Join(where, "; "))
 			}
-			rows = append(rows, fill(c, ClaimRow{Measured: m,
+			rows = append(rows, fill(c, claimRow{Measured: m,
 				Method: "every operation's result code, all sharded scenario points except contention (where rejections are the point); Go calls do not time out, so a failure is an error code",
 				Theory: "—", Met: total == 0,
 				Verdict: verdict(total == 0, "overloaded = admission control rejecting registrations while partitions are alarmed, not a timeout")}))

@@ -11,9 +11,6 @@ import (
 	"strings"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
-	"gonum.org/v1/plot/vg"
 
 	"github.com/shardlab/shardlab/analysis"
 	"github.com/shardlab/shardlab/experiments/spec"
@@ -23,8 +20,8 @@ import (
 	"github.com/shardlab/shardlab/store"
 )
 
-// Figure is one figure of the report, saved as PNG and SVG.
-type Figure struct {
+// figure is one figure of the report, saved as PNG and SVG.
+type figure struct {
 	ID      string
 	Title   string
 	Caption string
@@ -50,8 +47,8 @@ type figureBuilder struct {
 
 // makeFigures builds every figure into outDir/figures. Figures without
 // data are omitted and named in the returned list of gaps.
-func makeFigures(in *input, outDir string) ([]Figure, []string, error) {
-	var figs []Figure
+func makeFigures(in *input, outDir string) ([]figure, []string, error) {
+	var figs []figure
 	var gaps []string
 	for _, b := range figureBuilders(in) {
 		p, err := b.build()
@@ -73,7 +70,7 @@ func makeFigures(in *input, outDir string) ([]Figure, []string, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		figs = append(figs, Figure{ID: b.id, Title: b.title, Caption: b.caption, Latency: b.latency,
+		figs = append(figs, figure{ID: b.id, Title: b.title, Caption: b.caption, Latency: b.latency,
 			PNG: "figures/" + b.id + ".png", SVG: "figures/" + b.id + ".svg", png: data})
 	}
 	return figs, gaps, nil
@@ -232,62 +229,19 @@ func skewFigure(st *store.Balance, keys int) (*plot.Plot, error) {
 }
 
 func movedFigure(st *store.Balance, keys int) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Keys moved growing n → n+1 (%s keys)", units.Commas(keys))
-	p.X.Label.Text = "partitions n (log scale)"
-	p.Y.Label.Text = "fraction of keys moved (log scale)"
-	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-	p.Legend.Top, p.Legend.Left = false, true
-	p.Legend.Top = false
-	var ns []float64
-	lines := 0
-	for i, name := range st.Partitioners {
-		var xy plotter.XYs
+	f := plots.MovedFigure{Title: fmt.Sprintf("Keys moved growing n → n+1 (%s keys)", units.Commas(keys))}
+	for _, name := range st.Partitioners {
+		s := plots.Series{Name: name}
 		for _, c := range st.Cells {
 			if c.Partitioner == name && c.Keys == keys && c.MovedFraction > 0 {
-				xy = append(xy, plotter.XY{X: float64(c.Partitions), Y: c.MovedFraction})
-				if !slices.Contains(ns, float64(c.Partitions)) {
-					ns = append(ns, float64(c.Partitions))
-				}
+				s.X, s.Y = append(s.X, float64(c.Partitions)), append(s.Y, c.MovedFraction)
 			}
 		}
-		if len(xy) == 0 {
-			continue
+		if len(s.X) > 0 {
+			f.Partitioners = append(f.Partitioners, s)
 		}
-		l, s, err := plotter.NewLinePoints(xy)
-		if err != nil {
-			return nil, err
-		}
-		l.Color, s.Color, s.Shape = plotutil.Color(i), plotutil.Color(i), plotutil.Shape(i)
-		p.Add(l, s)
-		p.Legend.Add(name, l, s)
-		lines++
 	}
-	if lines == 0 {
-		return nil, fmt.Errorf("moved figure: %w", plots.ErrNoData)
-	}
-	slices.Sort(ns)
-	var cons, half plotter.XYs
-	for _, n := range ns {
-		cons = append(cons, plotter.XY{X: n, Y: 1 / (n + 1)})
-		half = append(half, plotter.XY{X: n, Y: 0.5})
-	}
-	for _, t := range []struct {
-		name string
-		xy   plotter.XYs
-		dash []vg.Length
-	}{{"theory 1/(n+1)", cons, []vg.Length{vg.Points(4), vg.Points(2)}}, {"theory 1/2 (hashmod)", half, []vg.Length{vg.Points(1), vg.Points(2)}}} {
-		l, err := plotter.NewLine(t.xy)
-		if err != nil {
-			return nil, err
-		}
-		l.Dashes, l.Width = t.dash, vg.Points(1.2)
-		p.Add(l)
-		p.Legend.Add(t.name, l)
-	}
-	return p, nil
+	return plots.KeysMoved(f)
 }
 
 func p99Figure(res *store.Results, subject, workload string) (*plot.Plot, error) {
@@ -296,7 +250,7 @@ func p99Figure(res *store.Results, subject, workload string) (*plot.Plot, error)
 		return nil, fmt.Errorf("%w: %w", plots.ErrNoData, err)
 	}
 	f := plots.LatencyFigure{Kind: "closed-loop service time", Title: "p99 " + workload + " latency vs workers",
-		References: []plots.Reference{{Name: "seed target p99 < 100 µs", Value: 100}}}
+		References: []plots.Reference{seedTarget("p99")}}
 	for _, part := range cellPartitions(cells) {
 		s := plots.Series{Name: fmt.Sprintf("%d partitions", part)}
 		for _, c := range cells {

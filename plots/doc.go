@@ -13,6 +13,7 @@
 //	PartitionLoad       per-partition load bars with mean and ideal E[max]/E[min]
 //	ThroughputOverTime  per-interval throughput of sustained runs
 //	CompareRegistries   grouped bars: a value per registry per scenario
+//	KeysMoved           keys moved per added partition, with theory 1/(n+1) and 1/2
 //	Save                write PNG and SVG atomically (temp file + rename)
 //
 // Figures that show latency take a Kind ("closed-loop service time",

@@ -17,19 +17,20 @@ import (
 // CampaignMethod says how a campaign decides, for check.json.
 const CampaignMethod = "check.Campaign: porcupine linearizability of recorded concurrent histories against model.State, partitioned by key cluster"
 
-// QuickCheckPartitions are the sharded registry's layouts the quick
+// quickCheckPartitions are the sharded registry's layouts the quick
 // campaign checks: one partition (every operation contends), a few (most
 // cross-partition operations span two locks) and the seed's 64.
-var QuickCheckPartitions = []int{1, 4, 64}
+var quickCheckPartitions = []int{1, 4, 64}
 
 // RunQuickCheck runs check.DefaultCampaign against the sharded registry
-// at each of QuickCheckPartitions, from seed, stamped now. Failing histories are kept in artifacts.
+// at 1, 4 and 64 partitions, from seed, stamped now.
+// Failing histories are kept in artifacts.
 func RunQuickCheck(ctx context.Context, seed uint64, host store.Host, now time.Time, artifacts string, progress io.Writer) (*store.CheckSummary, error) {
 	s := &store.CheckSummary{
 		SchemaVersion: store.CheckSchemaVersion, Created: now.UTC(), Host: host, Seed: seed,
 		Method: CampaignMethod,
 	}
-	for _, p := range QuickCheckPartitions {
+	for _, p := range quickCheckPartitions {
 		parts := p
 		c := check.DefaultCampaign()
 		c.Name, c.Seed, c.OutDir = fmt.Sprintf("sharded-p%d", parts), seed, artifacts

@@ -46,7 +46,7 @@ type CollectConfig struct {
 }
 
 // DefaultDir is where a report measures unless told otherwise.
-var DefaultDir = filepath.Join("results", "latest")
+const DefaultDir = "results/latest"
 
 // defaultRegistries are the scenarios' registries in a report.
 func defaultRegistries() []string {

@@ -7,7 +7,7 @@
 //
 //	meta.json     Meta: what ran (kind, the resolved spec, seed, host, command line)
 //	points.jsonl  one Point per finished point, with full HdrHistograms
-//	summary.csv   one row per point (SummaryColumns), rebuilt from the points on every Open
+//	summary.csv   one row per point rebuilt from the points on every Open
 //	done.json     the final marker: every planned point is in (Writer.Finish)
 //	.shardlab.lock  held (flock) by the one process writing the folder
 //
