@@ -36,6 +36,9 @@ type Config struct {
 	// Plan is the capacity recommendation, computed by the caller from
 	// the same results (package report).
 	Plan Plan
+	// Capacity, when set, is the capacity model's section (package
+	// report computes it from the results' calibration and validation).
+	Capacity *Capacity
 	// Out receives report.md, report.html and figures/ [paper/build].
 	Out string
 
@@ -54,6 +57,7 @@ type input struct {
 	*store.Inputs
 	Subject  string
 	Describe map[string]string
+	capacity *Capacity
 }
 
 // Built names what Build wrote.
@@ -104,6 +108,9 @@ type document struct {
 	SeedLine  string
 	PlanText  string
 	PlanWhy   []string
+	// Capacity, when the results hold a calibration, replaces PlanText
+	// and PlanWhy with the capacity model's answers.
+	Capacity  *Capacity
 	Check     *store.CheckSummary
 	CheckRows []checkRow
 	CheckLine string
@@ -138,7 +145,7 @@ func Build(cfg Config) (*Built, error) {
 	if cfg.Out == "" {
 		cfg.Out = filepath.Join("paper", "build")
 	}
-	in := &input{Inputs: cfg.Inputs, Subject: cfg.Subject, Describe: cfg.Describe}
+	in := &input{Inputs: cfg.Inputs, Subject: cfg.Subject, Describe: cfg.Describe, capacity: cfg.Capacity}
 	r, err := newReport(in, cfg.Plan, cfg.Out)
 	if err != nil {
 		return nil, err
@@ -180,6 +187,7 @@ func newReport(in *input, plan Plan, out string) (*document, error) {
 	r.SeedLine = s.Verdict
 	r.SweepDesc = sweepDesc(in.Sweep)
 	r.PlanText, r.PlanWhy = plan.Text, plan.Why
+	r.Capacity = in.capacity
 	for _, run := range in.Check.Runs {
 		r.CheckRows = append(r.CheckRows, checkRow{CheckRun: run, Seconds: fmt.Sprintf("%.2g s run, %.2g s check", run.RunSeconds, run.CheckSeconds)})
 	}

@@ -50,7 +50,7 @@ type figureBuilder struct {
 func makeFigures(in *input, outDir string) ([]figure, []string, error) {
 	var figs []figure
 	var gaps []string
-	for _, b := range figureBuilders(in) {
+	for _, b := range append(figureBuilders(in), capacityFigures(in.capacity)...) {
 		p, err := b.build()
 		if errors.Is(err, plots.ErrNoData) {
 			gaps = append(gaps, fmt.Sprintf("%s: %v", b.title, err))

@@ -39,10 +39,15 @@ func Build(cfg Config) (*paper.Built, error) {
 	if err != nil {
 		return nil, err
 	}
-	return paper.Build(paper.Config{
-		Inputs: in, Subject: registries.Sharded, Describe: registries.Descriptions(),
-		Plan: capacity(in), Out: cfg.Out,
-	})
+	pc := paper.Config{Inputs: in, Subject: registries.Sharded, Describe: registries.Descriptions(), Out: cfg.Out}
+	if in.Calibration != nil {
+		if pc.Capacity, err = capacitySection(in); err != nil {
+			return nil, err
+		}
+	} else {
+		pc.Plan = sweepPlan(in)
+	}
+	return paper.Build(pc)
 }
 
 // ReportTarget is the capacity question the report answers: the seed's
@@ -52,9 +57,10 @@ func ReportTarget(cores int) analysis.Target {
 	return analysis.Target{Workers: 100, Throughput: 100_000, P99: 100 * time.Microsecond, MaxSkew: seed.TargetSkew, Cores: cores}
 }
 
-// capacity answers ReportTarget from the report's sweep, for paper's
-// capacity section.
-func capacity(in *store.Inputs) paper.Plan {
+// sweepPlan answers ReportTarget from the report's sweep, for paper's
+// capacity section when the results hold no calibration of the capacity
+// model (results measured before it existed).
+func sweepPlan(in *store.Inputs) paper.Plan {
 	res, err := planFrom(in.Sweep, PlanConfig{Target: ReportTarget(in.Host().GOMAXPROCS), Workload: "sustained"})
 	if err != nil {
 		return paper.Plan{Why: []string{"no recommendation: " + err.Error()}}

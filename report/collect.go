@@ -70,7 +70,9 @@ func ReportSweep() spec.Sweep {
 
 // Collect runs, into cfg.Dir, every part a report needs: the seed's ten
 // scenarios and the others (quick durations) against cfg.Registries,
-// ReportSweep, the balance study and the quick verification campaign.
+// ReportSweep, the balance study, the quick verification campaign and the
+// capacity model's calibration and validation (quick; kept when an
+// interrupted run finished them).
 func Collect(ctx context.Context, cfg CollectConfig) error {
 	if cfg.Dir == "" {
 		cfg.Dir = DefaultDir
@@ -109,13 +111,13 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 		Progress: cfg.Progress, Terminal: cfg.Terminal, Now: cfg.Now,
 	}
 	t0 := time.Now()
-	say("report [1/4]: the built-in scenarios, quick, against %v", regs)
+	say("report [1/5]: the built-in scenarios, quick, against %v", regs)
 	sc := base
 	sc.Scenarios, sc.Out = experiments.BuiltinScenarios(), filepath.Join(cfg.Dir, store.ScenariosDir)
 	if _, err := experiments.RunScenarios(ctx, sc); err != nil {
 		return fmt.Errorf("scenarios: %w", err)
 	}
-	say("report [2/4]: sweep over partitions x workers (%s so far)", time.Since(t0).Round(time.Second))
+	say("report [2/5]: sweep over partitions x workers (%s so far)", time.Since(t0).Round(time.Second))
 	sw := base
 	s := ReportSweep()
 	sw.Sweep, sw.Registries, sw.Out = &s, nil, filepath.Join(cfg.Dir, store.SweepDir)
@@ -124,9 +126,9 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 	}
 	balanceDir := filepath.Join(cfg.Dir, store.BalanceDir)
 	if old, err := store.LoadBalance(balanceDir); err == nil && old.Seed == cfg.Seed && (cfg.BalanceKeys == nil || slices.Equal(old.Keys, cfg.BalanceKeys)) {
-		say("report [3/4]: partition balance study: kept from the interrupted run (%s so far)", time.Since(t0).Round(time.Second))
+		say("report [3/5]: partition balance study: kept from the interrupted run (%s so far)", time.Since(t0).Round(time.Second))
 	} else {
-		say("report [3/4]: partition balance study (%s so far)", time.Since(t0).Round(time.Second))
+		say("report [3/5]: partition balance study (%s so far)", time.Since(t0).Round(time.Second))
 		st, err := balance.Run(ctx, balance.Config{Seed: cfg.Seed, Host: cfg.Host, Keys: cfg.BalanceKeys, Progress: cfg.Progress, Now: cfg.Now})
 		if st != nil {
 			if werr := store.WriteBalance(balanceDir, st); werr != nil {
@@ -139,9 +141,9 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 	}
 	checkPath := filepath.Join(cfg.Dir, store.CheckFile)
 	if old, err := store.LoadCheck(checkPath); err == nil && old.Seed == cfg.Seed {
-		say("report [4/4]: verification campaign: kept from the interrupted run")
+		say("report [4/5]: verification campaign: kept from the interrupted run")
 	} else {
-		say("report [4/4]: verification campaign, quick (%s so far)", time.Since(t0).Round(time.Second))
+		say("report [4/5]: verification campaign, quick (%s so far)", time.Since(t0).Round(time.Second))
 		cs, err := RunQuickCheck(ctx, cfg.Seed, cfg.Host, now(), filepath.Join(cfg.Dir, "check-artifacts"), cfg.Progress)
 		if err != nil {
 			return fmt.Errorf("check: %w", err)
@@ -149,6 +151,10 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 		if err := store.WriteCheck(checkPath, cs); err != nil {
 			return err
 		}
+	}
+	say("report [5/5]: capacity model: calibrate and validate against measurement, quick (%s so far)", time.Since(t0).Round(time.Second))
+	if err := collectCapacity(ctx, cfg.Dir, cfg.Seed, cfg.Progress); err != nil {
+		return fmt.Errorf("capacity: %w", err)
 	}
 	say("report: measurements done in %s", time.Since(t0).Round(time.Second))
 	return nil

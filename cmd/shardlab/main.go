@@ -63,6 +63,9 @@ func newRootCmd() *cobra.Command {
 		newPlanCmd(),
 		newBalanceCmd(),
 		newMergeCmd(),
+		newCalibrateCmd(),
+		newPredictCmd(),
+		newValidateModelCmd(),
 	)
 	return root
 }
