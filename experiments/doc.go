@@ -33,7 +33,8 @@
 //   - RunScenarios, RunSweep (Config): run, record, print the table;
 //     Config.Shard runs one shard K/N of the points (package shard), and
 //     PlannedIDs lists a recorded run's points for shardlab merge.
-//   - Measure, FormatMeasured, WriteTable, WriteSweepTable, DriverCeiling.
+//   - MetricNames, FormatMeasured: what a check can measure and how a
+//     measurement is written; the result tables go to Config.Report.
 //   - Errors: ErrSpec, ErrUnknownScenario, ErrUnknownSweep,
 //     ErrUnknownRegistry, and store's ErrOutput, ErrCorrupt, ErrMismatch,
 //     ErrSchema (the CLI exits 2 on each).

@@ -12,7 +12,7 @@ import (
 func evaluate(checks []spec.Check, p *store.Point) []store.CheckResult {
 	var out []store.CheckResult
 	for _, c := range checks {
-		v, ok := Measure(p, c.Metric, c.Kind)
+		v, ok := measure(p, c.Metric, c.Kind)
 		cr := store.CheckResult{Check: c, Measured: v}
 		if ok {
 			switch c.Cmp {
@@ -35,9 +35,9 @@ func evaluate(checks []spec.Check, p *store.Point) []store.CheckResult {
 	return out
 }
 
-// Measure returns a metric of a point (MetricNames), optionally over one
+// measure returns a metric of a point (MetricNames), optionally over one
 // operation kind; ok is false when the point has no such figure.
-func Measure(p *store.Point, metric, kind string) (float64, bool) {
+func measure(p *store.Point, metric, kind string) (float64, bool) {
 	for _, m := range metrics {
 		if m.name == metric {
 			return m.measure(p, kind)

@@ -96,7 +96,7 @@ func RunScenarios(ctx context.Context, cfg Config) (*store.Results, error) {
 	meta := newMeta(cfg, "scenarios", strings.Join(names, ","), spec)
 	res, err := execute(ctx, cfg, meta, plans)
 	if res != nil && cfg.Report != nil {
-		WriteTable(cfg.Report, res)
+		writeTable(cfg.Report, res)
 	}
 	return res, err
 }
@@ -125,7 +125,7 @@ func RunSweep(ctx context.Context, cfg Config) (*store.Results, error) {
 	meta := newMeta(cfg, "sweep", sw.Name, spec)
 	res, err := execute(ctx, cfg, meta, plans)
 	if res != nil && cfg.Report != nil {
-		WriteSweepTable(cfg.Report, res)
+		writeSweepTable(cfg.Report, res)
 	}
 	return res, err
 }
@@ -200,7 +200,7 @@ func execute(ctx context.Context, cfg Config, meta store.Meta, plans []plan) (*s
 		return nil, err
 	}
 	defer st.Close()
-	ceiling, err := DriverCeiling(ctx, ceilingFor, cfg.Seed)
+	ceiling, err := driverCeiling(ctx, ceilingFor, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -250,9 +250,9 @@ func execute(ctx context.Context, cfg Config, meta store.Meta, plans []plan) (*s
 	return res, nil
 }
 
-// DriverCeiling runs the 100-worker lookup driver (lookupSampleEvery) against
+// driverCeiling runs the 100-worker lookup driver (lookupSampleEvery) against
 // sim.Null for d: the most any registry could show in that scenario here.
-func DriverCeiling(ctx context.Context, d time.Duration, rngSeed uint64) (*sim.Result, error) {
+func driverCeiling(ctx context.Context, d time.Duration, rngSeed uint64) (*sim.Result, error) {
 	return sim.ClosedLoop(ctx, sim.Config{
 		Registry: sim.Null{}, Seed: rngSeed, Servers: seed.PreloadServers, Transports: seed.PreloadTransports,
 		Groups:   []sim.Group{{Workers: seed.Workers, Mix: Workloads()["lookup"]}},

@@ -32,11 +32,11 @@ func FormatMeasured(metric string, v float64) string {
 	return fmt.Sprintf("%.0f", v)
 }
 
-// WriteTable prints every check of every scenario point: scenario,
+// writeTable prints every check of every scenario point: scenario,
 // registry, the seed's target and claim, our measurement, pass or fail;
 // then the driver's ceiling and the per-scenario details (balance,
 // contention, histogram buckets).
-func WriteTable(w io.Writer, res *store.Results) {
+func writeTable(w io.Writer, res *store.Results) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tMODE\tREGISTRY\tSEED TARGET\tSEED CLAIM\tMEASURED\tRESULT")
 	for _, p := range res.Points {
@@ -125,8 +125,8 @@ func optionsText(o map[string]string) string {
 	return fmt.Sprintf("partitions %s, alarm %s, clear %s, window %s", o["partitions"], o["alarm_wait"], o["clear_wait"], o["contention_window"])
 }
 
-// WriteSweepTable prints one line per sweep point.
-func WriteSweepTable(w io.Writer, res *store.Results) {
+// writeSweepTable prints one line per sweep point.
+func writeSweepTable(w io.Writer, res *store.Results) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "registry\tpartitions\tworkload\tworkers\tconns\trep\tthroughput\tp50\tp99\terrors\t")
 	for _, p := range res.Points {

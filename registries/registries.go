@@ -122,6 +122,16 @@ func Factory(name string, rs spec.RegistrySpec) (func() (model.Registry, error),
 	}, nil
 }
 
+// Label names a registry with its layout, as campaigns and their artifact
+// files are named: "sharded-p64" for a partitioned one, the name alone
+// otherwise.
+func Label(name string, partitions int) string {
+	if e, err := Lookup(name); err == nil && e.Partitioned {
+		return fmt.Sprintf("%s-p%d", name, partitions)
+	}
+	return name
+}
+
 // Parse splits a comma-separated list and checks each name.
 func Parse(list string) ([]string, error) {
 	var out []string

@@ -73,3 +73,12 @@ func TestUnknownAndBadOptions(t *testing.T) {
 }
 
 var nop = model.HandlerFunc(func(model.Message) {})
+
+func TestLabel(t *testing.T) {
+	if got := Label(Sharded, 64); got != "sharded-p64" {
+		t.Errorf("Label(sharded, 64) = %q", got)
+	}
+	if got := Label(Mutex, 64); got != "mutex" {
+		t.Errorf("Label(mutex, 64) = %q", got)
+	}
+}

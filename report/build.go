@@ -39,9 +39,13 @@ func Build(cfg Config) (*paper.Built, error) {
 	if err != nil {
 		return nil, err
 	}
+	cal, val, err := loadCapacity(in, cfg.AllowMixedHosts)
+	if err != nil {
+		return nil, err
+	}
 	pc := paper.Config{Inputs: in, Subject: registries.Sharded, Describe: registries.Descriptions(), Out: cfg.Out}
-	if in.Calibration != nil {
-		if pc.Capacity, err = capacitySection(in); err != nil {
+	if cal != nil {
+		if pc.Capacity, err = capacitySection(in, cal, val); err != nil {
 			return nil, err
 		}
 	} else {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -53,12 +54,11 @@ var capacityCurveCores = []int{2, 4, 16, 64}
 // results' calibration: the seed's 100,000 connections and a write-heavy
 // zipfian closed loop, each on this machine and on CapacityTargets cores;
 // the p99-vs-partitions figure; the validation table and figure.
-func capacitySection(in *store.Inputs) (*paper.Capacity, error) {
-	cal := in.Calibration
+func capacitySection(in *store.Inputs, cal *capacity.Calibration, val *capacity.Validation) (*paper.Capacity, error) {
 	here := cal.Host.NumCPU
 	validated := 0
-	if in.Validation != nil {
-		for _, c := range in.Validation.Cells {
+	if val != nil {
+		for _, c := range val.Cells {
 			validated = max(validated, c.Procs)
 		}
 	}
@@ -126,7 +126,7 @@ func capacitySection(in *store.Inputs) (*paper.Capacity, error) {
 		out.Curves = append(out.Curves, line)
 		out.Knees = append(out.Knees, knee)
 	}
-	if v := in.Validation; v != nil {
+	if v := val; v != nil {
 		fit := plots.Series{Name: "workers ≤ cores"}
 		over := plots.Series{Name: "oversubscribed"}
 		for _, c := range v.Cells {
@@ -163,4 +163,41 @@ func procsList(v *capacity.Validation) string {
 		}
 	}
 	return strings.Join(ps, " and ")
+}
+
+// loadCapacity reads a report directory's optional capacity part
+// (store.CapacityDir: calibration and validation), or nil and nil when it
+// has none. A calibration from another machine kind than the scenarios'
+// is refused like any mixed host, unless allowMixed; what the reader must
+// know goes to in.Notes.
+func loadCapacity(in *store.Inputs, allowMixed bool) (*capacity.Calibration, *capacity.Validation, error) {
+	dir := filepath.Join(in.Dir, store.CapacityDir)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		in.Notes = append(in.Notes, "no capacity/ part (calibration and model validation): the report's capacity section falls back to the sweep")
+		return nil, nil, nil
+	}
+	h := in.Host()
+	here := capacity.Host{CPUModel: h.CPUModel, OS: h.OS, Arch: h.Arch}
+	cal, err := capacity.LoadCalibration(filepath.Join(dir, store.CalibrationFile), here, allowMixed)
+	switch {
+	case errors.Is(err, capacity.ErrOtherHost):
+		return nil, nil, fmt.Errorf("%w: %w", store.ErrMixedHosts, err)
+	case errors.Is(err, capacity.ErrSchema):
+		return nil, nil, fmt.Errorf("%w: %w", store.ErrSchema, err)
+	case err != nil:
+		return nil, nil, fmt.Errorf("%w: %w", store.ErrPartial, err)
+	}
+	if cal.Host.Kind() != here.Kind() {
+		in.Notes = append(in.Notes, fmt.Sprintf("the capacity model was calibrated on %s, the scenarios ran on %s", cal.Host.Kind(), here.Kind()))
+	}
+	v, err := capacity.LoadValidation(filepath.Join(dir, store.ValidationFile))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		in.Notes = append(in.Notes, "capacity/ holds no validation.json: the model's figures are unvalidated")
+	case errors.Is(err, capacity.ErrSchema):
+		return nil, nil, fmt.Errorf("%w: %w", store.ErrSchema, err)
+	case err != nil:
+		return nil, nil, fmt.Errorf("%w: %w", store.ErrPartial, err)
+	}
+	return cal, v, nil
 }

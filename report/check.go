@@ -33,7 +33,7 @@ func RunQuickCheck(ctx context.Context, seed uint64, host store.Host, now time.T
 	for _, p := range quickCheckPartitions {
 		parts := p
 		c := check.DefaultCampaign()
-		c.Name, c.Seed, c.OutDir = fmt.Sprintf("sharded-p%d", parts), seed, artifacts
+		c.Name, c.Seed, c.OutDir = registries.Label(registries.Sharded, parts), seed, artifacts
 		c.NewRegistry = func() (model.Registry, error) {
 			in, err := registries.New(registries.Sharded, spec.RegistrySpec{Partitions: parts})
 			if err != nil {

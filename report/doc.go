@@ -1,21 +1,25 @@
 // Package report runs what a design-review report needs and builds it.
 //
+//	Run, RunConfig          what `shardlab report` does: Collect (or take
+//	                        given results), then Build
 //	Collect, CollectConfig  measure, quick, into one results directory
-//	                        (store's report layout): the built-in scenarios
-//	                        (experiments), Sweep (the report's sweep), the
-//	                        balance study (experiments/balance) and
-//	                        RunQuickCheck (check.Campaign at 1, 4 and 64
-//	                        partitions, summarised as store.CheckSummary)
-//	                        and the capacity model's calibration and
-//	                        validation (capacity/calibrate, quick)
+//	                        (store's report layout, DefaultDir): the built-in
+//	                        scenarios (experiments), ReportSweep, the balance
+//	                        study (experiments/balance), RunQuickCheck
+//	                        (check.DefaultCampaign at 1, 4 and 64 partitions,
+//	                        summarised as store.CheckSummary) and the
+//	                        capacity model's calibration and validation
+//	                        (capacity/calibrate, quick); an interrupted report
+//	                        resumes, a finished one is kept aside
 //	Build, Config           load such a directory (store.LoadReport), answer
 //	                        the capacity questions from the calibrated model
 //	                        (capacity.Plan: this machine, CapacityTargets
 //	                        cores; from the sweep when the results hold no
 //	                        calibration), render (package paper)
 //	Plan, PlanConfig,       the sweep-based planner over sweep results,
-//	PlanReport              running a focused quick sweep first when given
-//	                        none (analysis.PlanCapacity decides)
+//	PlanReport,             running a focused quick sweep first when given
+//	PlanRequest             none (analysis.PlanCapacity decides); PlanRequest
+//	                        holds the defaults a person leaves unstated
 //
 // What it is not: a renderer (paper turns results into Markdown and
 // HTML), a results format (store) or a measurement method (experiments,
@@ -23,8 +27,9 @@
 // folder). It reads no flags or environment: the CLI passes the host,
 // seed and paths.
 //
-// Tests: the plan's configuration checks and decisions over the
-// committed fixture in ../paper/testdata/results.
+// Tests: the plan's configuration checks and decisions, and keeping a
+// finished report aside, over the committed fixture in
+// ../paper/testdata/results.
 package report
 
 import "errors"

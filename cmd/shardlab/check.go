@@ -83,10 +83,7 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 			if err != nil {
 				return usageError("%v", err)
 			}
-			c.Name = registry
-			if e, _ := registries.Lookup(registry); e.Partitioned {
-				c.Name = fmt.Sprintf("sharded-p%d", partitions)
-			}
+			c.Name = registries.Label(registry, partitions)
 			c.NewRegistry, c.OutDir = newReg, out
 			// A count of zero on the command line means none; Campaign
 			// reads zero as "default" and a negative count as none.
