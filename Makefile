@@ -61,6 +61,19 @@ check: build ## longer linearizability campaign: impl at 1/4/64 partitions and t
 	done
 	$(GO) test -race -count=1 -run 'Campaign|Concurrent|StateMachine|Broken' ./check/... -rapid.checks=1000
 
+.PHONY: check-drivers
+check-drivers: build ## campaigns through the driver protocol: impl (Go), the Erlang and Elixir registries, the broken variant; the owner-death probe (CHECK_SEEDS, CHECK_OUT)
+	@set -e; out=$${CHECK_OUT:-$(RESULTS)/check-drivers}; mkdir -p $$out; \
+	for seed in $${CHECK_SEEDS:-1 2 3}; do \
+	  ./bin/shardlab check --registry driver:go-sharded --partitions 64 --seed $$seed --out $$out; \
+	  ./bin/shardlab check --registry driver:erlang-ets --partitions 4 --seed $$seed --histories 100 --long 1 --long-ops 500 --out $$out; \
+	  ./bin/shardlab check --registry driver:erlang-global --seed $$seed --histories 300 --long 0 --out $$out || true; \
+	  for p in 1 8; do ./bin/shardlab check --registry driver:elixir --partitions $$p --seed $$seed --histories 300 --long 0 --out $$out; done; \
+	  if ./bin/shardlab check --registry driver:erlang-ets-stale --partitions 4 --seed $$seed --histories 200 --long 0 --clients 4 --ops 20 --out $$out >/dev/null; then \
+	    echo "the stale death notice slipped through (seed $$seed)"; exit 1; fi; \
+	done
+	@for r in erlang-global elixir erlang-ets; do ./bin/shardlab driver-probe --registry driver:$$r --trials 300; done
+
 .PHONY: scenarios
 scenarios: ## every built-in scenario (the seed's ten and four more), quick, impl and the channel peer side by side
 	$(GO) run ./cmd/shardlab run all --quick --registry sharded,channel --seed $(SEED) --out $(RESULTS)/scenarios-quick-seed$(SEED)

@@ -74,6 +74,12 @@ type Campaign struct {
 	Long, LongOps, LongKeys int
 	// Clients per history (default 8).
 	Clients int
+	// Kinds restricts generated operations to these kinds (nil: all), for
+	// registries that offer only some, such as a driver's profile.
+	Kinds []model.OpKind
+	// NoConfig generates registrations without configurations, for
+	// registries that store none.
+	NoConfig bool
 	// Timeout bounds the check of one history (default DefaultTimeout).
 	Timeout time.Duration
 	// StallTimeout bounds the run of one history (default one minute).
@@ -171,9 +177,9 @@ func (c Campaign) withDefaults() (Campaign, error) {
 
 func (c Campaign) workload(long bool) Workload {
 	if long {
-		return Workload{Clients: c.Clients, OpsPerClient: c.LongOps, Keys: c.LongKeys}
+		return Workload{Clients: c.Clients, OpsPerClient: c.LongOps, Keys: c.LongKeys, Kinds: c.Kinds, NoConfig: c.NoConfig}
 	}
-	return Workload{Clients: c.Clients, OpsPerClient: c.Ops, Keys: c.Keys}
+	return Workload{Clients: c.Clients, OpsPerClient: c.Ops, Keys: c.Keys, Kinds: c.Kinds, NoConfig: c.NoConfig}
 }
 
 // Run runs the campaign. It stops at the first violation; an undecided
@@ -215,7 +221,11 @@ func (c Campaign) Run(ctx context.Context) (CampaignResult, error) {
 		h, runErr := Execute(runCtx, reg, plan)
 		cancel()
 		if runErr == nil {
-			closeRegistry(reg)
+			// A registry that fails to close (a driver that broke the
+			// protocol, exited or hung) gives no verdict.
+			if err := closeRegistry(reg); err != nil {
+				return res, fmt.Errorf("check: %s history %d (seed %d): %w", c.Name, i, c.Seed, err)
+			}
 		}
 		res.RunTime += time.Since(t0)
 		fail := &Failure{Index: i, Long: long, Seed: c.Seed, Stream: stream}
@@ -291,9 +301,11 @@ func (c Campaign) save(i int, h History) (string, error) {
 }
 
 // closeRegistry closes reg if it holds resources (a peer that serialises
-// through a goroutine does).
-func closeRegistry(reg model.Registry) {
+// through a goroutine does; a driver's registry reports there whether the
+// driver kept to the protocol).
+func closeRegistry(reg model.Registry) error {
 	if c, ok := reg.(io.Closer); ok {
-		_ = c.Close()
+		return c.Close()
 	}
+	return nil
 }

@@ -8,7 +8,10 @@
 //
 //   - Recorder, Client: wrap any model.Registry and record every call as an
 //     Operation (client, op, result, call and return tickets from one atomic
-//     logical clock). Calls that never return are recorded as pending.
+//     logical clock). Calls that never return are recorded as pending, and
+//     so are calls whose registry says the outcome is unknown (an error
+//     wrapping ErrUnknownOutcome, e.g. from a Doer such as a driver behind
+//     the protocol in drivers/protocol).
 //   - History, Operation: the recorded calls.
 //   - Check(History, Options) Verdict: the linearizability check, with a
 //     three-state Outcome (Ok, Violation, Undecided) and, on a violation, a
@@ -17,8 +20,9 @@
 //   - ReadHistory, WriteHistory, CheckFile: the history file format below,
 //     so a registry in any language can be checked (`shardlab check
 //     --history FILE`).
-//   - Workload, Execute: generated plans of operations, and a concurrent
-//     run of a plan against a registry.
+//   - Workload, Execute: generated plans of operations (Kinds and NoConfig
+//     keep them to what a registry offers), and a concurrent run of a plan
+//     against a registry.
 //   - Campaign (Run, CampaignResult, Failure): many short histories and a
 //     few long ones from one seed, checked one by one; failing histories
 //     and their visualisations are kept in OutDir.

@@ -2,6 +2,7 @@ package check
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -118,15 +119,46 @@ type Client struct {
 
 var _ model.Registry = (*Client)(nil)
 
-// Do performs op through model.Invoke and records it.
+// ErrUnknownOutcome is wrapped by errors of registries that cannot tell
+// what an operation did: one behind a process whose answer never came, or
+// whose owner death is cleaned up later by the registry itself. The
+// Recorder keeps such an operation pending: it may have taken effect at
+// any point after its call, or not at all.
+var ErrUnknownOutcome = errors.New("check: outcome unknown")
+
+// Doer is a registry that performs model operations itself and can say
+// that an outcome is unknown (an error wrapping ErrUnknownOutcome). Any
+// other error is recorded by its code, as model.Invoke does.
+type Doer interface {
+	Do(op model.Op) (model.Result, error)
+}
+
+// Do performs op and records it: through the registry's own Do when it is
+// a Doer, else through model.Invoke.
 func (c *Client) Do(op model.Op) model.Result {
 	var res model.Result
+	if d, ok := c.rec.reg.(Doer); ok {
+		c.record(op, func() model.Result {
+			var err error
+			res, err = d.Do(op)
+			if err != nil {
+				res = fromErr(err)
+			}
+			return res
+		})
+		return res
+	}
 	c.record(op, func() model.Result { res = model.Invoke(c.rec.reg, op); return res })
 	return res
 }
 
+// unknownResult marks a call whose outcome is not known; record keeps it
+// pending. Its code is one no registry returns.
+var unknownResult = model.Result{Code: model.CodeOther, IDs: "\x00unknown outcome"}
+
 // record draws the call ticket, runs call, and draws the return ticket. If
-// call panics the operation stays pending and the panic continues.
+// call panics, or its outcome is unknown, the operation stays pending (and
+// a panic continues).
 func (c *Client) record(op model.Op, call func() model.Result) {
 	// The pending record and the call ticket are made under the client's
 	// lock so a History taken at any moment sees either nothing or a
@@ -136,6 +168,9 @@ func (c *Client) record(op model.Op, call func() model.Result) {
 	c.ops = append(c.ops, Operation{ID: int(c.rec.ids.Add(1) - 1), Client: c.id, Op: op, Pending: true, Call: c.rec.clock.Add(1)})
 	c.mu.Unlock()
 	res := call()
+	if res == unknownResult {
+		return
+	}
 	retT := c.rec.clock.Add(1)
 	c.mu.Lock()
 	c.ops[i].Result, c.ops[i].Return, c.ops[i].Pending = res, retT, false
@@ -143,6 +178,9 @@ func (c *Client) record(op model.Op, call func() model.Result) {
 }
 
 func fromErr(err error) model.Result {
+	if errors.Is(err, ErrUnknownOutcome) {
+		return unknownResult
+	}
 	if err != nil {
 		return model.Result{Code: model.CodeOf(err)}
 	}

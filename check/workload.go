@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 
 	"github.com/shardlab/shardlab/model"
@@ -29,6 +30,11 @@ type Workload struct {
 	// Invalid is the fraction of operations given an invalid ID or owner
 	// (default 0.02), to check error order.
 	Invalid float64
+	// Kinds restricts the mix to these operation kinds, keeping their
+	// relative weights (nil: every kind).
+	Kinds []model.OpKind
+	// NoConfig leaves registrations without a configuration.
+	NoConfig bool
 
 	_ struct{}
 }
@@ -59,6 +65,8 @@ func (w Workload) withDefaults() (Workload, error) {
 		return w, fmt.Errorf("%w: owners per cluster %d < 1", ErrWorkload, w.OwnersPerCluster)
 	case !(w.Invalid >= 0 && w.Invalid <= 1): // NaN too
 		return w, fmt.Errorf("%w: invalid fraction %v outside [0, 1]", ErrWorkload, w.Invalid)
+	case w.Kinds != nil && w.weightTotal() == 0:
+		return w, fmt.Errorf("%w: no operation kind left to generate (kinds %v)", ErrWorkload, w.Kinds)
 	}
 	return w, nil
 }
@@ -86,13 +94,21 @@ var opWeights = []struct {
 	{model.OpListTransports, 1},
 }
 
-var opWeightTotal = func() int {
+// weight is kind's weight in w's mix: 0 when Kinds leaves it out.
+func (w Workload) weight(i int) int {
+	if w.Kinds != nil && !slices.Contains(w.Kinds, opWeights[i].kind) {
+		return 0
+	}
+	return opWeights[i].weight
+}
+
+func (w Workload) weightTotal() int {
 	n := 0
-	for _, w := range opWeights {
-		n += w.weight
+	for i := range opWeights {
+		n += w.weight(i)
 	}
 	return n
-}()
+}
 
 // Plan returns, for each client, the operations it will perform, drawn from
 // rng. The same rng state gives the same plan.
@@ -105,25 +121,26 @@ func (w Workload) Plan(rng *rand.Rand) ([][]model.Op, error) {
 	perCluster := w.Keys / clusters // IDs per cluster, the remainder dropped
 	servers := max(1, perCluster/2)
 	transports := max(1, perCluster-servers)
+	total := w.weightTotal()
 	plan := make([][]model.Op, w.Clients)
 	for c := range plan {
 		plan[c] = make([]model.Op, w.OpsPerClient)
 		for i := range plan[c] {
-			plan[c][i] = w.op(rng, rng.IntN(clusters), servers, transports)
+			plan[c][i] = w.op(rng, total, rng.IntN(clusters), servers, transports)
 		}
 	}
 	return plan, nil
 }
 
-func (w Workload) op(rng *rand.Rand, cluster, servers, transports int) model.Op {
-	pick := rng.IntN(opWeightTotal)
+func (w Workload) op(rng *rand.Rand, total, cluster, servers, transports int) model.Op {
+	pick := rng.IntN(total)
 	var kind model.OpKind
-	for _, ow := range opWeights {
-		if pick < ow.weight {
+	for i, ow := range opWeights {
+		if pick < w.weight(i) {
 			kind = ow.kind
 			break
 		}
-		pick -= ow.weight
+		pick -= w.weight(i)
 	}
 	c := strconv.Itoa(cluster)
 	op := model.Op{
@@ -132,6 +149,9 @@ func (w Workload) op(rng *rand.Rand, cluster, servers, transports int) model.Op 
 		Transport: "t" + c + "." + strconv.Itoa(rng.IntN(transports)),
 		Owner:     model.Owner(cluster*w.OwnersPerCluster + rng.IntN(w.OwnersPerCluster) + 1),
 		Config:    model.Config([]string{"a", "b"}[rng.IntN(2)]),
+	}
+	if w.NoConfig {
+		op.Config = ""
 	}
 	if kind == model.OpRegisterTransport && rng.IntN(2) == 0 {
 		op.Server = "" // half the transport registrations do not auto-bind

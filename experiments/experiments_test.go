@@ -21,7 +21,9 @@ var seedFlag = flag.Uint64("seed", 1, "seed for the runs in these tests")
 // tiny returns small, fast scenarios covering every kind.
 func tiny() []spec.Scenario {
 	pre := spec.PreloadSpec{Servers: 200, Transports: 200, Bind: true}
-	ms := spec.Duration(30 * time.Millisecond)
+	// Long enough that a loaded machine still schedules every worker and
+	// connection inside each point (30 ms recorded no ops under load 20).
+	ms := spec.Duration(120 * time.Millisecond)
 	return []spec.Scenario{
 		{Name: "lookups", Preload: pre, Groups: []spec.GroupSpec{{Workers: 4, Workload: "lookup"}},
 			OpsPerWorker: 200, Duration: ms, SampleEvery: 2,

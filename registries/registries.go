@@ -63,6 +63,7 @@ var catalogue = []Entry{
 	{Name: Null, Description: "a registry that does nothing", New: func(name string, _ spec.RegistrySpec) (*Instance, error) {
 		return &Instance{Name: name, Registry: sim.Null{}}, nil
 	}},
+	{Name: Driver, Description: driverDescription(), New: newDriver},
 }
 
 // Entries returns the catalogue (a copy).

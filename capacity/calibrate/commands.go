@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/capacity"
+	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/sim"
 )
 
@@ -96,7 +97,7 @@ func Predict(ctx context.Context, cfg PredictConfig) error {
 	if n := btoi(cfg.Workers > 0) + btoi(cfg.Connections > 0) + btoi(cfg.Rate > 0); n != 1 {
 		return fmt.Errorf("%w: give exactly one of --workers, --connections (with --think) or --rate", capacity.ErrConfig)
 	}
-	parts, err := capacity.ParseInts("--partitions", cfg.Partitions, 1, 4096)
+	parts, err := capacity.ParseInts("--partitions", cfg.Partitions, 1, partition.MaxPartitions)
 	if err != nil {
 		return err
 	}
@@ -254,7 +255,7 @@ func ValidateModel(ctx context.Context, cfg ValidateModelConfig) (*capacity.Vali
 		}
 	}
 	if cfg.Partitions != "" {
-		if vc.Partitions, err = capacity.ParseInts("--partitions", cfg.Partitions, 1, 4096); err != nil {
+		if vc.Partitions, err = capacity.ParseInts("--partitions", cfg.Partitions, 1, partition.MaxPartitions); err != nil {
 			return nil, err
 		}
 	}

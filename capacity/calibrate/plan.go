@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/capacity"
+	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/model"
 	"github.com/shardlab/shardlab/sim"
 	"github.com/shardlab/shardlab/store"
@@ -102,7 +103,7 @@ func Plan(ctx context.Context, cfg PlanConfig) (*capacity.PlanResult, error) {
 	}
 	var parts []int
 	if cfg.Partitions != "" {
-		if parts, err = capacity.ParseInts("--partitions", cfg.Partitions, 1, 4096); err != nil {
+		if parts, err = capacity.ParseInts("--partitions", cfg.Partitions, 1, partition.MaxPartitions); err != nil {
 			return nil, err
 		}
 	}

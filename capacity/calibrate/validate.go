@@ -12,6 +12,7 @@ import (
 
 	"github.com/shardlab/shardlab/analysis"
 	"github.com/shardlab/shardlab/capacity"
+	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/model"
 	"github.com/shardlab/shardlab/sim"
 )
@@ -87,8 +88,8 @@ func (c ValidateConfig) withDefaults() (ValidateConfig, error) {
 		c.Partitions = []int{1, 4, 16, 64, 256}
 	}
 	for _, p := range c.Partitions {
-		if p < 1 || p > 4096 {
-			return c, fmt.Errorf("%w: --partitions %d (want 1..4096)", capacity.ErrConfig, p)
+		if p < 1 || p > partition.MaxPartitions {
+			return c, fmt.Errorf("%w: --partitions %d (want 1..%d)", capacity.ErrConfig, p, partition.MaxPartitions)
 		}
 	}
 	if c.Workloads == nil {

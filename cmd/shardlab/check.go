@@ -12,10 +12,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/check"
+	"github.com/shardlab/shardlab/drivers"
+	"github.com/shardlab/shardlab/drivers/protocol"
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/internal/host"
+	"github.com/shardlab/shardlab/model"
 	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/report"
 	"github.com/shardlab/shardlab/store"
@@ -28,6 +31,8 @@ func newCheckCmd() *cobra.Command {
 		partitions  int
 		c           check.Campaign
 		out         string
+		driverCmd   string
+		df          driverFlags
 		shardArg    string
 	)
 	cmd := &cobra.Command{
@@ -79,12 +84,6 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 			if partitions < 1 || partitions > partition.MaxPartitions {
 				return usageError("--partitions %d: want 1..%d", partitions, partition.MaxPartitions)
 			}
-			newReg, err := registries.Factory(registry, spec.RegistrySpec{Partitions: partitions})
-			if err != nil {
-				return usageError("%v", err)
-			}
-			c.Name = registries.Label(registry, partitions)
-			c.NewRegistry, c.OutDir = newReg, out
 			// A count of zero on the command line means none; Campaign
 			// reads zero as "default" and a negative count as none.
 			for _, n := range []*int{&c.Histories, &c.Long} {
@@ -95,37 +94,25 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 			if verbose, _ := cmd.Flags().GetBool("verbose"); verbose {
 				c.Log = w
 			}
-			// One writer per folder: check.json and the artifacts are
-			// this campaign's.
-			lock, err := store.LockDir(out)
-			if err != nil {
-				return experimentStatus(err)
+			if strings.HasPrefix(registry, drivers.Prefix) && driverCmd == "" {
+				command, err := drivers.Command(registry, partitions)
+				if err != nil {
+					return usageError("%v", err)
+				}
+				driverCmd = strings.Join(command, " ")
 			}
-			defer lock.Close()
-			res, err := c.Run(cmd.Context())
-			if errors.Is(err, check.ErrWorkload) || errors.Is(err, check.ErrCampaign) {
+			if driverCmd != "" {
+				// One driver process for the whole campaign, reset before
+				// each history.
+				return checkDriver(cmd, strings.Fields(driverCmd), df, c, out, registry, partitions)
+			}
+			newReg, err := registries.Factory(registry, spec.RegistrySpec{Partitions: partitions})
+			if err != nil {
 				return usageError("%v", err)
 			}
-			if cmd.Context().Err() == nil {
-				// check.json is written once the campaign (or shard) has
-				// finished: it is the folder's final marker for merge.
-				if werr := writeCampaign(out, c, registry, partitions, res, err); werr != nil {
-					return withStatus(exitFailure, werr)
-				}
-			}
-			fmt.Fprintf(w, "%s: %s after %d histories (%d ops), seed %d; run %v, check %v (%.1f histories/s checked)\n",
-				c.Name, res.Outcome, res.Histories, res.Ops, c.Seed, res.RunTime.Round(time.Millisecond),
-				res.CheckTime.Round(time.Millisecond), res.HistoriesPerSecond())
-			if err != nil {
-				return withStatus(exitFailure, err)
-			}
-			if res.Failure == nil {
-				return nil
-			}
-			f := res.Failure
-			fmt.Fprintf(w, "history %d (long=%t) of seed %d: replay the workload with --seed %d; recheck exactly with --history %s\n",
-				f.Index, f.Long, f.Seed, f.Seed, f.HistoryPath)
-			return verdictStatus(w, f.Verdict, f.HistoryPath)
+			c.Name = registries.Label(registry, partitions)
+			c.NewRegistry, c.OutDir = newReg, out
+			return runCampaign(cmd, c, registry, partitions)
 		},
 	}
 	f, d := cmd.Flags(), check.DefaultCampaign()
@@ -143,8 +130,76 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 	f.DurationVar(&c.Timeout, "timeout", d.Timeout, "time budget for checking one history")
 	f.StringVar(&out, "out", "", "directory for artifacts (default: a new temporary directory)")
 	f.BoolP("verbose", "v", false, "print one line per history")
+	f.StringVar(&driverCmd, "driver", "", "check a registry in any language: the command (split on spaces) of a driver speaking docs/protocol.md")
+	df.add(cmd)
 	addShardFlag(f, &shardArg)
 	return cmd
+}
+
+// runCampaign runs c and prints its summary and verdict. It holds the
+// lock of c.OutDir and, once the campaign (or its shard) has finished,
+// writes check.json there: the folder's final marker for shardlab merge.
+func runCampaign(cmd *cobra.Command, c check.Campaign, registry string, partitions int) error {
+	w := cmd.OutOrStdout()
+	lock, err := store.LockDir(c.OutDir)
+	if err != nil {
+		return experimentStatus(err)
+	}
+	defer lock.Close()
+	res, err := c.Run(cmd.Context())
+	if errors.Is(err, check.ErrWorkload) || errors.Is(err, check.ErrCampaign) {
+		return usageError("%v", err)
+	}
+	if isDriverError(err) {
+		// A driver that broke the protocol gives no verdict.
+		return usageError("%v", err)
+	}
+	if ctxErr := cmd.Context().Err(); ctxErr != nil && err != nil {
+		return err // interrupted: no summary that could read as a pass
+	}
+	if werr := writeCampaign(c.OutDir, c, registry, partitions, res, err); werr != nil {
+		return withStatus(exitFailure, werr)
+	}
+	fmt.Fprintf(w, "%s: %s after %d histories (%d ops), seed %d; run %v (%.0f ops/s), check %v (%.1f histories/s checked)\n",
+		c.Name, res.Outcome, res.Histories, res.Ops, c.Seed, res.RunTime.Round(time.Millisecond),
+		float64(res.Ops)/max(res.RunTime.Seconds(), 1e-9), res.CheckTime.Round(time.Millisecond), res.HistoriesPerSecond())
+	if err != nil {
+		return withStatus(exitFailure, err)
+	}
+	if res.Failure == nil {
+		return nil
+	}
+	f := res.Failure
+	fmt.Fprintf(w, "history %d (long=%t) of seed %d: replay the workload with --seed %d; recheck exactly with --history %s\n",
+		f.Index, f.Long, f.Seed, f.Seed, f.HistoryPath)
+	return verdictStatus(w, f.Verdict, f.HistoryPath)
+}
+
+// checkDriver runs the campaign against a driver process, which is always
+// reaped (Ctrl-C included: the command's context ends it).
+func checkDriver(cmd *cobra.Command, command []string, df driverFlags, c check.Campaign, out, registry string, partitions int) error {
+	d, err := protocol.Start(cmd.Context(), df.config(command))
+	if err != nil {
+		return usageError("%v", err)
+	}
+	defer d.Close()
+	fmt.Fprintf(cmd.OutOrStdout(), "driver: %s\n", d.Hello())
+	if !d.Hello().Supports(model.OpRegisterTransport) && !cmd.Flags().Changed("clients") && !cmd.Flags().Changed("ops") {
+		// A servers-profile history is mostly registrations and owner
+		// deaths, which such registries answer without a count (pending):
+		// each pending operation multiplies the orders to try, and 8
+		// clients x 30 ops can take porcupine minutes per history.
+		c.Clients, c.Ops = 4, 20
+		fmt.Fprintln(cmd.OutOrStdout(), "servers profile: 4 clients x 20 ops per short history (set --clients and --ops to change)")
+	}
+	c = d.Campaign(c)
+	c.Name = d.Hello().Name
+	c.OutDir = out
+	runErr := runCampaign(cmd, c, registry, partitions)
+	if err := d.Close(); err != nil && runErr == nil {
+		return usageError("%v", err)
+	}
+	return runErr
 }
 
 // verdictStatus prints what a person needs to look at and maps the outcome

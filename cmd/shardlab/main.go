@@ -66,6 +66,9 @@ func newRootCmd() *cobra.Command {
 		newCalibrateCmd(),
 		newPredictCmd(),
 		newValidateModelCmd(),
+		newDriverServeCmd(),
+		newDriverProbeCmd(),
+		newDriverBenchCmd(),
 	)
 	return root
 }

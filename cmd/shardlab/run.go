@@ -44,6 +44,9 @@ flags and --out.`,
 			if err != nil {
 				return experimentStatus(err)
 			}
+			// A registry behind the driver protocol is measured beside its
+			// null driver: the protocol's own cost.
+			regs = registries.WithProtocolBaselines(regs)
 			if out == "" {
 				out = experiments.RunDir(args[0], regList, seed, quick, partitions) + shardSuffix(sh)
 			}

@@ -46,6 +46,11 @@ func experimentStatus(err error) error {
 	if err == nil {
 		return nil
 	}
+	if isDriverError(err) {
+		// A driver that broke the protocol, or lacks an operation the
+		// scenario needs: no figure.
+		return withStatus(exitUsage, err)
+	}
 	for _, e := range []error{experiments.ErrSpec, experiments.ErrUnknownScenario, experiments.ErrUnknownSweep,
 		registries.ErrUnknown, registries.ErrOptions, store.ErrOutput, store.ErrCorrupt, store.ErrMismatch, store.ErrSchema,
 		store.ErrLocked, shard.ErrSpec} {

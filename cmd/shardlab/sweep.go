@@ -41,6 +41,9 @@ Results go to --out; rerunning with the same flags resumes an interrupted sweep.
 				if regs, err = registries.Parse(regList); err != nil {
 					return experimentStatus(err)
 				}
+				// A registry behind the driver protocol is measured beside
+				// its null driver: the protocol's own cost.
+				regs = registries.WithProtocolBaselines(regs)
 			}
 			if quick {
 				*sw = experiments.QuickSweep(*sw)
