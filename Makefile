@@ -41,6 +41,12 @@ bench: ## registry benchmarks (impl vs peers, -cpu 1,2) and the ratio table
 	@if grep -q '^FAIL' $(RESULTS)/bench.txt; then echo "benchmarks failed; see $(RESULTS)/bench.txt"; exit 1; fi
 	$(GO) run ./cmd/shardlab benchratio $(RESULTS)/bench.txt
 
+.PHONY: fuzz
+fuzz: ## each fuzz target of check for FUZZTIME (default 30s), minimisation capped so a find cannot stall
+	@set -e; for t in FuzzReadHistory FuzzHistoryBytes FuzzOpSequence; do \
+		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s} -fuzzminimizetime $${FUZZMINTIME:-10s} ./check/; \
+	done
+
 .PHONY: ci
 ci: test test-slurm ## what CI runs (.ci/run calls this)
 

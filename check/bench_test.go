@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/shardlab/shardlab/model"
 )
@@ -43,6 +44,23 @@ func BenchmarkCheck(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "histories/s")
+		})
+	}
+}
+
+// BenchmarkCheckListOfAll: n registrations, one partition each, and one
+// list naming all n. Partitioning is linear, so ns/op per registration
+// stays flat as n grows (issue 11: 10k took 11 s, 20k 68 s before).
+func BenchmarkCheckListOfAll(b *testing.B) {
+	for _, n := range []int{10000, 100000} {
+		h := listOfAll(n)
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if v := Check(h, Options{Timeout: 10 * time.Minute}); v.Outcome != Ok {
+					b.Fatalf("%s", v)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/registration")
 		})
 	}
 }

@@ -239,7 +239,7 @@ func (c Campaign) Run(ctx context.Context) (CampaignResult, error) {
 		if c.OutDir != "" {
 			opts.HTMLPath = c.artifact(i, "html")
 		}
-		v := Check(h, opts)
+		v := CheckContext(ctx, h, opts)
 		res.CheckTime += v.Elapsed
 		res.Histories++
 		res.Ops += len(h)

@@ -27,13 +27,32 @@ type Operation struct {
 	Call    int64
 	Return  int64
 	Pending bool
+	// Unknown: the operation returned at Return but its outcome was not
+	// observed (a reply lost, a caller that died). Result is zero. The
+	// checker lets it take effect once between Call and Return, or not at
+	// all.
+	Unknown bool
+	// AnyCount: Result.Code was observed but Result.Count was not (an
+	// owner's death whose cleanup does not say how many entries it
+	// removed); any count is accepted.
+	AnyCount bool
+	// OwnerName and ResultOwnerName are owners a history file names by a
+	// string (an Erlang pid, say). Op.Owner and Result.Owner then hold a
+	// number interned for the name: the same name, the same number, never
+	// one the file uses itself. WriteHistory writes the name back.
+	OwnerName, ResultOwnerName string
 }
 
 // String renders the operation for reports, e.g.
 // "client 3 [17,20] bind("t1", "s1") -> ok".
 func (o Operation) String() string {
-	if o.Pending {
+	switch {
+	case o.Pending:
 		return fmt.Sprintf("client %d [%d,pending] %s -> (no return)", o.Client, o.Call, o.Op)
+	case o.Unknown:
+		return fmt.Sprintf("client %d [%d,%d] %s -> (unknown outcome)", o.Client, o.Call, o.Return, o.Op)
+	case o.AnyCount:
+		return fmt.Sprintf("client %d [%d,%d] %s -> %s count=(unknown)", o.Client, o.Call, o.Return, o.Op, o.Result)
 	}
 	return fmt.Sprintf("client %d [%d,%d] %s -> %s", o.Client, o.Call, o.Return, o.Op, o.Result)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/impl/partition"
+	"github.com/shardlab/shardlab/internal/atomicfile"
 	"github.com/shardlab/shardlab/internal/host"
 	"github.com/shardlab/shardlab/model"
 	"github.com/shardlab/shardlab/registries"
@@ -31,6 +32,8 @@ func newCheckCmd() *cobra.Command {
 		partitions  int
 		c           check.Campaign
 		out         string
+		workers     int
+		maxMemory   string
 		driverCmd   string
 		df          driverFlags
 		shardArg    string
@@ -49,11 +52,37 @@ On a violation it writes porcupine's HTML visualisation of the failing
 partition (and, for campaigns, the failing history as JSON lines) under --out
 and prints their paths, the seed and the operations involved.
 
+A history file is checked on --workers cores at once (its partitions are
+independent), within --timeout and --max-memory from the first byte read;
+it prints the sizes of the partitions it decided. Ctrl-C or SIGTERM stops it
+at once with exit status 3. An undecided check prints one line and writes the
+details (every key and operation of the partition that was running) under
+--out.
+
 Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
-3 undecided (the --timeout ran out; never a pass).`,
+3 undecided (the --timeout or --max-memory ran out, or a signal stopped it;
+never a pass).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := cmd.OutOrStdout()
+			// An empty value is a script's unset variable, never a
+			// request for the default.
+			for _, name := range []string{"history", "registry", "out", "max-memory", "driver"} {
+				if fl := cmd.Flags().Lookup(name); fl.Changed && fl.Value.String() == "" {
+					return usageError("--%s: empty value (leave the flag out for its default)", name)
+				}
+			}
+			memBudget := check.DefaultMaxMemory()
+			if maxMemory != "" {
+				n, err := check.ParseBytes(maxMemory)
+				if err != nil {
+					return usageError("--max-memory: %v", err)
+				}
+				memBudget = n
+			}
+			if workers < 0 {
+				return usageError("--workers %d: want 0 (one per core) or more", workers)
+			}
 			if out == "" {
 				dir, err := os.MkdirTemp("", "shardlab-check-")
 				if err != nil {
@@ -61,24 +90,16 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 				}
 				out = dir
 			}
-			if historyPath != "" && shardArg != "" {
-				// Splitting one history's partitions over machines comes
-				// with the parallel partition checker; until then refuse
-				// rather than check the whole history in every shard.
-				return usageError("--shard applies to campaigns; checking one shard of a --history is not supported yet")
-			}
-			if historyPath != "" {
-				opts := check.Options{Timeout: c.Timeout, HTMLPath: filepath.Join(out, filepath.Base(historyPath)+".html")}
-				v, err := check.CheckFile(historyPath, opts)
-				if err != nil {
-					return usageError("%v", err)
-				}
-				fmt.Fprintf(w, "%s: %s\n", historyPath, v)
-				return verdictStatus(w, v, "")
-			}
 			sh, err := resolveShard(shardArg)
 			if err != nil {
 				return err
+			}
+			if historyPath != "" {
+				// --shard K/N decides only the partitions of shard K (by
+				// key); the exit statuses of the N shards combine as the
+				// verdicts do: any 1 is a violation, else any 3 undecided.
+				return checkHistoryFile(cmd, historyPath, out, check.Options{Timeout: c.Timeout, Workers: workers, MaxMemory: memBudget,
+					HTMLPath: filepath.Join(out, filepath.Base(historyPath)+".html"), Shard: check.Shard{K: sh.K, N: sh.N}})
 			}
 			c.Shard = sh
 			if partitions < 1 || partitions > partition.MaxPartitions {
@@ -129,11 +150,57 @@ Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 	f.IntVar(&c.LongKeys, "long-keys", d.LongKeys, "distinct IDs in a long history")
 	f.DurationVar(&c.Timeout, "timeout", d.Timeout, "time budget for checking one history")
 	f.StringVar(&out, "out", "", "directory for artifacts (default: a new temporary directory)")
+	f.IntVar(&workers, "workers", 0, "partitions of a history file checked at once (0: one per core)")
+	f.StringVar(&maxMemory, "max-memory", "", "memory budget of a history check, e.g. 2GiB (default: half the machine's memory, at most 4GiB)")
 	f.BoolP("verbose", "v", false, "print one line per history")
 	f.StringVar(&driverCmd, "driver", "", "check a registry in any language: the command (split on spaces) of a driver speaking docs/protocol.md")
 	df.add(cmd)
 	addShardFlag(f, &shardArg)
 	return cmd
+}
+
+// checkHistoryFile checks one history file under the command's context
+// (cancelled by SIGINT and SIGTERM).
+func checkHistoryFile(cmd *cobra.Command, path, out string, opts check.Options) error {
+	w := cmd.OutOrStdout()
+	v, err := check.CheckFileContext(cmd.Context(), path, opts)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	fmt.Fprintf(w, "%s: %s\n", path, v)
+	fmt.Fprintf(w, "decided: %s\n", v.Decided)
+	if v.Outcome == check.Undecided {
+		details := filepath.Join(out, filepath.Base(path)+".undecided.txt")
+		if err := os.MkdirAll(out, 0o755); err == nil {
+			err = atomicfile.WriteFrom(details, writerTo(v.WriteDetails))
+		}
+		if err != nil {
+			details = fmt.Sprintf("(could not write details: %v)", err)
+		}
+		return withStatus(exitUndecided, fmt.Errorf("undecided: %v; %d of %d partitions decided; details in %s",
+			v.Err, v.Decided.Count, v.Partitions, details))
+	}
+	return verdictStatus(w, v, "")
+}
+
+// writerTo adapts a write function to io.WriterTo.
+type writerTo func(io.Writer) error
+
+func (f writerTo) WriteTo(w io.Writer) (int64, error) {
+	cw := &countingWriter{w: w}
+	err := f(cw)
+	return cw.n, err
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // runCampaign runs c and prints its summary and verdict. It holds the

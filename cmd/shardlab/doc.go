@@ -17,5 +17,6 @@
 // Exit statuses, for every subcommand: 0 ok; 1 the command ran and found a
 // failure (a violation, a missed target with --strict, no plan meets the
 // target); 2 usage error or bad input (flags, spec files, history files,
-// results directories); 3 undecided (a check ran out of time).
+// results directories); 3 undecided (a check ran out of its time or memory
+// budget, or a signal stopped it).
 package main

@@ -16,7 +16,7 @@ const (
 	exitOK        = 0
 	exitFailure   = 1 // the command ran and found a failure (e.g. a violation)
 	exitUsage     = 2 // bad flags, arguments or input files
-	exitUndecided = 3 // a check ran out of time without a verdict
+	exitUndecided = 3 // a check ended without a verdict: its time or memory budget ran out, or a signal stopped it
 )
 
 // exitError carries an exit status out of a subcommand.
