@@ -53,7 +53,11 @@ fuzz: ## each fuzz target of check for FUZZTIME (default 30s), minimisation capp
 	done
 
 .PHONY: ci
-ci: test ## what CI runs (.ci/run calls this)
+ci: test test-slurm ## what CI runs (.ci/run calls this)
+
+.PHONY: test-slurm
+test-slurm: build ## a one-node Slurm cluster (installs slurm-wlm and munge if missing; root): 4-task array, merged, compared with the unsharded run
+	bash deploy/test-slurm.sh
 
 .PHONY: check
 check: build ## longer linearizability campaign: impl at 1/4/64 partitions and the peers, several seeds (CHECK_SEEDS, CHECK_OUT)

@@ -25,7 +25,14 @@
 //     bind_route, sustained, read_mostly, contention).
 //   - Registries come from package registries (the catalogue); a
 //     scenario's RegistrySpec configures the partitioned one.
-//   - RunScenarios, RunSweep (Config): run, record, print the table.
+//   - ValidateScenarios: a list whole (names must not repeat). Every
+//     validation runs before the results folder is touched: repeated
+//     values, registry options through impl.New, bounds (MaxPreloadEntries,
+//     MaxRepeat, MaxPoints, MaxSeriesTicks) whose errors state the memory
+//     the spec would need, and mixes that draw on a preload they lack.
+//   - RunScenarios, RunSweep (Config): run, record, print the table;
+//     Config.Shard runs one shard K/N of the points (package shard), and
+//     PlannedIDs lists a recorded run's points for shardlab merge.
 //   - MetricNames, FormatMeasured: what a check can measure and how a
 //     measurement is written; the result tables go to Config.Report.
 //   - Errors: ErrSpec, ErrUnknownScenario, ErrUnknownSweep,

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/shardlab/shardlab/internal/textable"
 	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/seed"
+	"github.com/shardlab/shardlab/shard"
 	"github.com/shardlab/shardlab/sim"
 	"github.com/shardlab/shardlab/store"
 )
@@ -52,6 +54,10 @@ type Config struct {
 	// a fixed clock makes metadata reproducible. Durations are always
 	// measured on the real clock.
 	Now func() time.Time
+	// Shard, when set, runs only the points package shard gives shard K
+	// of N (by point id) and records "K/N" in meta.json; shardlab merge
+	// combines the N folders into one.
+	Shard shard.Spec
 
 	_ struct{}
 }
@@ -71,16 +77,20 @@ func RunScenarios(ctx context.Context, cfg Config) (*store.Results, error) {
 	if err := checkRegistries(cfg.Registries); err != nil {
 		return nil, err
 	}
+	// The whole spec, as it will run (with --partitions applied), is
+	// validated before the results folder is touched.
+	scs := slices.Clone(cfg.Scenarios)
+	for i := range scs {
+		if cfg.Partitions > 0 {
+			scs[i].Registry.Partitions = cfg.Partitions
+		}
+	}
+	if err := ValidateScenarios(scs); err != nil {
+		return nil, err
+	}
 	var names []string
 	var plans []plan
-	for i := range cfg.Scenarios {
-		sc := cfg.Scenarios[i]
-		if err := ValidateScenario(&sc); err != nil {
-			return nil, err
-		}
-		if cfg.Partitions > 0 {
-			sc.Registry.Partitions = cfg.Partitions
-		}
+	for _, sc := range scs {
 		names = append(names, sc.Name)
 		for _, reg := range cfg.Registries {
 			plans = append(plans, scenarioPlans(sc, reg, cfg)...)
@@ -130,6 +140,9 @@ func checkRegistries(names []string) error {
 			return err
 		}
 	}
+	if i, j := repeats(names); i >= 0 {
+		return fmt.Errorf("%w: registries[%d]: %q repeats registries[%d]", ErrSpec, i, names[i], j)
+	}
 	return nil
 }
 
@@ -142,6 +155,7 @@ func newMeta(cfg Config, kind, name string, spec []byte) store.Meta {
 		Fingerprint: hex.EncodeToString(fp.Sum(nil))[:16],
 		Created:     cfg.now(), Host: cfg.Host, Seed: cfg.Seed,
 		CommandLine: cfg.CommandLine, Quick: cfg.Quick, Registries: cfg.Registries, Spec: spec,
+		Shard: cfg.Shard.String(),
 	}
 }
 
@@ -172,10 +186,31 @@ func execute(ctx context.Context, cfg Config, meta store.Meta, plans []plan) (*s
 	}
 	// The folder first: a corrupt or foreign one fails before a second
 	// is spent measuring.
-	st, err := store.Open(cfg.Out, meta.Fingerprint)
+	planned := map[string]bool{}
+	var mine []plan
+	for _, p := range plans {
+		planned[p.id] = true
+		if cfg.Shard.Owns(p.id) {
+			mine = append(mine, p)
+		}
+	}
+	plans = mine
+	st, err := store.Open(cfg.Out, store.OpenConfig{
+		Fingerprint: meta.Fingerprint, Shard: meta.Shard,
+		Accept: func(p *store.Point) error {
+			switch {
+			case !planned[p.ID]:
+				return fmt.Errorf("not a point of this run")
+			case !cfg.Shard.Owns(p.ID):
+				return fmt.Errorf("belongs to shard %d/%d, not this folder's %s", shard.Of(p.ID, cfg.Shard.N)+1, cfg.Shard.N, cfg.Shard)
+			}
+			return nil
+		},
+	})
 	if err != nil {
 		return nil, err
 	}
+	defer st.Close()
 	var todo []plan
 	for _, p := range plans {
 		if !st.Done(p.id) {
@@ -226,6 +261,9 @@ func execute(ctx context.Context, cfg Config, meta store.Meta, plans []plan) (*s
 		}
 	}
 	prog.finish()
+	if err := st.Finish(cfg.now()); err != nil {
+		return st.Results(), err
+	}
 	// On resume the meta on disk is the original, ceiling included: the
 	// one measured beside the points it describes.
 	return st.Results(), nil

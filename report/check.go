@@ -16,6 +16,9 @@ import (
 	"github.com/shardlab/shardlab/store"
 )
 
+// CampaignMethod says how a campaign decides, for check.json.
+const CampaignMethod = "check.Campaign: porcupine linearizability of recorded concurrent histories against model.State, partitioned by key cluster"
+
 // quickCheckPartitions are the sharded registry's layouts the quick
 // campaign checks: one partition (every operation contends), a few (most
 // cross-partition operations span two locks) and the seed's 64.
@@ -40,7 +43,7 @@ func fullCampaign() check.Campaign {
 func runCheck(ctx context.Context, campaign check.Campaign, seed uint64, host store.Host, now time.Time, artifacts string, progress io.Writer) (*store.CheckSummary, error) {
 	s := &store.CheckSummary{
 		SchemaVersion: store.CheckSchemaVersion, Created: now.UTC(), Host: host, Seed: seed,
-		Method: checkMethod,
+		Method: CampaignMethod,
 	}
 	for _, p := range quickCheckPartitions {
 		parts := p
@@ -57,7 +60,7 @@ func runCheck(ctx context.Context, campaign check.Campaign, seed uint64, host st
 		if err != nil && ctx.Err() != nil {
 			return nil, err
 		}
-		run := SummariseCampaign(c, parts, res, err)
+		run := CampaignRecord(c, parts, res, err)
 		if progress != nil {
 			fmt.Fprintf(progress, "check: %s %s after %d histories (%d ops)\n", c.Name, run.Outcome, run.Histories, run.Ops)
 		}
@@ -66,22 +69,24 @@ func runCheck(ctx context.Context, campaign check.Campaign, seed uint64, host st
 	return s, nil
 }
 
-const checkMethod = "check.Campaign: porcupine linearizability of recorded concurrent histories against model.State, partitioned by key cluster"
-
-// SummariseCampaign is one campaign's record in check.json: its shape,
-// outcome, the first failure and any error (an error turns an ok outcome
-// into undecided: a campaign that did not finish proved nothing).
-func SummariseCampaign(c check.Campaign, partitions int, res check.CampaignResult, err error) store.CheckRun {
+// CampaignRecord is a campaign's outcome as check.json records it: the
+// quick campaign's runs and `shardlab check`'s, sharded or not. A
+// campaign that stopped with an error (a stall, a registry that could not
+// be built) is recorded as undecided with the error.
+func CampaignRecord(c check.Campaign, partitions int, res check.CampaignResult, err error) store.CheckRun {
+	none := func(n int) int { return max(n, 0) } // a negative count runs none
 	run := store.CheckRun{
 		Registry: c.Name, Partitions: partitions, Seed: c.Seed, Outcome: res.Outcome.String(), Histories: res.Histories, Ops: res.Ops,
-		Short:      fmt.Sprintf("%d histories x %d clients x %s ops over %d IDs", max(c.Histories, 0), c.Clients, units.Commas(c.Ops), c.Keys),
-		Long:       fmt.Sprintf("%d long x %d clients x %s ops over %d IDs", max(c.Long, 0), c.Clients, units.Commas(c.LongOps), c.LongKeys),
+		Short:      fmt.Sprintf("%d histories x %d clients x %s ops over %d IDs", none(c.Histories), c.Clients, units.Commas(c.Ops), c.Keys),
+		Long:       fmt.Sprintf("%d long x %d clients x %s ops over %d IDs", none(c.Long), c.Clients, units.Commas(c.LongOps), c.LongKeys),
 		RunSeconds: res.RunTime.Seconds(), CheckSeconds: res.CheckTime.Seconds(),
 	}
 	if res.Failure != nil {
 		run.Failure = fmt.Sprintf("history %d (long=%t, seed %d, stream %d): %s", res.Failure.Index, res.Failure.Long,
 			res.Failure.Seed, res.Failure.Stream, res.Failure.Verdict.Description)
 		run.HistoryPath = res.Failure.HistoryPath
+		idx := res.Failure.Index
+		run.FailureIndex = &idx
 	}
 	if err != nil {
 		run.Error = err.Error()
@@ -101,7 +106,7 @@ func AppendCheck(path string, host store.Host, now time.Time, run store.CheckRun
 	s, err := store.LoadCheck(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		s = &store.CheckSummary{SchemaVersion: store.CheckSchemaVersion, Host: host, Seed: run.Seed, Method: checkMethod}
+		s = &store.CheckSummary{SchemaVersion: store.CheckSchemaVersion, Host: host, Seed: run.Seed, Method: CampaignMethod}
 	case err != nil:
 		return err
 	}

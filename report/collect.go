@@ -111,6 +111,15 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 	} else if kept != "" {
 		say("report: the finished report in %s is kept as %s; measuring afresh", cfg.Dir, kept)
 	}
+	// Temporary files an interrupted atomic write of ours left in the
+	// report's own folders (the run folders clean theirs when opened).
+	for _, d := range []string{cfg.Dir, filepath.Join(cfg.Dir, store.BalanceDir)} {
+		if _, err := os.Stat(d); err == nil {
+			if err := store.CleanTemps(d); err != nil {
+				return err
+			}
+		}
+	}
 	base := experiments.Config{
 		Registries: regs, Seed: cfg.Seed, Quick: !cfg.Full, Host: cfg.Host, CommandLine: cfg.CommandLine,
 		Progress: cfg.Progress, Terminal: cfg.Terminal, Now: cfg.Now,

@@ -101,6 +101,19 @@ type Balance struct {
 	ElapsedNs     int64         `json:"elapsed_ns"`
 	Cells         []BalanceCell `json:"cells"`
 	SeedCheck     SeedCheck     `json:"seed_check"`
+	// Shard is "K/N" for one shard of the study (cells by BalanceCellID,
+	// the seed check by BalanceSeedCheckID); Merged lists the shards a
+	// merge combined, with their hosts.
+	Shard  string        `json:"shard,omitempty"`
+	Merged []MergedShard `json:"merged,omitempty"`
+}
+
+// BalanceSeedCheckID is the id by which a shard owns the seed check.
+const BalanceSeedCheckID = "seed_check"
+
+// BalanceCellID is the id by which a shard owns a cell.
+func BalanceCellID(partitioner string, partitions, keys int) string {
+	return fmt.Sprintf("partitioner=%s/partitions=%d/keys=%d", partitioner, partitions, keys)
 }
 
 // Cell returns the cell for (partitioner, partitions, keys), or nil.
@@ -185,7 +198,7 @@ func LoadBalance(dir string) (*Balance, error) {
 	if err := json.Unmarshal(data, &st); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
 	}
-	if len(st.Cells) == 0 {
+	if len(st.Cells) == 0 && st.Shard == "" {
 		return nil, fmt.Errorf("%w: %s: no cells", ErrCorrupt, path)
 	}
 	return &st, nil

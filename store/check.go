@@ -30,6 +30,24 @@ type CheckRun struct {
 	Failure     string `json:"failure,omitempty"`
 	HistoryPath string `json:"history_path,omitempty"`
 	Error       string `json:"error,omitempty"`
+	// FailureIndex is the failing history's number in the whole campaign
+	// (nil when none failed): a merge keeps the lowest.
+	FailureIndex *int `json:"failure_index,omitempty"`
+}
+
+// CheckCampaign is the shape of a campaign as `shardlab check` ran it:
+// what every shard of one campaign must share.
+type CheckCampaign struct {
+	Registry   string `json:"registry"`
+	Partitions int    `json:"partitions"`
+	Histories  int    `json:"histories"`
+	Long       int    `json:"long"`
+	Clients    int    `json:"clients"`
+	Ops        int    `json:"ops"`
+	Keys       int    `json:"keys"`
+	LongOps    int    `json:"long_ops"`
+	LongKeys   int    `json:"long_keys"`
+	TimeoutNs  int64  `json:"timeout_ns"`
 }
 
 // CheckSummary is check.json: the quick verification campaign.
@@ -40,6 +58,12 @@ type CheckSummary struct {
 	Seed          uint64     `json:"seed"`
 	Method        string     `json:"method"`
 	Runs          []CheckRun `json:"runs"`
+	// Campaign is set by `shardlab check` (one campaign); Shard is "K/N"
+	// for one shard of it; Merged lists the shards a merge combined,
+	// with their hosts.
+	Campaign *CheckCampaign `json:"campaign,omitempty"`
+	Shard    string         `json:"shard,omitempty"`
+	Merged   []MergedShard  `json:"merged,omitempty"`
 }
 
 // OutcomeOk is CheckRun.Outcome of a linearizable campaign: check.Ok as

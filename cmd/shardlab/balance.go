@@ -22,6 +22,7 @@ func newBalanceCmd() *cobra.Command {
 		partsArg              string
 		out                   string
 		output                outputFlags
+		shardArg              string
 	)
 	c := &cobra.Command{
 		Use:   "balance",
@@ -39,6 +40,12 @@ Writes balance.json and balance.csv to --out atomically.`,
 				return err
 			}
 			var err error
+			if cfg.Shard, err = resolveShard(shardArg); err != nil {
+				return err
+			}
+			if !c.Flags().Changed("out") {
+				out += shardSuffix(cfg.Shard)
+			}
 			if partitioners != "" {
 				cfg.Partitioners = strings.Split(partitioners, ",")
 			}
@@ -49,6 +56,14 @@ Writes balance.json and balance.csv to --out atomically.`,
 				return err
 			}
 			cfg.Host, cfg.Progress = host.Detect(), c.ErrOrStderr()
+			if err := cfg.Validate(); err != nil {
+				return usageError("%v", err)
+			}
+			lock, err := store.LockDir(out)
+			if err != nil {
+				return experimentStatus(err)
+			}
+			defer lock.Close()
 			st, err := balance.Run(c.Context(), cfg)
 			if errors.Is(err, balance.ErrConfig) {
 				return usageError("%v", err)
@@ -81,6 +96,7 @@ Writes balance.json and balance.csv to --out atomically.`,
 	f.IntVar(&cfg.Trials, "trials", 0, "ideal-hash simulation trials per cell (default 400)")
 	f.Uint64Var(&cfg.Seed, "seed", 1, "seed of the ideal-hash simulations")
 	f.StringVar(&out, "out", filepath.Join("results", "balance"), "directory for balance.json and balance.csv")
+	addShardFlag(f, &shardArg)
 	return c
 }
 

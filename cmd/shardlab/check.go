@@ -22,6 +22,7 @@ import (
 	"github.com/shardlab/shardlab/model"
 	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/report"
+	"github.com/shardlab/shardlab/store"
 )
 
 func newCheckCmd() *cobra.Command {
@@ -37,6 +38,7 @@ func newCheckCmd() *cobra.Command {
 		maxMemory   string
 		driverCmd   string
 		df          driverFlags
+		shardArg    string
 	)
 	cmd := &cobra.Command{
 		Use:   "check",
@@ -107,13 +109,26 @@ never a pass).`,
 				defer os.Remove(dir) // fails, keeping it, when it holds artifacts
 				out = dir
 			}
+			sh, err := resolveShard(shardArg)
+			if err != nil {
+				return err
+			}
 			if historyPath != "" {
+				// --shard K/N decides only the partitions of shard K (by
+				// key); the exit statuses of the N shards combine as the
+				// verdicts do: any 1 is a violation, else any 3 undecided.
 				return checkHistoryFile(cmd, historyPath, out, check.Options{Timeout: c.Timeout, Workers: workers, MaxMemory: memBudget,
-					HTMLPath: filepath.Join(out, filepath.Base(historyPath)+".html")})
+					HTMLPath: filepath.Join(out, filepath.Base(historyPath)+".html"), Shard: check.Shard{K: sh.K, N: sh.N}})
 			}
 			if registry != registries.Sharded && !strings.HasPrefix(registry, drivers.Prefix) && cmd.Flags().Changed("partitions") {
 				return usageError("--partitions applies to the sharded registry; %s has none", registry)
 			}
+			c.Shard = sh
+			// check.json (the folder's final marker for shardlab merge)
+			// is written where the user asked for results, never into
+			// the temporary artifacts folder.
+			o := campaignOutput{summary: summary, json: asJSON, registry: registry, partitions: partitions,
+				record: cmd.Flags().Changed("out") || cmd.Flags().Changed("shard")}
 			if partitions < 1 || partitions > partition.MaxPartitions {
 				return usageError("--partitions %d: want 1..%d", partitions, partition.MaxPartitions)
 			}
@@ -137,7 +152,7 @@ never a pass).`,
 			if driverCmd != "" {
 				// One driver process for the whole campaign, reset before
 				// each history.
-				return checkDriver(cmd, strings.Fields(driverCmd), df, c, out, campaignOutput{summary: summary, json: asJSON})
+				return checkDriver(cmd, strings.Fields(driverCmd), df, c, out, o)
 			}
 			newReg, err := registries.Factory(registry, spec.RegistrySpec{Partitions: partitions})
 			if err != nil {
@@ -145,11 +160,7 @@ never a pass).`,
 			}
 			c.Name = registries.Label(registry, partitions)
 			c.NewRegistry, c.OutDir = newReg, out
-			parts := partitions
-			if registry != registries.Sharded && !strings.HasPrefix(registry, drivers.Prefix) {
-				parts = 0
-			}
-			return runCampaign(cmd, c, campaignOutput{summary: summary, json: asJSON, partitions: parts})
+			return runCampaign(cmd, c, o)
 		},
 	}
 	f, d := cmd.Flags(), check.DefaultCampaign()
@@ -173,6 +184,7 @@ never a pass).`,
 	f.BoolVar(&asJSON, "json", false, "print a campaign's outcome as JSON (the summary's record)")
 	f.StringVar(&driverCmd, "driver", "", "check a registry in any language: the command (split on spaces) of a driver speaking docs/protocol.md")
 	df.add(cmd)
+	addShardFlag(f, &shardArg)
 	return cmd
 }
 
@@ -220,17 +232,30 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// runCampaign runs c and prints its summary and verdict.
 // campaignOutput is where a campaign's outcome goes besides the
-// terminal: a verification summary (--summary) and JSON (--json).
+// terminal: a verification summary (--summary), JSON (--json) and, when
+// record is set, check.json in the campaign's folder.
 type campaignOutput struct {
 	summary    string
 	json       bool
+	registry   string
 	partitions int
+	record     bool
 }
 
+// runCampaign runs c and prints its summary and verdict. When o.record is
+// set it holds the lock of c.OutDir and, once the campaign (or its shard)
+// has finished, writes check.json there: the folder's final marker for
+// shardlab merge.
 func runCampaign(cmd *cobra.Command, c check.Campaign, o campaignOutput) error {
 	w := cmd.OutOrStdout()
+	if o.record {
+		lock, err := store.LockDir(c.OutDir)
+		if err != nil {
+			return experimentStatus(err)
+		}
+		defer lock.Close()
+	}
 	res, err := c.Run(cmd.Context())
 	if errors.Is(err, check.ErrWorkload) || errors.Is(err, check.ErrCampaign) {
 		return usageError("%v", err)
@@ -242,7 +267,16 @@ func runCampaign(cmd *cobra.Command, c check.Campaign, o campaignOutput) error {
 	if ctxErr := cmd.Context().Err(); ctxErr != nil && err != nil {
 		return err // interrupted: no summary that could read as a pass
 	}
-	run := report.SummariseCampaign(c, o.partitions, res, err)
+	parts := o.partitions
+	if o.registry != registries.Sharded && !strings.HasPrefix(o.registry, drivers.Prefix) {
+		parts = 0
+	}
+	run := report.CampaignRecord(c, parts, res, err)
+	if o.record {
+		if werr := writeCampaign(c.OutDir, c, o.registry, parts, run); werr != nil {
+			return withStatus(exitFailure, werr)
+		}
+	}
 	if o.summary != "" {
 		if err := report.AppendCheck(o.summary, host.Detect(), time.Now(), run); err != nil {
 			return withStatus(exitFailure, err)
@@ -315,4 +349,20 @@ func verdictStatus(w io.Writer, v check.Verdict, historyPath string) error {
 		fmt.Fprintln(w, v.Description)
 		return withStatus(exitUndecided, fmt.Errorf("undecided: %w (raise --timeout)", check.ErrTimeout))
 	}
+}
+
+// writeCampaign records a campaign's outcome as check.json in out, in the
+// format a report reads and shardlab merge combines.
+func writeCampaign(out string, c check.Campaign, registry string, partitions int, run store.CheckRun) error {
+	s := &store.CheckSummary{
+		SchemaVersion: store.CheckSchemaVersion, Created: time.Now().UTC(), Host: host.Detect(), Seed: c.Seed,
+		Method: report.CampaignMethod,
+		Runs:   []store.CheckRun{run},
+		Campaign: &store.CheckCampaign{
+			Registry: registry, Partitions: partitions, Histories: max(c.Histories, 0), Long: max(c.Long, 0),
+			Clients: c.Clients, Ops: c.Ops, Keys: c.Keys, LongOps: c.LongOps, LongKeys: c.LongKeys, TimeoutNs: int64(c.Timeout),
+		},
+		Shard: c.Shard.String(),
+	}
+	return store.WriteCheck(filepath.Join(out, store.CheckFile), s)
 }

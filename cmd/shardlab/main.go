@@ -69,6 +69,7 @@ func newRootCmd() *cobra.Command {
 		newReportCmd(),
 		newPlanCmd(),
 		newBalanceCmd(),
+		newMergeCmd(),
 		newCalibrateCmd(),
 		newPredictCmd(),
 		newValidateModelCmd(),

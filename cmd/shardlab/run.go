@@ -21,6 +21,7 @@ func newRunCmd() *cobra.Command {
 		quick      bool
 		output     outputFlags
 		strict     bool
+		shardArg   string
 	)
 	c := &cobra.Command{
 		Use:   "run SCENARIO[,SCENARIO...]|all|FILE.json",
@@ -35,6 +36,10 @@ flags and --out.`,
 			if err := output.check(); err != nil {
 				return err
 			}
+			sh, err := resolveShard(shardArg)
+			if err != nil {
+				return err
+			}
 			scs, err := experiments.SelectScenarios(args[0])
 			if err != nil {
 				return experimentStatus(err)
@@ -47,10 +52,10 @@ flags and --out.`,
 			// null driver: the protocol's own cost.
 			regs = registries.WithProtocolBaselines(regs)
 			if out == "" {
-				out = experiments.RunDir(args[0], regList, seed, quick, partitions)
+				out = experiments.RunDir(args[0], regList, seed, quick, partitions) + shardSuffix(sh)
 			}
 			res, err := experiments.RunScenarios(c.Context(), experiments.Config{
-				Scenarios: scs, Registries: regs, Partitions: partitions, Seed: seed, Quick: quick,
+				Scenarios: scs, Registries: regs, Partitions: partitions, Seed: seed, Quick: quick, Shard: sh,
 				Out: out, Host: host.Detect(), CommandLine: os.Args,
 				Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr), Report: output.tables(c.OutOrStdout()), Wide: output.wide,
 			})
@@ -76,5 +81,6 @@ flags and --out.`,
 	output.register(f, "the results")
 	f.BoolVar(&quick, "quick", false, "run each scenario for about 1-2 s instead of the seed's 10-30 s")
 	f.BoolVar(&strict, "strict", false, "exit 1 when any seed target fails")
+	addShardFlag(f, &shardArg)
 	return c
 }

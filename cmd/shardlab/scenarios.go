@@ -12,6 +12,7 @@ import (
 	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/internal/textable"
 	"github.com/shardlab/shardlab/registries"
+	"github.com/shardlab/shardlab/shard"
 	"github.com/shardlab/shardlab/store"
 )
 
@@ -80,7 +81,8 @@ func experimentStatus(err error) error {
 		return withStatus(exitUsage, err)
 	}
 	for _, e := range []error{experiments.ErrSpec, experiments.ErrUnknownScenario, experiments.ErrUnknownSweep,
-		registries.ErrUnknown, registries.ErrOptions, store.ErrOutput, store.ErrCorrupt, store.ErrMismatch, store.ErrSchema} {
+		registries.ErrUnknown, registries.ErrOptions, store.ErrOutput, store.ErrCorrupt, store.ErrMismatch, store.ErrSchema,
+		store.ErrLocked, shard.ErrSpec} {
 		if errors.Is(err, e) {
 			return withStatus(exitUsage, err)
 		}

@@ -19,6 +19,7 @@ func newSweepCmd() *cobra.Command {
 		out        string
 		quick      bool
 		output     outputFlags
+		shardArg   string
 	)
 	c := &cobra.Command{
 		Use:   "sweep SPEC",
@@ -29,6 +30,10 @@ Results go to --out; rerunning with the same flags resumes an interrupted sweep.
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := output.check(); err != nil {
+				return err
+			}
+			sh, err := resolveShard(shardArg)
+			if err != nil {
 				return err
 			}
 			sw, err := experiments.ResolveSweep(args[0])
@@ -48,10 +53,10 @@ Results go to --out; rerunning with the same flags resumes an interrupted sweep.
 				*sw = experiments.QuickSweep(*sw)
 			}
 			if out == "" {
-				out = experiments.SweepDir(sw.Name, seed, quick)
+				out = experiments.SweepDir(sw.Name, seed, quick) + shardSuffix(sh)
 			}
 			res, err := experiments.RunSweep(c.Context(), experiments.Config{
-				Sweep: sw, Registries: regs, Partitions: partitions, Seed: seed, Quick: quick,
+				Sweep: sw, Registries: regs, Partitions: partitions, Seed: seed, Quick: quick, Shard: sh,
 				Out: out, Host: host.Detect(), CommandLine: os.Args,
 				Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr), Report: output.tables(c.OutOrStdout()), Wide: output.wide,
 			})
@@ -68,5 +73,6 @@ Results go to --out; rerunning with the same flags resumes an interrupted sweep.
 	f.StringVar(&out, "out", "", "results directory (default results/sweep-NAME-seedN)")
 	output.register(f, "the results")
 	f.BoolVar(&quick, "quick", false, "100 ms per point, one repetition")
+	addShardFlag(f, &shardArg)
 	return c
 }

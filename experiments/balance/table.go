@@ -31,6 +31,10 @@ func WriteTable(out io.Writer, st *store.Balance, width int) {
 	}
 	_ = t.Write(out, width)
 	s := st.SeedCheck
+	if s.Keys == 0 {
+		fmt.Fprintf(out, "\nshard %s: %d cells; the seed claim is another shard's\n", st.Shard, len(st.Cells))
+		return
+	}
 	fmt.Fprintf(out, "\nseed claim (%d server_N keys, %d partitions): impl placement equals partition.Counts: %v; %s\n",
 		s.Keys, s.Partitions, s.Agree, s.Verdict)
 }
