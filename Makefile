@@ -11,7 +11,7 @@ help: ## list the targets
 
 .PHONY: build
 build: ## build bin/shardlab
-	$(GO) build -o bin/shardlab ./cmd/shardlab
+	$(GO) build -buildvcs=auto -o bin/shardlab ./cmd/shardlab
 
 .PHONY: vet
 vet: ## go vet and a gofmt check
@@ -20,8 +20,13 @@ vet: ## go vet and a gofmt check
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 .PHONY: test
-test: vet ## vet, then the short test suite with the race detector
+test: vet chromium ## vet, then the short test suite with the race detector (includes the report's layout test in headless Chromium)
 	$(GO) test -race -short ./...
+
+.PHONY: chromium
+chromium: ## fail unless headless Chromium is installed (the report layout test needs it; .ci/run installs it)
+	@command -v chromium >/dev/null 2>&1 || [ -n "$${SHARDLAB_CHROMIUM:-}" ] || \
+		{ echo "chromium is missing: apt-get install chromium (or set SHARDLAB_CHROMIUM); .ci/run installs it"; exit 1; }
 
 .PHONY: testfull
 testfull: ## the full test suite without -short
@@ -34,7 +39,7 @@ bench: ## registry benchmarks (impl vs peers, -cpu 1,2) and the ratio table
 	@# COUNT separate runs rather than -count: each run measures every
 	@# registry within seconds of the others, so a busy spell on a shared
 	@# machine lands in one repeat of all of them, and the median drops it.
-	@for i in $$(seq $${COUNT:-3}); do \
+	@for i in $$(seq $${COUNT:-6}); do \
 		$(GO) test -run '^$$' -bench '^Benchmark(FindServer|RouteToServer|RegisterUnregister|Mix)$$' \
 			-benchmem -cpu 1,2 -benchtime $${BENCHTIME:-200ms} -count 1 ./impl/ 2>&1 | tee -a $(RESULTS)/bench.txt; \
 	done
@@ -48,7 +53,11 @@ fuzz: ## each fuzz target of check for FUZZTIME (default 30s), minimisation capp
 	done
 
 .PHONY: ci
-ci: test ## what CI runs (.ci/run calls this)
+ci: test test-slurm ## what CI runs (.ci/run calls this)
+
+.PHONY: test-slurm
+test-slurm: build ## a one-node Slurm cluster (installs slurm-wlm and munge if missing; root): 4-task array, merged, compared with the unsharded run
+	bash deploy/test-slurm.sh
 
 .PHONY: check
 check: build ## longer linearizability campaign: impl at 1/4/64 partitions and the peers, several seeds (CHECK_SEEDS, CHECK_OUT)
@@ -87,3 +96,26 @@ experiments: ## the quick sweep (partitions x workers x workload) into $(RESULTS
 .PHONY: report
 report: ## quick scenarios + sweep + balance + check, then figures and the paper (a few minutes); prints the report's path
 	$(GO) run ./cmd/shardlab report --seed $(SEED)
+
+.PHONY: report-full
+report-full: ## full-length scenarios, sweep (6 repetitions), balance and a 10x campaign, then the paper (about half an hour on 2 cores)
+	$(GO) run ./cmd/shardlab report --full --seed $(SEED) --dir $(RESULTS)/latest-full
+
+.PHONY: report-check
+report-check: chromium ## the layout test (headless Chromium, 1,024 px) on paper/build/report.html as make report left it
+	$(GO) test -count=1 -run TestReportLayoutInChromium ./paper -report $(CURDIR)/paper/build/report.html
+
+.PHONY: report-shots
+report-shots: chromium ## screenshots of paper/build/report.html at 1,024 px: the first screen and each figure as laid out in the page, into paper/build/shots/
+	@set -e; html=$(CURDIR)/paper/build/report.html; test -f $$html || { echo "no $$html: run make report first"; exit 2; }; \
+	mkdir -p paper/build/shots; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	for id in top $$(grep -o '<figure id="[^"]*"' $$html | sed 's/.*id="\([^"]*\)"/\1/'); do \
+	  page=$$html; \
+	  if [ $$id != top ]; then page=$$tmp/$$id.html; \
+	    sed "s|</head>|<style>body > :not(#$$id) { display: none; }</style></head>|" $$html > $$page; fi; \
+	  $${SHARDLAB_CHROMIUM:-chromium} --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	    --disable-background-networking --disable-component-update --disable-sync --hide-scrollbars \
+	    --user-data-dir=$$tmp/profile --window-size=1024,900 --virtual-time-budget=5000 \
+	    --screenshot=$(CURDIR)/paper/build/shots/$$id.png "file://$$page" >/dev/null 2>&1; \
+	  echo "paper/build/shots/$$id.png"; \
+	done

@@ -19,6 +19,7 @@ import (
 
 	"github.com/shardlab/shardlab/internal/atomicfile"
 	"github.com/shardlab/shardlab/model"
+	"github.com/shardlab/shardlab/shard"
 )
 
 // ErrStalled is returned when clients did not finish before the context
@@ -228,6 +229,11 @@ type Campaign struct {
 	OutDir string
 	// Log receives one line per history and the summary; nil is quiet.
 	Log io.Writer
+	// Shard, when set, runs only the histories package shard gives shard
+	// K of N by index (round robin); each keeps the seed and stream it
+	// has in the whole campaign, so the N shards together check exactly
+	// the histories the whole campaign checks.
+	Shard shard.Spec
 
 	_ struct{}
 }
@@ -345,6 +351,9 @@ func (c Campaign) Run(ctx context.Context) (CampaignResult, error) {
 	for i := range total {
 		if err := ctx.Err(); err != nil {
 			return res, err
+		}
+		if !c.Shard.OwnsIndex(i) {
+			continue
 		}
 		long := i >= c.Histories
 		stream := uint64(i)

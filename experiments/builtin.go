@@ -267,6 +267,9 @@ func SelectScenarios(arg string) ([]spec.Scenario, error) {
 		}
 		out = append(out, all[i])
 	}
+	if err := ValidateScenarios(out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

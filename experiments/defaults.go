@@ -22,10 +22,14 @@ func QuickSweep(sw spec.Sweep) spec.Sweep {
 	return sw
 }
 
-// validate checks what Config adds to a spec: the partition override.
+// validate checks what Config adds to a spec: the partition override and
+// the shard.
 func (c *Config) validate() error {
 	if c.Partitions < 0 || c.Partitions > partition.MaxPartitions {
 		return fmt.Errorf("%w: partitions %d: want 0 (the spec's own) or 1..%d", ErrSpec, c.Partitions, partition.MaxPartitions)
+	}
+	if err := c.Shard.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrSpec, err)
 	}
 	return nil
 }

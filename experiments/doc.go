@@ -25,7 +25,14 @@
 //     bind_route, sustained, read_mostly, contention).
 //   - Registries come from package registries (the catalogue); a
 //     scenario's RegistrySpec configures the partitioned one.
-//   - RunScenarios, RunSweep (Config): run, record, print the table.
+//   - ValidateScenarios: a list whole (names must not repeat). Every
+//     validation runs before the results folder is touched: repeated
+//     values, registry options through impl.New, bounds (MaxPreloadEntries,
+//     MaxRepeat, MaxPoints, MaxSeriesTicks) whose errors state the memory
+//     the spec would need, and mixes that draw on a preload they lack.
+//   - RunScenarios, RunSweep (Config): run, record, print the table;
+//     Config.Shard runs one shard K/N of the points (package shard), and
+//     PlannedIDs lists a recorded run's points for shardlab merge.
 //   - MetricNames, FormatMeasured: what a check can measure and how a
 //     measurement is written; the result tables go to Config.Report.
 //   - Errors: ErrSpec, ErrUnknownScenario, ErrUnknownSweep,
@@ -93,8 +100,10 @@
 //     resolved spec: a resume with anything else is refused, ErrMismatch),
 //     created, host {git_revision, go_version, gomaxprocs, num_cpu,
 //     cpu_model, os, arch}, seed, command_line, quick, registries, spec
-//     (the resolved scenarios or sweep), driver_ceiling_ops_per_s,
-//     timer_cost_ns. Written once, atomically (temp file, fsync, rename).
+//     (the resolved scenarios or sweep), driver_ceiling_ops_per_s (the
+//     median of driver_ceiling_samples, three measurements),
+//     driver_ceiling_max_ns, timer_cost_ns. Written once, atomically
+//     (temp file, fsync, rename); a rerun of a finished run keeps it.
 //   - points.jsonl: one Point per line, appended and fsynced as each point
 //     finishes. A point: id (e.g.
 //     "scenario=lookup_100/registry=sharded/mode=duration"), scenario or
@@ -146,8 +155,12 @@
 // phases, probing alarmed partitions, rejections and admission every
 // 10 ms. Every run first checks its results folder (a corrupt one, or one
 // holding another run, fails at once with ErrCorrupt or ErrMismatch), then
-// measures the driver's ceiling against sim.Null, then writes meta.json
-// (a fresh folder) and runs the points.
+// measures the driver's ceiling against sim.Null (three times: its
+// range is the machine's noise), then writes meta.json (a fresh folder)
+// and runs the points. Each point records how busy the machine was while
+// it ran (noise.go, internal/hostload: load averages, other processes'
+// cores, steal, the Go scheduler's wait, GC pauses); a busy point is
+// warned about on the Progress writer.
 //
 // What it is not: the results format (store), statistics (package
 // analysis), figures (plots), the report (report and paper). It reads no flags or environment; the CLI passes Host

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -366,5 +367,32 @@ func TestQuickConnectionCountIsRecorded(t *testing.T) {
 		if p.Connections != want || p.Kinds[0].Ops == 0 {
 			t.Errorf("quick %v: %d connections recorded (%+v), want %d", quick, p.Connections, p.Kinds, want)
 		}
+	}
+}
+
+// TestNoiseAndCeilingAreRecorded: every point carries the machine's load
+// while it ran, the ceiling is measured more than once, and rerunning a
+// finished run keeps the ceiling measured beside its points.
+func TestNoiseAndCeilingAreRecorded(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "res")
+	res, err := runTiny(t, out, "sharded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(res.Meta.DriverCeilingSamples); n < 2 {
+		t.Errorf("driver ceiling measured %d times, want several", n)
+	}
+	for _, p := range res.Points {
+		if p.Noise == nil {
+			t.Errorf("point %s has no noise record", p.ID)
+		}
+	}
+	again, err := runTiny(t, out, "sharded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Meta.DriverCeiling != res.Meta.DriverCeiling || !slices.Equal(again.Meta.DriverCeilingSamples, res.Meta.DriverCeilingSamples) {
+		t.Errorf("rerun of a finished run shows ceiling %v %v, want the original %v %v",
+			again.Meta.DriverCeiling, again.Meta.DriverCeilingSamples, res.Meta.DriverCeiling, res.Meta.DriverCeilingSamples)
 	}
 }

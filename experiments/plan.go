@@ -2,8 +2,8 @@ package experiments
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"time"
 
 	"github.com/shardlab/shardlab/experiments/spec"
@@ -18,14 +18,6 @@ type plan struct {
 	run      func(ctx context.Context) (store.Point, error)
 }
 
-// pointSeed derives a point's seed from the run's seed and the point's ID,
-// so adding or resuming points never changes another point's randomness.
-func pointSeed(seed uint64, id string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(id))
-	return seed*0x9E3779B97F4A7C15 ^ h.Sum64()
-}
-
 func scenarioPlans(sc spec.Scenario, reg string, cfg Config) []plan {
 	base := func(mode string) string {
 		return fmt.Sprintf("scenario=%s/registry=%s/mode=%s", sc.Name, reg, mode)
@@ -37,7 +29,7 @@ func scenarioPlans(sc spec.Scenario, reg string, cfg Config) []plan {
 	mk := func(mode string, est time.Duration, f func(ctx context.Context, seed uint64) (store.Point, error)) plan {
 		id := base(mode)
 		return plan{id: id, estimate: est + 100*time.Millisecond, run: func(ctx context.Context) (store.Point, error) {
-			seed := pointSeed(cfg.Seed, id)
+			seed := store.PointSeed(cfg.Seed, id)
 			p, err := f(ctx, seed)
 			if err != nil {
 				return p, err
@@ -124,7 +116,7 @@ func sweepPlans(sw *spec.Sweep, cfg Config) []plan {
 
 func sweepPlan(sw *spec.Sweep, cfg Config, id, reg string, parts int, wl spec.WorkloadSpec, rep, workers, conns int) plan {
 	return plan{id: id, estimate: sw.Duration.D() + 100*time.Millisecond, run: func(ctx context.Context) (store.Point, error) {
-		seed := pointSeed(cfg.Seed, id)
+		seed := store.PointSeed(cfg.Seed, id)
 		rs := sw.Registry
 		rs.Partitions = parts
 		keys := sw.Keys
@@ -156,4 +148,37 @@ func sweepPlan(sw *spec.Sweep, cfg Config, id, reg string, parts int, wl spec.Wo
 		p.Workload = wl.Name
 		return p, nil
 	}}
+}
+
+// PlannedIDs returns the id of every point the run recorded in meta plans,
+// in the order an unsharded run records them: what shardlab merge needs to
+// put shards back together in that order and to notice a missing point.
+func PlannedIDs(meta store.Meta) ([]string, error) {
+	cfg := Config{Registries: meta.Registries, Quick: meta.Quick, Seed: meta.Seed}
+	var plans []plan
+	switch meta.Kind {
+	case "sweep":
+		var sw spec.Sweep
+		if err := json.Unmarshal(meta.Spec, &sw); err != nil {
+			return nil, fmt.Errorf("sweep spec: %w", err)
+		}
+		plans = sweepPlans(&sw, cfg)
+	case "scenarios":
+		var scs []spec.Scenario
+		if err := json.Unmarshal(meta.Spec, &scs); err != nil {
+			return nil, fmt.Errorf("scenarios spec: %w", err)
+		}
+		for _, sc := range scs {
+			for _, reg := range meta.Registries {
+				plans = append(plans, scenarioPlans(sc, reg, cfg)...)
+			}
+		}
+	default:
+		return nil, fmt.Errorf("kind %q (want sweep or scenarios)", meta.Kind)
+	}
+	ids := make([]string, len(plans))
+	for i, p := range plans {
+		ids[i] = p.id
+	}
+	return ids, nil
 }

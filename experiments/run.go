@@ -7,12 +7,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/internal/textable"
 	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/seed"
+	"github.com/shardlab/shardlab/shard"
 	"github.com/shardlab/shardlab/sim"
 	"github.com/shardlab/shardlab/store"
 )
@@ -41,6 +44,9 @@ type Config struct {
 	Progress io.Writer
 	Terminal bool
 	Report   io.Writer
+	// Wide prints the result tables one line per row, however wide;
+	// otherwise they fit textable.DefaultWidth (100) columns.
+	Wide bool
 	// CeilingFor is how long the driver-ceiling measurement runs (0: 1 s,
 	// or 300 ms with Quick).
 	CeilingFor time.Duration
@@ -48,6 +54,10 @@ type Config struct {
 	// a fixed clock makes metadata reproducible. Durations are always
 	// measured on the real clock.
 	Now func() time.Time
+	// Shard, when set, runs only the points package shard gives shard K
+	// of N (by point id) and records "K/N" in meta.json; shardlab merge
+	// combines the N folders into one.
+	Shard shard.Spec
 
 	_ struct{}
 }
@@ -67,16 +77,20 @@ func RunScenarios(ctx context.Context, cfg Config) (*store.Results, error) {
 	if err := checkRegistries(cfg.Registries); err != nil {
 		return nil, err
 	}
+	// The whole spec, as it will run (with --partitions applied), is
+	// validated before the results folder is touched.
+	scs := slices.Clone(cfg.Scenarios)
+	for i := range scs {
+		if cfg.Partitions > 0 {
+			scs[i].Registry.Partitions = cfg.Partitions
+		}
+	}
+	if err := ValidateScenarios(scs); err != nil {
+		return nil, err
+	}
 	var names []string
 	var plans []plan
-	for i := range cfg.Scenarios {
-		sc := cfg.Scenarios[i]
-		if err := ValidateScenario(&sc); err != nil {
-			return nil, err
-		}
-		if cfg.Partitions > 0 {
-			sc.Registry.Partitions = cfg.Partitions
-		}
+	for _, sc := range scs {
 		names = append(names, sc.Name)
 		for _, reg := range cfg.Registries {
 			plans = append(plans, scenarioPlans(sc, reg, cfg)...)
@@ -86,7 +100,7 @@ func RunScenarios(ctx context.Context, cfg Config) (*store.Results, error) {
 	meta := newMeta(cfg, "scenarios", strings.Join(names, ","), spec)
 	res, err := execute(ctx, cfg, meta, plans)
 	if res != nil && cfg.Report != nil {
-		writeTable(cfg.Report, res)
+		writeTable(cfg.Report, res, cfg.tableWidth())
 	}
 	return res, err
 }
@@ -115,7 +129,7 @@ func RunSweep(ctx context.Context, cfg Config) (*store.Results, error) {
 	meta := newMeta(cfg, "sweep", sw.Name, spec)
 	res, err := execute(ctx, cfg, meta, plans)
 	if res != nil && cfg.Report != nil {
-		writeSweepTable(cfg.Report, res)
+		writeSweepTable(cfg.Report, res, cfg.tableWidth())
 	}
 	return res, err
 }
@@ -125,6 +139,9 @@ func checkRegistries(names []string) error {
 		if _, err := registries.Lookup(n); err != nil {
 			return err
 		}
+	}
+	if i, j := repeats(names); i >= 0 {
+		return fmt.Errorf("%w: registries[%d]: %q repeats registries[%d]", ErrSpec, i, names[i], j)
 	}
 	return nil
 }
@@ -138,6 +155,7 @@ func newMeta(cfg Config, kind, name string, spec []byte) store.Meta {
 		Fingerprint: hex.EncodeToString(fp.Sum(nil))[:16],
 		Created:     cfg.now(), Host: cfg.Host, Seed: cfg.Seed,
 		CommandLine: cfg.CommandLine, Quick: cfg.Quick, Registries: cfg.Registries, Spec: spec,
+		Shard: cfg.Shard.String(),
 	}
 }
 
@@ -147,6 +165,13 @@ func (c *Config) now() time.Time {
 		return c.Now().UTC()
 	}
 	return time.Now().UTC()
+}
+
+func (c Config) tableWidth() int {
+	if c.Wide {
+		return 0
+	}
+	return textable.DefaultWidth
 }
 
 // execute opens the store, measures the driver's ceiling, runs every plan
@@ -161,24 +186,49 @@ func execute(ctx context.Context, cfg Config, meta store.Meta, plans []plan) (*s
 	}
 	// The folder first: a corrupt or foreign one fails before a second
 	// is spent measuring.
-	st, err := store.Open(cfg.Out, meta.Fingerprint)
+	planned := map[string]bool{}
+	var mine []plan
+	for _, p := range plans {
+		planned[p.id] = true
+		if cfg.Shard.Owns(p.id) {
+			mine = append(mine, p)
+		}
+	}
+	plans = mine
+	st, err := store.Open(cfg.Out, store.OpenConfig{
+		Fingerprint: meta.Fingerprint, Shard: meta.Shard,
+		Accept: func(p *store.Point) error {
+			switch {
+			case !planned[p.ID]:
+				return fmt.Errorf("not a point of this run")
+			case !cfg.Shard.Owns(p.ID):
+				return fmt.Errorf("belongs to shard %d/%d, not this folder's %s", shard.Of(p.ID, cfg.Shard.N)+1, cfg.Shard.N, cfg.Shard)
+			}
+			return nil
+		},
+	})
 	if err != nil {
 		return nil, err
 	}
-	ceiling, err := driverCeiling(ctx, ceilingFor, cfg.Seed)
-	if err != nil {
-		return nil, err
-	}
-	meta.DriverCeiling = ceiling.Throughput
-	meta.TimerCostNs = int64(ceiling.TimerCost)
-	if err := st.WriteMetaIfNew(meta); err != nil {
-		return nil, err
-	}
+	defer st.Close()
 	var todo []plan
 	for _, p := range plans {
 		if !st.Done(p.id) {
 			todo = append(todo, p)
 		}
+	}
+	// A run with nothing left to do keeps the ceiling measured with its
+	// points rather than showing them beside a fresh one.
+	if len(todo) > 0 || len(st.Results().Points) == 0 {
+		c, err := measureCeiling(ctx, ceilingFor, cfg.Seed)
+		if err != nil {
+			return nil, err
+		}
+		meta.DriverCeiling, meta.DriverCeilingSamples, meta.TimerCostNs = c.median, c.samples, int64(c.timerCost)
+		meta.DriverCeilingMaxNs = c.maxNs
+	}
+	if err := st.WriteMetaIfNew(meta); err != nil {
+		return nil, err
 	}
 	prog := newProgress(cfg.Progress, cfg.Terminal, len(plans), len(plans)-len(todo), todo)
 	for i, p := range todo {
@@ -188,7 +238,7 @@ func execute(ctx context.Context, cfg Config, meta store.Meta, plans []plan) (*s
 		}
 		prog.start(p.id)
 		started := cfg.now()
-		pt, err := p.run(ctx)
+		pt, err := withNoise(func() (store.Point, error) { return p.run(ctx) })
 		pt.Started = started
 		if err != nil {
 			prog.finish()
@@ -204,12 +254,19 @@ func execute(ctx context.Context, cfg Config, meta store.Meta, plans []plan) (*s
 			return st.Results(), err
 		}
 		prog.done(p.id, pt, todo[i+1:])
+		if pt.Noise != nil {
+			if busy, why := pt.Noise.Busy(); busy {
+				prog.warn("busy machine (%s): %s", why, p.id)
+			}
+		}
 	}
 	prog.finish()
-	res := st.Results()
-	// On resume the meta on disk is the original; report this run's ceiling.
-	res.Meta.DriverCeiling, res.Meta.TimerCostNs = meta.DriverCeiling, meta.TimerCostNs
-	return res, nil
+	if err := st.Finish(cfg.now()); err != nil {
+		return st.Results(), err
+	}
+	// On resume the meta on disk is the original, ceiling included: the
+	// one measured beside the points it describes.
+	return st.Results(), nil
 }
 
 // driverCeiling runs the 100-worker lookup driver (lookupSampleEvery) against

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl/partition"
@@ -97,8 +98,9 @@ func ValidateScenario(s *spec.Scenario) error {
 	if n == "" || strings.ContainsAny(n, "/ \t\n,") {
 		return specErr("", "name", "%q (want a non-empty name without spaces, commas or slashes)", n)
 	}
-	if s.Preload.Servers < 0 || s.Preload.Transports < 0 {
-		return specErr(n, "preload", "servers %d, transports %d (want >= 0)", s.Preload.Servers, s.Preload.Transports)
+	errf := func(path, format string, args ...any) error { return specErr(n, path, format, args...) }
+	if err := checkPreload(errf, s.Preload); err != nil {
+		return err
 	}
 	if s.OpsPerWorker < 0 {
 		return specErr(n, "ops_per_worker", "%d (want >= 0)", s.OpsPerWorker)
@@ -112,10 +114,22 @@ func ValidateScenario(s *spec.Scenario) error {
 	if s.Registry.Partitions < 0 || s.Registry.Partitions > partition.MaxPartitions {
 		return specErr(n, "registry.partitions", "%d (want 0 for the default, or 1..%d)", s.Registry.Partitions, partition.MaxPartitions)
 	}
+	if err := checkRegistrySpec(errf, s.Registry); err != nil {
+		return err
+	}
 	kind := s.KindOrDefault()
 	switch kind {
 	case spec.KindClosed, spec.KindOpen:
-		if _, err := resolveGroups(n, "groups", s.Groups); err != nil {
+		gs, err := resolveGroups(n, "groups", s.Groups)
+		if err != nil {
+			return err
+		}
+		for i, g := range gs {
+			if err := needsPreload(errf, fmt.Sprintf("groups[%d]", i), g.Mix, s.Preload); err != nil {
+				return err
+			}
+		}
+		if err := checkSeries(errf, s.Duration.D(), s.SeriesInterval.D()); err != nil {
 			return err
 		}
 		if s.OpsPerWorker == 0 && s.Duration == 0 {
@@ -146,6 +160,9 @@ func ValidateScenario(s *spec.Scenario) error {
 				return specErr(n, "connections.mix", "%v", err)
 			}
 		}
+		if err := checkSeries(errf, s.Duration.D(), s.SeriesInterval.D()); err != nil {
+			return err
+		}
 		if _, err := sim.NewKeyGen(simKeys(c.ServerKeys), 1); err != nil {
 			return specErr(n, "connections.server_keys", "%v", err)
 		}
@@ -160,14 +177,25 @@ func ValidateScenario(s *spec.Scenario) error {
 		if len(s.Phases) == 0 {
 			return specErr(n, "phases", "a contention scenario needs phases")
 		}
+		var total time.Duration
 		for i, p := range s.Phases {
 			path := fmt.Sprintf("phases[%d]", i)
 			if p.Duration <= 0 || p.QuickDuration < 0 {
 				return specErr(n, path+".duration", "%v (want > 0)", p.Duration.D())
 			}
-			if _, err := resolveGroups(n, path+".groups", p.Groups); err != nil {
+			total += p.Duration.D()
+			gs, err := resolveGroups(n, path+".groups", p.Groups)
+			if err != nil {
 				return err
 			}
+			for j, g := range gs {
+				if err := needsPreload(errf, fmt.Sprintf("%s.groups[%d]", path, j), g.Mix, s.Preload); err != nil {
+					return err
+				}
+			}
+		}
+		if err := checkSeries(errf, total, s.SeriesInterval.D()); err != nil {
+			return err
 		}
 	default:
 		return specErr(n, "kind", "%q (want closed, open, connections, balance or contention)", s.Kind)
@@ -188,6 +216,9 @@ func ValidateScenario(s *spec.Scenario) error {
 		if math.IsNaN(c.Value) {
 			return specErr(n, p+".value", "NaN")
 		}
+	}
+	if len(s.HistogramBucketsUs) > 10_000 {
+		return specErr(n, "histogram_buckets_us", "%d edges (the limit is 10000)", len(s.HistogramBucketsUs))
 	}
 	for i, e := range s.HistogramBucketsUs {
 		if e < 0 || (i > 0 && e <= s.HistogramBucketsUs[i-1]) {
@@ -272,10 +303,8 @@ func LoadScenarios(path string) ([]spec.Scenario, error) {
 		}
 		ss = []spec.Scenario{s}
 	}
-	for i := range ss {
-		if err := ValidateScenario(&ss[i]); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
+	if err := ValidateScenarios(ss); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return ss, nil
 }

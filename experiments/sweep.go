@@ -3,6 +3,7 @@ package experiments
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/shardlab/shardlab/experiments/spec"
@@ -28,6 +29,25 @@ func ValidateSweep(s *spec.Sweep) error {
 			return fmt.Errorf("sweep.registries[%d]: %w", i, err)
 		}
 	}
+	if i, j := repeats(s.Registries); i >= 0 {
+		return sweepErr(fmt.Sprintf("registries[%d]", i), "%q repeats registries[%d]", s.Registries[i], j)
+	}
+	if i, j := repeats(s.Partitions); i >= 0 {
+		return sweepErr(fmt.Sprintf("partitions[%d]", i), "%d repeats partitions[%d]", s.Partitions[i], j)
+	}
+	if i, j := repeats(s.Workers); i >= 0 {
+		return sweepErr(fmt.Sprintf("workers[%d]", i), "%d repeats workers[%d]", s.Workers[i], j)
+	}
+	if i, j := repeats(s.Connections); i >= 0 {
+		return sweepErr(fmt.Sprintf("connections[%d]", i), "%d repeats connections[%d]", s.Connections[i], j)
+	}
+	names := make([]string, len(s.Workloads))
+	for i, w := range s.Workloads {
+		names[i] = w.Name
+	}
+	if i, j := repeats(names); i >= 0 {
+		return sweepErr(fmt.Sprintf("workloads[%d].name", i), "%q repeats workloads[%d]", names[i], j)
+	}
 	if len(s.Partitions) == 0 {
 		return sweepErr("partitions", "empty (give at least one count, e.g. [64])")
 	}
@@ -48,6 +68,9 @@ func ValidateSweep(s *spec.Sweep) error {
 		if c < 1 || c > sim.MaxWorkers {
 			return sweepErr(fmt.Sprintf("connections[%d]", i), "%d (want 1..%d)", c, sim.MaxWorkers)
 		}
+	}
+	if err := checkPreload(sweepErr, s.Preload); err != nil {
+		return err
 	}
 	if len(s.Connections) > 0 && s.Preload.Servers == 0 {
 		return sweepErr("preload.servers", "connections need preloaded servers")
@@ -70,8 +93,16 @@ func ValidateSweep(s *spec.Sweep) error {
 		if w.Mix == nil {
 			wl = w.Name
 		}
-		if _, err := resolveMix("sweep", p, wl, w.Mix); err != nil {
+		m, err := resolveMix("sweep", p, wl, w.Mix)
+		if err != nil {
 			return err
+		}
+		// Closed-loop workers draw from the preload; connections register
+		// their own transports (and need servers, checked above).
+		if len(s.Workers) > 0 {
+			if err := needsPreload(sweepErr, p, m, s.Preload); err != nil {
+				return err
+			}
 		}
 		if w.Keys != nil {
 			if _, err := sim.NewKeyGen(simKeys(*w.Keys), 1); err != nil {
@@ -82,16 +113,27 @@ func ValidateSweep(s *spec.Sweep) error {
 	if _, err := sim.NewKeyGen(simKeys(s.Keys), 1); err != nil {
 		return sweepErr("keys", "%v", err)
 	}
-	if s.Preload.Servers < 0 || s.Preload.Transports < 0 {
-		return sweepErr("preload", "negative counts")
-	}
 	if s.Duration <= 0 {
 		return sweepErr("duration", "%v (want > 0)", s.Duration.D())
 	}
 	if s.Repeat < 0 || s.SampleEvery < 0 || s.SeriesInterval < 0 {
 		return sweepErr("repeat", "repeat %d, sample_every %d, series_interval %v must not be negative", s.Repeat, s.SampleEvery, s.SeriesInterval.D())
 	}
-	return nil
+	if s.Repeat > MaxRepeat {
+		return sweepErr("repeat", "%d (want 0..%d)", s.Repeat, MaxRepeat)
+	}
+	if n := sweepPoints(s); n > MaxPoints {
+		return sweepErr("workers", "%.0f points would need about %s once recorded (~%d KB each); the limit is %d points: split the sweep or run it sharded",
+			n, memory(n*PointBytes), PointBytes>>10, MaxPoints)
+	}
+	if err := checkSeries(sweepErr, s.Duration.D(), s.SeriesInterval.D()); err != nil {
+		return err
+	}
+	var parts []int
+	if slices.Contains(s.Registries, registries.Sharded) {
+		parts = s.Partitions
+	}
+	return checkRegistrySpec(sweepErr, s.Registry, parts...)
 }
 
 // LoadSweep reads and validates a sweep spec file.

@@ -3,10 +3,11 @@ package experiments
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
+	"github.com/shardlab/shardlab/internal/textable"
 	"github.com/shardlab/shardlab/internal/units"
 	"github.com/shardlab/shardlab/store"
 )
@@ -17,10 +18,7 @@ func FormatMeasured(metric string, v float64) string {
 	case metric == "throughput":
 		return units.Rate(v)
 	case strings.HasSuffix(metric, "_us"):
-		if v < 10 {
-			return fmt.Sprintf("%.2f µs", v)
-		}
-		return fmt.Sprintf("%.0f µs", v)
+		return units.Ns(v * 1e3)
 	case metric == "skew" || metric == "max_over_mean":
 		return fmt.Sprintf("%.3f", v)
 	case metric == "recovered":
@@ -35,10 +33,12 @@ func FormatMeasured(metric string, v float64) string {
 // writeTable prints every check of every scenario point: scenario,
 // registry, the seed's target and claim, our measurement, pass or fail;
 // then the driver's ceiling and the per-scenario details (balance,
-// contention, histogram buckets).
-func writeTable(w io.Writer, res *store.Results) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCENARIO\tMODE\tREGISTRY\tSEED TARGET\tSEED CLAIM\tMEASURED\tRESULT")
+// contention, histogram buckets). The tables fit width columns by
+// wrapping long cells (width <= 0: one line per row, however wide).
+func writeTable(w io.Writer, res *store.Results, width int) {
+	checks := textable.Table{Columns: []textable.Column{
+		{Header: "SCENARIO", Max: 22}, {Header: "MODE"}, {Header: "REGISTRY"}, {Header: "SEED TARGET", Max: 22},
+		{Header: "SEED CLAIM", Max: 12}, {Header: "MEASURED", Max: 12}, {Header: "RESULT"}}}
 	for _, p := range res.Points {
 		if p.Scenario == "" {
 			continue
@@ -52,29 +52,33 @@ func writeTable(w io.Writer, res *store.Results) {
 			if c.Unmeasured {
 				measured = "n/a"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Scenario, p.Mode, p.Registry, c.Target, c.Claim, measured, verdict)
+			checks.Rows = append(checks.Rows, []string{p.Scenario, p.Mode, p.Registry, c.Target, c.Claim, measured, verdict})
 		}
 	}
-	tw.Flush()
+	_ = checks.Write(w, width)
 	m := res.Meta
-	fmt.Fprintf(w, "\nDriver ceiling (100 workers of lookups against a registry that does nothing): %s; one latency timing costs %d ns.\n",
-		units.Rate(m.DriverCeiling), m.TimerCostNs)
-	fmt.Fprintf(w, "Latency is service time (closed loop), recorded for one op in sample_every per worker; throughput is completed ops / measured elapsed time.\n")
-	fmt.Fprintf(w, "Host: %s, GOMAXPROCS %d, %s; seed %d; results in %s\n", m.Host.CPUModel, m.Host.GOMAXPROCS, m.Host.GoVersion, m.Seed, res.Dir)
-	details := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(details, "\nPOINT\tOPS\tELAPSED\tTHROUGHPUT\tP50\tP99\tP99.9\tERRORS\tDETAIL")
+	fmt.Fprintf(w, "\nDriver ceiling (100 workers of lookups against a registry that does nothing): %s", units.Rate(m.DriverCeiling))
+	if n := len(m.DriverCeilingSamples); n > 1 {
+		fmt.Fprintf(w, " (median of %d; range %s to %s)", n, units.Rate(slices.Min(m.DriverCeilingSamples)), units.Rate(slices.Max(m.DriverCeilingSamples)))
+	}
+	fmt.Fprintf(w, "; one latency timing costs %s.\n", units.Latency(m.TimerCostNs))
+	fmt.Fprintf(w, "Latency is service time (closed loop) unless the point says intended (open loop, from the intended start); throughput is completed ops / measured elapsed time.\n")
+	fmt.Fprintf(w, "Host: %s, GOMAXPROCS %d, %s; seed %d; results in %s\n\n", m.Host.CPUModel, m.Host.GOMAXPROCS, m.Host.GoVersion, m.Seed, res.Dir)
+	details := textable.Table{Columns: []textable.Column{
+		{Header: "POINT", Max: 20}, {Header: "OPS"}, {Header: "ELAPSED"}, {Header: "THROUGHPUT"},
+		{Header: "P50"}, {Header: "P99"}, {Header: "P99.9"}, {Header: "ERRORS", Max: 10}, {Header: "DETAIL", Max: 12}}}
 	for _, p := range res.Points {
 		if p.Scenario == "" {
 			continue
 		}
 		var p50, p99, p999 string
 		if p.Latency != nil {
-			p50, p99, p999 = units.Micros(p.Latency.P50), units.Micros(p.Latency.P99), units.Micros(p.Latency.P999)
+			p50, p99, p999 = units.Latency(p.Latency.P50), units.Latency(p.Latency.P99), units.Latency(p.Latency.P999)
 		}
-		fmt.Fprintf(details, "%s/%s/%s\t%d\t%v\t%s\t%s\t%s\t%s\t%v\t%s\n", p.Scenario, p.Mode, p.Registry, p.Ops,
-			time.Duration(p.ElapsedNs).Round(time.Millisecond), units.Rate(p.Throughput), p50, p99, p999, errorsText(&p), detail(&p))
+		details.Rows = append(details.Rows, []string{p.Scenario + " " + p.Mode + " " + p.Registry, units.Commas(int(p.Ops)),
+			units.Latency(p.ElapsedNs), units.Rate(p.Throughput), p50, p99, p999, errorsText(&p), detail(&p)})
 	}
-	details.Flush()
+	_ = details.Write(w, width)
 }
 
 // errorsText is a point's failures by code, "0" without any.
@@ -108,7 +112,7 @@ func detail(p *store.Point) string {
 			if b.HighUs >= 0 {
 				hi = fmt.Sprint(b.HighUs)
 			}
-			parts = append(parts, fmt.Sprintf("[%d,%s)µs:%d", b.LowUs, hi, b.Count))
+			parts = append(parts, fmt.Sprintf("[%d,%s) µs: %d", b.LowUs, hi, b.Count))
 		}
 		return "buckets " + strings.Join(parts, " ")
 	case len(p.Phases) > 0:
@@ -125,18 +129,19 @@ func optionsText(o map[string]string) string {
 	return fmt.Sprintf("partitions %s, alarm %s, clear %s, window %s", o["partitions"], o["alarm_wait"], o["clear_wait"], o["contention_window"])
 }
 
-// writeSweepTable prints one line per sweep point.
-func writeSweepTable(w io.Writer, res *store.Results) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "registry\tpartitions\tworkload\tworkers\tconns\trep\tthroughput\tp50\tp99\terrors\t")
+// writeSweepTable prints one line per sweep point, fitting width
+// columns (width <= 0: however wide).
+func writeSweepTable(w io.Writer, res *store.Results, width int) {
+	t := textable.Table{Columns: []textable.Column{{Header: "REGISTRY"}, {Header: "PARTITIONS"}, {Header: "WORKLOAD", Max: 12},
+		{Header: "WORKERS"}, {Header: "CONNS"}, {Header: "REP"}, {Header: "THROUGHPUT"}, {Header: "P50"}, {Header: "P99"}, {Header: "ERRORS", Max: 12}}}
 	for _, p := range res.Points {
 		var p50, p99 string
 		if p.Latency != nil {
-			p50, p99 = units.Micros(p.Latency.P50), units.Micros(p.Latency.P99)
+			p50, p99 = units.Latency(p.Latency.P50), units.Latency(p.Latency.P99)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t\n", p.Registry, p.Partitions, p.Workload, p.Workers, p.Connections, p.Rep,
-			units.Rate(p.Throughput), p50, p99, errorsText(&p))
+		t.Rows = append(t.Rows, []string{p.Registry, fmt.Sprint(p.Partitions), p.Workload, fmt.Sprint(p.Workers), fmt.Sprint(p.Connections),
+			fmt.Sprint(p.Rep), units.Rate(p.Throughput), p50, p99, errorsText(&p)})
 	}
-	tw.Flush()
-	fmt.Fprintf(w, "\nDriver ceiling: %s; timing cost %d ns; results in %s\n", units.Rate(res.Meta.DriverCeiling), res.Meta.TimerCostNs, res.Dir)
+	_ = t.Write(w, width)
+	fmt.Fprintf(w, "\nDriver ceiling: %s; timing cost %s; results in %s\n", units.Rate(res.Meta.DriverCeiling), units.Latency(res.Meta.TimerCostNs), res.Dir)
 }

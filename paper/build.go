@@ -72,6 +72,10 @@ type scenarioRow struct {
 	Workers                                   int
 	Throughput, P50, P99, P999, Max           string
 	Errors                                    string
+	// Load is how busy the machine was while the point ran (load
+	// average start→end, other processes' cores, steal).
+	Load string
+	Busy bool
 }
 
 // balanceRow is one partitioner at one partition count.
@@ -118,6 +122,11 @@ type document struct {
 	Notes     []string
 	// Peers are the registries the scenarios ran beside the sharded one.
 	Peers []peer
+	// Findings are the up-front statements (findings.go); Busy is set
+	// when points were measured on a busy machine, for the warning at
+	// the top.
+	Findings Findings
+	Busy     string
 }
 
 // peer is a registry measured beside the sharded one.
@@ -178,7 +187,7 @@ func newReport(in *input, plan Plan, out string) (*document, error) {
 		Title:   "shardlab: a sharded registry measured against its seed's claims",
 		Created: in.Created().UTC().Format(time.RFC3339), Results: in.Dir, Host: h,
 		Scenarios: in.Scenarios.Meta, Sweep: in.Sweep.Meta, Figures: figs, Gaps: gaps,
-		Claims: audit(in), Check: in.Check, SeedCheck: in.Balance.SeedCheck, Notes: in.Notes,
+		Claims: annotateClaims(in, audit(in)), Check: in.Check, SeedCheck: in.Balance.SeedCheck, Notes: in.Notes,
 	}
 	r.Rows = scenarioRows(in.Scenarios)
 	r.Peers = peers(in)
@@ -195,6 +204,10 @@ func newReport(in *input, plan Plan, out string) (*document, error) {
 	r.CheckLine = fmt.Sprintf("%d campaigns, %s histories, %s operations, %d not linearizable or undecided",
 		len(in.Check.Runs), units.Commas(hs), units.Commas(ops), in.Check.Violations())
 	r.Method = methodLines(in)
+	r.Findings = buildFindings(in.Scenarios, in.Sweep, in.Subject, h.NumCPU, 100e3)
+	if n := r.Findings.BusyCount; n > 0 {
+		r.Busy = fmt.Sprintf("%d of the measurements below were taken while other work kept this machine busy (listed under Noise); their numbers are less trustworthy than the rest.", n)
+	}
 	r.Abstract = abstract(in, r)
 	r.Threats = threats(in, gaps)
 	return r, nil
@@ -216,6 +229,10 @@ func scenarioRows(res *store.Results) []scenarioRow {
 		if p.Mode == "balance" {
 			row.Basis, row.Sampling = "—", "—"
 		}
+		row.Load = noiseCell(p)
+		if p.Noise != nil {
+			row.Busy, _ = p.Noise.Busy()
+		}
 		rows = append(rows, row)
 	}
 	return rows
@@ -230,6 +247,9 @@ func balanceRows(st *store.Balance) ([]balanceRow, string) {
 		}
 		row := balanceRow{Partitioner: c.Partitioner, Partitions: c.Partitions, Skew: "—", Band: "—", Verdict: "one partition",
 			Moved: fmt.Sprintf("%.4f", c.MovedFraction), Theory: fmt.Sprintf("%.4f", c.ExpectedMoved)}
+		if c.NoNext {
+			row.Moved, row.Theory = "— (no n+1)", "—"
+		}
 		if c.SeedSkew != nil {
 			row.Skew = fmt.Sprintf("%.3f", *c.SeedSkew)
 			row.Verdict = c.Verdict
@@ -239,7 +259,8 @@ func balanceRows(st *store.Balance) ([]balanceRow, string) {
 		}
 		rows = append(rows, row)
 	}
-	return rows, fmt.Sprintf("%s server_N keys; skew = (max−min)/(mean+1); verdict = two-sided chi-square test at α = %g (analysis.JudgeBalance); moved = fraction of keys that change partition from n to n+1", units.Commas(keys), st.Alpha)
+	return rows, fmt.Sprintf("%s server_N keys; skew = (max−min)/(mean+1); ideal-hash bands from %s simulated placements per cell (the claims audit's, from %s, differ from these in the third decimal); verdict = two-sided chi-square test at α = %g (analysis.JudgeBalance); moved = fraction of keys that change partition from n to n+1",
+		units.Commas(keys), units.Commas(trialsOf(st)), units.Commas(st.SeedCheck.Ideal.Trials), st.Alpha)
 }
 
 func sweepDesc(res *store.Results) string {
@@ -286,10 +307,20 @@ func abstract(in *input, r *document) []string {
 	}
 	if p := scenarioPoint(in.Scenarios, "lookup_100", in.Subject); p != nil && p.Latency != nil {
 		if h := kindHist(p, "find_server"); h != nil {
-			out = append(out, fmt.Sprintf("With %d workers, lookups run at %s with p99 %s (closed-loop service time), against the seed's claimed %s and %s.",
-				p.Workers, units.Ops(p.Throughput), units.Ns(float64(h.P99)), quote("throughput").Claimed(), quote("p99").Claimed()))
+			s := fmt.Sprintf("With %d workers, lookups run at %s with p99 %s as closed-loop service time", p.Workers, units.Ops(p.Throughput), units.Ns(float64(h.P99)))
+			if oh := openHist(openLookup(in)); oh != nil {
+				s += fmt.Sprintf(", but p99 %s from the intended start when %s is offered open-loop", units.Ns(float64(oh.ValueAtQuantile(99))), units.Ops(openLookup(in).TargetRate))
+			}
+			out = append(out, s+fmt.Sprintf(", against the seed's claimed %s and %s.", quote("throughput").Claimed(), quote("p99").Claimed()))
 		}
 	}
+	if r.Findings.PeerBrief != "" {
+		out = append(out, r.Findings.PeerBrief)
+	}
+	if r.Findings.MaxLat != "" {
+		out = append(out, firstSentence(r.Findings.MaxLat)+" Findings explains it.")
+	}
+	out = append(out, firstSentence(r.Findings.Admission))
 	s := in.Balance.SeedCheck
 	out = append(out, fmt.Sprintf("The seed's claimed partition skew of %.2f is %s: placing its %s keys in %d partitions gives %.3f, an ideal hash averages %.3f, and %.2f or less occurred in %d of %s simulated trials.",
 		s.Claimed, skewClaimJudgement(s.ClaimFraction, in.Balance.Alpha), units.Commas(s.Keys), s.Partitions, s.SeedSkew, s.Ideal.Mean,
@@ -404,7 +435,7 @@ func durationsNote(in *input) string {
 func threats(in *input, gaps []string) []string {
 	h := in.Host()
 	t := []string{
-		fmt.Sprintf("A shared, noisy machine: %d CPUs that other jobs use at the same time. Single runs can move by tens of percent; the sweep's repetitions give intervals, the scenarios do not.", h.NumCPU),
+		fmt.Sprintf("A shared, noisy machine: %d CPUs that other jobs use at the same time. Single runs can move by tens of percent; the sweep's repetitions give intervals and the run-to-run spread the scenario comparisons are judged with (see Noise).", h.NumCPU),
 		fmt.Sprintf("Timer cost (%s per clock pair) is of the order of a lookup: timed operations include it, which is why fast operations are timed a sample at a time (each figure says how often).", units.Ns(float64(in.Scenarios.Meta.TimerCostNs))),
 		"Closed-loop latency is service time: under overload a closed loop slows its own arrivals, so its tail understates what users of an open system would wait.",
 		"Go is not Erlang: the seed's ETS tables, schedulers and message passing have different costs. Comparisons with the seed's figures compare designs and implementations together.",
@@ -445,7 +476,7 @@ func renderHTML(r *document) ([]byte, error) {
 	fs := map[string]any{
 		"inc": funcs["inc"],
 		"img": func(f figure) htmltemplate.URL {
-			return htmltemplate.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(f.png))
+			return htmltemplate.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(f.svg))
 		},
 	}
 	t, err := htmltemplate.New("report.html.tmpl").Funcs(fs).ParseFS(templates, "templates/report.html.tmpl")
@@ -457,6 +488,14 @@ func renderHTML(r *document) ([]byte, error) {
 		return nil, fmt.Errorf("paper: html template: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+// firstSentence is s up to its first ". " (all of s when it has one).
+func firstSentence(s string) string {
+	if i := strings.Index(s, ". "); i >= 0 {
+		return s[:i+1]
+	}
+	return s
 }
 
 // quote is the seed's claim with this ID (package seed); the IDs used here

@@ -182,15 +182,22 @@ func audit(in *input) []claimRow {
 		case "timeouts":
 			var total int64
 			var where []string
+			counted := 0
 			for i := range sc.Points {
 				p := &sc.Points[i]
 				if p.Registry != in.Subject || p.Scenario == "contention" {
 					continue
 				}
+				counted++
 				if n, codes := errorTotal(p); n > 0 {
 					total += n
 					where = append(where, fmt.Sprintf("%s/%s: %s", p.Scenario, p.Mode, codes))
 				}
+			}
+			if counted == 0 {
+				// No point of the subject registry: nothing to judge.
+				rows = append(rows, missingRow(c, "scenario points of the "+in.Subject+" registry"))
+				continue
 			}
 			m := "0 failed operations"
 			if total > 0 {

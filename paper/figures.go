@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -29,7 +30,7 @@ type figure struct {
 	Latency string
 	PNG     string // path relative to the report
 	SVG     string
-	png     []byte
+	svg     []byte // the SVG, embedded in the HTML (sharp at any zoom)
 }
 
 // Latency bases, as the report states them.
@@ -66,12 +67,12 @@ func makeFigures(in *input, outDir string) ([]figure, []string, error) {
 		if err := plots.Save(p, base, "png", "svg"); err != nil {
 			return nil, nil, fmt.Errorf("figure %s: %w", b.id, err)
 		}
-		data, err := os.ReadFile(base + ".png")
+		data, err := os.ReadFile(base + ".svg")
 		if err != nil {
 			return nil, nil, err
 		}
 		figs = append(figs, figure{ID: b.id, Title: b.title, Caption: b.caption, Latency: b.latency,
-			PNG: "figures/" + b.id + ".png", SVG: "figures/" + b.id + ".svg", png: data})
+			PNG: "figures/" + b.id + ".png", SVG: "figures/" + b.id + ".svg", svg: data})
 	}
 	return figs, gaps, nil
 }
@@ -87,10 +88,11 @@ func balanceKeys(st *store.Balance) int {
 
 func figureBuilders(in *input) []figureBuilder {
 	st := in.Balance
+	cores := in.Host().GOMAXPROCS
 	keys := balanceKeys(st)
 	return []figureBuilder{
 		{id: "skew_vs_partitions", title: "Partition skew vs partition count",
-			caption: fmt.Sprintf("Seed skew (max−min)/(mean+1) of %s server_N keys placed by each partitioner (single, which puts every key in one partition, is off this scale; see the table). The band is the central 95%% of %d simulated ideal-hash placements (analysis.SimulateIdealSkew), the dashed line their mean.", units.Commas(keys), trialsOf(st)),
+			caption: fmt.Sprintf("Seed skew (max−min)/(mean+1) of %s server_N keys placed by each partitioner (single, which puts every key in one partition, is off this scale; see the table); the skew axis is logarithmic when skews span more than a decade, so the decision region around the seed's 0.18 and 0.30 keeps its room. The band is the central 95%% of %d simulated ideal-hash placements (analysis.SimulateIdealSkew), the dashed line their mean.", units.Commas(keys), trialsOf(st)),
 			build:   func() (*plot.Plot, error) { return skewFigure(st, keys) }},
 		{id: "partition_load", title: fmt.Sprintf("Seed claim: %s servers in %d partitions", units.Commas(st.SeedCheck.Keys), st.SeedCheck.Partitions),
 			caption: fmt.Sprintf("Entries per partition of a real %d-partition registry (impl.New, then PartitionStats) after registering server_0..server_%d, with the ideal hash's expected max and min (analysis.ExpectedIdealSkew).", st.SeedCheck.Partitions, st.SeedCheck.Keys-1),
@@ -101,20 +103,20 @@ func figureBuilders(in *input) []figureBuilder {
 			caption: fmt.Sprintf("Fraction of %s keys that change partition (partition.Moved) against theory: 1/(n+1) for consistent schemes, 1/2 for hashmod's multiply-shift reduction.", units.Commas(keys)),
 			build:   func() (*plot.Plot, error) { return movedFigure(st, keys) }},
 		{id: "p99_vs_workers", title: "p99 lookup latency vs workers", latency: latencyClosed,
-			caption: "Sweep, lookup workload, one line per partition count; median of the repetitions' p99; " + samplingNote(sweepPoint(in.Sweep, "lookup")) + ".",
-			build:   func() (*plot.Plot, error) { return p99Figure(in.Sweep, in.Subject, "lookup") }},
+			caption: "Sweep, lookup workload, one line per partition count; points are the median of the repetitions' p99, error bars their range (lowest to highest repetition); " + samplingNote(sweepPoint(in.Sweep, "lookup")) + fmt.Sprintf(". Both axes are logarithmic; the dotted vertical line marks this machine's %d cores, beyond which workers queue for a core.", cores),
+			build:   func() (*plot.Plot, error) { return p99Figure(in.Sweep, in.Subject, "lookup", cores) }},
 		{id: "throughput_vs_workers", title: "Throughput vs workers with USL fits",
-			caption: "Sweep, sustained mix (" + sweepMix(in.Sweep, "sustained") + "); points are means over repetitions, curves the Universal Scalability Law fitted to them (analysis.FitUSL).",
-			build:   func() (*plot.Plot, error) { return scalingFigure(in.Sweep, in.Subject, "sustained") }},
+			caption: "Sweep, sustained mix (" + sweepMix(in.Sweep, "sustained") + fmt.Sprintf("); points are means over repetitions, error bars their range (lowest to highest repetition); curves are the Universal Scalability Law fitted to them (analysis.FitUSL), drawn only where the fit is inside the law's range (0 ≤ σ < 1, κ ≥ 0) and R² ≥ %.1f; the legend says why a line has no curve. The dotted vertical line marks this machine's %d cores.", plots.MinUSLRSquared, cores),
+			build:   func() (*plot.Plot, error) { return scalingFigure(in.Sweep, in.Subject, "sustained", cores) }},
 		{id: "latency_percentiles", title: "Lookup latency by percentile, " + lookup100Workers(in.Scenarios, in.Subject), latency: latencyClosed,
-			caption: "lookup_100 scenario (duration mode), find_server latency per registry; " + samplingNote(scenarioPoint(in.Scenarios, "lookup_100", in.Subject)) + "; HdrHistogram, 3 significant digits.",
+			caption: "lookup_100 scenario (duration mode), find_server latency per registry; " + samplingNote(scenarioPoint(in.Scenarios, "lookup_100", in.Subject)) + "; HdrHistogram, 3 significant digits; " + plots.CurveCutoff(lookupCount(in.Scenarios, in.Subject)) + ". The maximum sits far above p99.9 because a worker can be descheduled between its two clock reads (see Findings).",
 			build:   func() (*plot.Plot, error) { return percentileFigure(in.Scenarios, in.Subject) }},
 		{id: "throughput_over_time", title: "Sustained throughput over time",
-			caption: "sustained scenario, per-interval throughput per registry, with the seed's target (" + quote("sustained").Target() + ").",
+			caption: "sustained scenario, per-interval throughput per registry (the last, partial interval left out), with the seed's target (" + quote("sustained").Target() + ").",
 			build:   func() (*plot.Plot, error) { return timelineFigure(in.Scenarios) }},
 		{id: "registries", title: "Throughput by registry and scenario",
-			caption: "Duration-mode points of each scenario, completed operations over measured elapsed time.",
-			build:   func() (*plot.Plot, error) { return registriesFigure(in.Scenarios) }},
+			caption: "Duration-mode points of each scenario (rows named as the scenarios are), completed operations over measured elapsed time. Each scenario ran once; the error bars show the run-to-run spread measured by the sweep's repetitions (see Noise), so markers whose bars overlap are not distinguishable.",
+			build:   func() (*plot.Plot, error) { return registriesFigure(in.Scenarios, relativeSpread(in.Sweep.Points)) }},
 	}
 }
 
@@ -198,7 +200,8 @@ func degenerate(st *store.Balance, partitioner string) bool {
 
 func skewFigure(st *store.Balance, keys int) (*plot.Plot, error) {
 	f := plots.SkewFigure{
-		Title:      fmt.Sprintf("Partition skew vs partition count (%s keys)", units.Commas(keys)),
+		Title:      "Partition skew vs partition count",
+		Keys:       int64(keys),
 		References: []plots.Reference{{Name: fmt.Sprintf("seed claim %.2f", seed.ClaimedSkew), Value: seed.ClaimedSkew}, {Name: fmt.Sprintf("seed target %.2f", seed.TargetSkew), Value: seed.TargetSkew}},
 	}
 	seen := map[int]bool{}
@@ -229,11 +232,11 @@ func skewFigure(st *store.Balance, keys int) (*plot.Plot, error) {
 }
 
 func movedFigure(st *store.Balance, keys int) (*plot.Plot, error) {
-	f := plots.MovedFigure{Title: fmt.Sprintf("Keys moved growing n → n+1 (%s keys)", units.Commas(keys))}
+	f := plots.MovedFigure{Title: "Keys moved growing n → n+1", Keys: int64(keys)}
 	for _, name := range st.Partitioners {
 		s := plots.Series{Name: name}
 		for _, c := range st.Cells {
-			if c.Partitioner == name && c.Keys == keys && c.MovedFraction > 0 {
+			if c.Partitioner == name && c.Keys == keys && c.MovedFraction > 0 && !c.NoNext {
 				s.X, s.Y = append(s.X, float64(c.Partitions)), append(s.Y, c.MovedFraction)
 			}
 		}
@@ -244,19 +247,28 @@ func movedFigure(st *store.Balance, keys int) (*plot.Plot, error) {
 	return plots.KeysMoved(f)
 }
 
-func p99Figure(res *store.Results, subject, workload string) (*plot.Plot, error) {
+func p99Figure(res *store.Results, subject, workload string, cores int) (*plot.Plot, error) {
 	cells, err := store.SweepCells(res, subject, workload, "")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", plots.ErrNoData, err)
 	}
-	f := plots.LatencyFigure{Kind: "closed-loop service time", Title: "p99 " + workload + " latency vs workers",
+	f := plots.LatencyFigure{Kind: "closed-loop service time", Title: "p99 " + workload + " latency vs workers", Cores: cores,
 		References: []plots.Reference{seedTarget("p99")}}
 	for _, part := range cellPartitions(cells) {
-		s := plots.Series{Name: fmt.Sprintf("%d partitions", part)}
+		s := plots.Series{Name: partitionsName(part)}
 		for _, c := range cells {
 			if c.Partitions == part && c.P99 > 0 {
+				lo, hi := repRange(res, subject, workload, part, c.Workers, func(p *store.Point) float64 {
+					if p.Latency == nil {
+						return 0
+					}
+					return float64(p.Latency.P99) / 1e3
+				})
+				y := float64(c.P99) / 1e3
 				s.X = append(s.X, float64(c.Workers))
-				s.Y = append(s.Y, float64(c.P99)/1e3)
+				s.Y = append(s.Y, y)
+				s.Low = append(s.Low, math.Min(lo, y))
+				s.High = append(s.High, math.Max(hi, y))
 			}
 		}
 		if len(s.X) > 0 {
@@ -264,6 +276,35 @@ func p99Figure(res *store.Results, subject, workload string) (*plot.Plot, error)
 		}
 	}
 	return plots.P99VsWorkers(f)
+}
+
+// repRange is the lowest and highest positive value of metric over the
+// repetitions of one sweep cell.
+func repRange(res *store.Results, subject, workload string, partitions, workers int, metric func(*store.Point) float64) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for i := range res.Points {
+		p := &res.Points[i]
+		w := p.Workers
+		if p.Connections > 0 {
+			w = p.Connections
+		}
+		if p.Registry != subject || p.Workload != workload || p.Partitions != partitions || w != workers {
+			continue
+		}
+		if v := metric(p); v > 0 {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+	}
+	return lo, hi
+}
+
+// lookupCount is how many lookup latencies lookup_100 recorded for the
+// subject (0 when not measured).
+func lookupCount(res *store.Results, subject string) int64 {
+	if h := lookupHist(scenarioPoint(res, "lookup_100", subject)); h != nil {
+		return h.TotalCount()
+	}
+	return 0
 }
 
 func cellPartitions(cells []store.SweepCell) []int {
@@ -277,19 +318,26 @@ func cellPartitions(cells []store.SweepCell) []int {
 	return ps
 }
 
-func scalingFigure(res *store.Results, subject, workload string) (*plot.Plot, error) {
+func scalingFigure(res *store.Results, subject, workload string, cores int) (*plot.Plot, error) {
 	cells, err := store.SweepCells(res, subject, workload, "")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", plots.ErrNoData, err)
 	}
-	f := plots.ScalingFigure{Title: "Throughput vs workers, " + workload + " mix"}
+	f := plots.ScalingFigure{Title: "Throughput vs workers, " + workload + " mix", Cores: cores}
 	for _, part := range cellPartitions(cells) {
-		s := plots.ScalingSeries{Name: fmt.Sprintf("%d partitions", part)}
+		s := plots.ScalingSeries{Name: partitionsName(part)}
 		var pts []analysis.ScalingPoint
 		for _, c := range cells {
 			if c.Partitions == part {
+				// The repetitions' range, as in the p99 figure: a
+				// t-interval from three noisy repetitions multiplies their
+				// spread by 4.3 and can reach below zero.
+				lo, hi := repRange(res, subject, workload, part, c.Workers, func(p *store.Point) float64 { return p.Throughput })
+				lo, hi = math.Min(lo, c.Throughput), math.Max(hi, c.Throughput)
 				s.Workers = append(s.Workers, float64(c.Workers))
 				s.Throughput = append(s.Throughput, c.Throughput)
+				s.Low = append(s.Low, lo)
+				s.High = append(s.High, hi)
 				pts = append(pts, analysis.ScalingPoint{N: float64(c.Workers), Throughput: c.Throughput})
 			}
 		}
@@ -391,7 +439,11 @@ func timelineFigure(res *store.Results) (*plot.Plot, error) {
 			continue
 		}
 		s := plots.Series{Name: reg}
-		for _, t := range p.Series.Ticks {
+		ticks := p.Series.Ticks
+		if len(ticks) > 1 {
+			ticks = ticks[:len(ticks)-1] // the last interval is partial, as in the audit's interval
+		}
+		for _, t := range ticks {
 			s.X = append(s.X, t.AtMs/1e3)
 			s.Y = append(s.Y, float64(t.Ops)/(p.Series.IntervalMs/1e3))
 		}
@@ -402,9 +454,13 @@ func timelineFigure(res *store.Results) (*plot.Plot, error) {
 	return plots.ThroughputOverTime(f)
 }
 
-func registriesFigure(res *store.Results) (*plot.Plot, error) {
+func registriesFigure(res *store.Results, spread float64) (*plot.Plot, error) {
 	regs := registriesOf(res)
-	f := plots.GroupedBarFigure{Title: "Throughput by registry and scenario (quick runs)"}
+	title := "Throughput by registry and scenario"
+	if res.Meta.Quick {
+		title += " (quick runs)"
+	}
+	f := plots.GroupedBarFigure{Title: title}
 	for _, sc := range []string{"lookup_100", "register_lookup_storm", "binding_routing", "routing_100", "sustained"} {
 		ok := true
 		for _, r := range regs {
@@ -413,13 +469,18 @@ func registriesFigure(res *store.Results) (*plot.Plot, error) {
 			}
 		}
 		if ok {
-			f.Groups = append(f.Groups, shortScenario(sc))
+			f.Groups = append(f.Groups, sc)
 		}
 	}
 	for _, r := range regs {
 		b := plots.BarSeries{Name: r}
 		for _, g := range f.Groups {
-			b.Values = append(b.Values, scenarioPoint(res, longScenario(g), r).Throughput)
+			v := scenarioPoint(res, g, r).Throughput
+			b.Values = append(b.Values, v)
+			if !math.IsNaN(spread) {
+				b.Low = append(b.Low, v/(1+spread))
+				b.High = append(b.High, v*(1+spread))
+			}
 		}
 		f.Bars = append(f.Bars, b)
 	}
@@ -427,22 +488,6 @@ func registriesFigure(res *store.Results) (*plot.Plot, error) {
 		return nil, fmt.Errorf("registries figure: %w", plots.ErrNoData)
 	}
 	return plots.CompareRegistries(f)
-}
-
-var scenarioShort = map[string]string{
-	"lookup_100": "lookup", "register_lookup_storm": "storm", "binding_routing": "bind+route",
-	"routing_100": "route", "sustained": "sustained",
-}
-
-func shortScenario(s string) string { return scenarioShort[s] }
-
-func longScenario(short string) string {
-	for k, v := range scenarioShort {
-		if v == short {
-			return k
-		}
-	}
-	return short
 }
 
 // seedTarget is the reference line for a claim with one target: "seed
@@ -454,4 +499,13 @@ func seedTarget(id string) plots.Reference {
 	}
 	t := c.Targets[0]
 	return plots.Reference{Name: "seed target " + t.Text, Value: t.Value}
+}
+
+// partitionsName names a line by its partition count: "1 partition",
+// "64 partitions".
+func partitionsName(n int) string {
+	if n == 1 {
+		return "1 partition"
+	}
+	return fmt.Sprintf("%d partitions", n)
 }

@@ -100,7 +100,7 @@ func TestBuildGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := bytes.Count(html, []byte(`src="data:image/png;base64,`)); n != b.Figures || n < 6 {
+	if n := bytes.Count(html, []byte(`src="data:image/svg`)); n != b.Figures || n < 6 {
 		t.Errorf("html embeds %d figures, built %d (want >= 6)", n, b.Figures)
 	}
 	if bytes.Contains(html, []byte(`src="figures/`)) || bytes.Contains(html, []byte("http://")) {

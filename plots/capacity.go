@@ -43,9 +43,17 @@ func P99VsPartitions(f PartitionLatencyFigure) (*plot.Plot, error) {
 	if f.Kind != "" {
 		title += " (" + f.Kind + ")"
 	}
-	p := newPlot(title, "partitions (log2 scale)", fmt.Sprintf("p99 latency (%s, log scale)", orDefault(f.Unit, "µs")))
-	useLogX(p, log2Ticks)
-	useLogY(p)
+	scale, err := unitNs(f.Unit)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	p := newPlot(title, "partitions (log scale)", "p99 latency (log scale)")
+	var xs []float64
+	for _, s := range f.Lines {
+		xs = append(xs, s.X...)
+	}
+	useLogX(p, xs, intLabel)
+	useLogY(p, durationLabel(scale))
 	var knees plotter.XYs
 	for i, s := range f.Lines {
 		if err := checkSeries(name, i, s, axisNeeds{logX: true, logY: true}); err != nil {
@@ -68,7 +76,6 @@ func P99VsPartitions(f PartitionLatencyFigure) (*plot.Plot, error) {
 		}
 		knees = append(knees, plotter.XY{X: s.X[j], Y: s.Y[j]})
 	}
-	entries := len(f.Lines) + len(f.References)
 	if len(knees) > 0 {
 		sc, err := plotter.NewScatter(knees)
 		if err != nil {
@@ -79,12 +86,12 @@ func P99VsPartitions(f PartitionLatencyFigure) (*plot.Plot, error) {
 		sc.Color = color.Black
 		p.Add(sc)
 		p.Legend.Add(orDefault(f.KneeLabel, "knee"), sc)
-		entries++
 	}
 	if err := addReferences(p, f.References, true); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	legendHeadroom(p, entries, true)
+	padLogX(p)
+	padLogY(p)
 	return p, nil
 }
 
@@ -106,8 +113,8 @@ func ModelVsMeasured(f AgreementFigure) (*plot.Plot, error) {
 	}
 	metric := orDefault(f.Metric, "value")
 	p := newPlot(orDefault(f.Title, "Model vs measured"), "measured "+metric+" (log scale)", "predicted "+metric+" (log scale)")
-	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks
-	useLogY(p)
+	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks(formatSI)
+	useLogY(p, formatSI)
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, g := range f.Groups {
 		if err := checkSeries(name, i, g, axisNeeds{logX: true, logY: true}); err != nil {
@@ -139,7 +146,6 @@ func ModelVsMeasured(f AgreementFigure) (*plot.Plot, error) {
 		}
 		return nil
 	}
-	entries := len(f.Groups) + 1
 	if err := diag(1, "model = measured", nil); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -151,10 +157,8 @@ func ModelVsMeasured(f AgreementFigure) (*plot.Plot, error) {
 		if err := diag(1-f.Band, "", dash); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		entries++
 	}
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo, hi, lo, hi
-	legendHeadroom(p, entries, true)
 	return p, nil
 }
 

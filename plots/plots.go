@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image/color"
@@ -9,11 +10,13 @@ import (
 	"strings"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/shardlab/shardlab/internal/atomicfile"
 )
@@ -39,13 +42,18 @@ const (
 )
 
 // Series is one named line: Y against X, in the units the figure states.
+// Low and High, when given (both, one per point), are each point's
+// interval (e.g. the range or a 95 % interval over repetitions), drawn
+// as error bars; Low[i] <= Y[i] <= High[i].
 type Series struct {
-	Name string
-	X, Y []float64
+	Name      string
+	X, Y      []float64
+	Low, High []float64
 }
 
 // Reference is a horizontal line at Value, e.g. a claim to compare with
-// ("seed claim: p99 < 100 µs") or a goal.
+// ("seed claim: p99 < 100 µs") or a goal. It is drawn in a colour and
+// dash pattern of its own and labelled on the figure.
 type Reference struct {
 	Name  string
 	Value float64
@@ -77,29 +85,115 @@ func Save(p *plot.Plot, pathWithoutExt string, formats ...string) error {
 }
 
 func render(p *plot.Plot, format string) (io.WriterTo, error) {
+	w, h := figureSize(p)
 	switch format {
 	case "png":
-		c := vgimg.NewWith(vgimg.UseWH(FigureWidth, FigureHeight), vgimg.UseDPI(PNGDPI))
-		p.Draw(draw.New(c))
+		c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(PNGDPI))
+		drawFigure(p, draw.New(c))
 		return vgimg.PngCanvas{Canvas: c}, nil
 	case "svg":
-		return p.WriterTo(FigureWidth, FigureHeight, "svg")
+		c := vgsvg.New(w, h)
+		drawFigure(p, draw.New(c))
+		var buf bytes.Buffer
+		if _, err := c.WriteTo(&buf); err != nil {
+			return nil, err
+		}
+		return bytes.NewReader(webSVG(buf.Bytes())), nil
 	}
 	return nil, fmt.Errorf("format %q not supported (want png or svg)", format)
 }
 
-// newPlot returns a plot with the shared look: title, axis labels with
-// units, a light grid, legend top-left.
+// legendGap separates the legend from the x axis label above it.
+const legendGap = 0.12 * vg.Inch
+
+// figureSize is the size p is drawn at: FigureWidth by FigureHeight for
+// the plot, plus room for its legend under it. A legend under the plot
+// never covers data, and the data area keeps its height whatever the
+// number of lines.
+func figureSize(p *plot.Plot) (vg.Length, vg.Length) {
+	h := p.Legend.Rectangle(draw.Canvas{}).Size().Y
+	if h > 0 {
+		h += legendGap
+	}
+	return FigureWidth, FigureHeight + h
+}
+
+// drawFigure draws p onto c, which figureSize sized: the plot on top,
+// its legend below, aligned with the left edge of the data area.
+//
+// It draws the y axis label itself, centred on the data area: gonum
+// places it at the arithmetic middle of the range, which on a log axis
+// sits near the top and pushes the whole plot down to make room.
+func drawFigure(p *plot.Plot, c draw.Canvas) {
+	leg, yLabel := p.Legend, p.Y.Label.Text
+	p.Legend = plot.NewLegend()
+	p.Y.Label.Text = ""
+	defer func() { p.Legend, p.Y.Label.Text = leg, yLabel }()
+
+	legendH := leg.Rectangle(draw.Canvas{}).Size().Y
+	if legendH > 0 {
+		legendH += legendGap
+	}
+	var labelW vg.Length
+	sty := p.Y.Label.TextStyle
+	if yLabel != "" {
+		labelW = sty.Height(yLabel) + vg.Points(6)
+	}
+	top := draw.Crop(c, labelW, 0, legendH, -vg.Points(4))
+	p.Draw(top)
+	data := p.DataCanvas(top)
+	if yLabel != "" {
+		sty.Rotation = math.Pi / 2
+		sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
+		c.FillText(sty, vg.Point{X: c.Min.X, Y: (data.Min.Y + data.Max.Y) / 2}, yLabel)
+	}
+	if legendH == 0 {
+		return
+	}
+	leg.Top, leg.Left = true, true
+	leg.Draw(draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
+		Min: vg.Point{X: data.Min.X, Y: c.Min.Y},
+		Max: vg.Point{X: c.Max.X, Y: c.Min.Y + legendH - legendGap/2},
+	}})
+}
+
+// sansFont is the figures' typeface: Liberation Sans, which gonum/plot
+// bundles (so PNGs look the same on every machine) and which has the
+// metrics of Arial and Helvetica, the page's own sans-serif fonts.
+var sansFont = font.Font{Typeface: "Liberation", Variant: "Sans"}
+
+// webSVG makes gonum's SVG output fit a web page: the font falls back to
+// the metric-compatible Arial/Helvetica where Liberation Sans is not
+// installed (an SVG names its font rather than embedding it).
+func webSVG(svg []byte) []byte {
+	return bytes.ReplaceAll(svg, []byte("font-family:Liberation Sans;"),
+		[]byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;"))
+}
+
+// paletteColor is the i-th series colour.
+func paletteColor(i int) color.Color { return plotutil.Color(i) }
+
+// newPlot returns a plot with the shared look: sans-serif text, title,
+// axis labels with units, a light grid, legend top-left, and linear axes
+// labelled in plain SI notation.
 func newPlot(title, xLabel, yLabel string) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = xLabel
 	p.Y.Label.Text = yLabel
+	p.Title.TextStyle.Font = font.From(sansFont, 12)
+	p.Title.Padding = vg.Points(8)
+	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
+		ax.Label.TextStyle.Font = font.From(sansFont, 11)
+		ax.Tick.Label.Font = font.From(sansFont, 10)
+		ax.Tick.Marker = linearTicks(formatSI)
+	}
+	p.Legend.TextStyle.Font = font.From(sansFont, 10)
 	p.Legend.Top = true
 	p.Legend.Left = true
 	grid := plotter.NewGrid()
-	grid.Vertical.Color = color.Gray{Y: 220}
-	grid.Horizontal.Color = color.Gray{Y: 220}
+	grid.Vertical.Color = color.Gray{Y: 225}
+	grid.Horizontal.Color = color.Gray{Y: 225}
 	p.Add(grid)
 	return p
 }
@@ -113,6 +207,22 @@ func checkSeries(figure string, i int, s Series, need axisNeeds) error {
 	}
 	if len(s.X) != len(s.Y) {
 		return fmt.Errorf("%s: series %d %q has %d x and %d y values: %w", figure, i, s.Name, len(s.X), len(s.Y), ErrInvalidData)
+	}
+	if len(s.Low) != 0 || len(s.High) != 0 {
+		if len(s.Low) != len(s.Y) || len(s.High) != len(s.Y) {
+			return fmt.Errorf("%s: series %d %q has %d values but %d low and %d high bounds: %w", figure, i, s.Name, len(s.Y), len(s.Low), len(s.High), ErrInvalidData)
+		}
+		for j := range s.Y {
+			if err := checkValue(s.Low[j], need.logY); err != nil {
+				return fmt.Errorf("%s: series %q low[%d]: %w", figure, s.Name, j, err)
+			}
+			if err := checkValue(s.High[j], need.logY); err != nil {
+				return fmt.Errorf("%s: series %q high[%d]: %w", figure, s.Name, j, err)
+			}
+			if !(s.Low[j] <= s.Y[j] && s.Y[j] <= s.High[j]) {
+				return fmt.Errorf("%s: series %q point %d: %v outside its interval [%v, %v]: %w", figure, s.Name, j, s.Y[j], s.Low[j], s.High[j], ErrInvalidData)
+			}
+		}
 	}
 	for j := range s.X {
 		if err := checkValue(s.X[j], need.logX); err != nil {
@@ -143,124 +253,66 @@ func xys(xs, ys []float64) plotter.XYs {
 	return pts
 }
 
-// addLinePoints draws s as a line with markers in the i-th palette style.
+// addLinePoints draws s as a line with markers in the i-th palette
+// style, with its error bars when it has an interval.
 func addLinePoints(p *plot.Plot, i int, s Series) error {
 	line, points, err := plotter.NewLinePoints(xys(s.X, s.Y))
 	if err != nil {
 		return err
 	}
-	line.Color = plotutil.Color(i)
+	line.Color = paletteColor(i)
 	line.Width = vg.Points(1.5)
-	points.Color = plotutil.Color(i)
+	points.Color = paletteColor(i)
 	points.Shape = plotutil.Shape(i)
 	p.Add(line, points)
 	p.Legend.Add(s.Name, line, points)
-	return nil
+	return addErrorBars(p, i, s)
 }
 
-// addReferences draws each reference as a dashed horizontal line and
-// stretches the y range to include it (a plotter.Function does not take
-// part in autoscaling).
-func addReferences(p *plot.Plot, refs []Reference, logY bool) error {
-	for i, r := range refs {
-		if err := checkValue(r.Value, logY); err != nil {
-			return fmt.Errorf("reference %q: %w", r.Name, err)
-		}
-		v := r.Value
-		f := plotter.NewFunction(func(float64) float64 { return v })
-		f.Color = color.Gray{Y: 60}
-		f.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
-		f.Width = vg.Points(1)
-		if i > 0 {
-			f.Dashes = plotutil.Dashes(i + 1)
-		}
-		p.Add(f)
-		p.Legend.Add(r.Name, f)
-		p.Y.Min = math.Min(p.Y.Min, v)
-		p.Y.Max = math.Max(p.Y.Max, v)
-	}
-	return nil
-}
-
-// log2Ticks labels powers of two, the natural steps of a partition count.
-var log2Ticks = plot.TickerFunc(func(min, max float64) []plot.Tick {
-	var ticks []plot.Tick
-	if min <= 0 || max <= 0 {
-		return ticks
-	}
-	for e := math.Floor(math.Log2(min)); e <= math.Ceil(math.Log2(max)); e++ {
-		v := math.Exp2(e)
-		ticks = append(ticks, plot.Tick{Value: v, Label: fmt.Sprintf("%g", v)})
-	}
-	return ticks
-})
-
-// logTicks labels decades, with minor ticks between; unlike
-// plot.LogTicks it tolerates a non-positive range instead of panicking.
-var logTicks = plot.TickerFunc(func(min, max float64) []plot.Tick {
-	if min <= 0 || max <= 0 {
-		return nil
-	}
-	return plot.LogTicks{Prec: -1}.Ticks(min, max)
-})
-
-func useLogX(p *plot.Plot, ticks plot.Ticker) {
+// useLogX puts x on a log scale with ticks at the given values (the
+// counts the data was measured at), or at round numbers when none.
+func useLogX(p *plot.Plot, at []float64, label labelFunc) {
 	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = ticks
-}
-
-func useLogY(p *plot.Plot) {
-	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = logTicks
-}
-
-// siTicks labels a linear axis with SI suffixes (250k, 1.5M) instead of
-// gonum's default exponent notation (2.5e+05), which reviewers misread.
-var siTicks = plot.TickerFunc(func(min, max float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(min, max)
-	for i := range ticks {
-		if ticks[i].Label != "" {
-			ticks[i].Label = formatSI(ticks[i].Value)
-		}
-	}
-	return ticks
-})
-
-func formatSI(v float64) string {
-	a := math.Abs(v)
-	switch {
-	case a >= 1e9:
-		return fmt.Sprintf("%gG", roundSig(v/1e9))
-	case a >= 1e6:
-		return fmt.Sprintf("%gM", roundSig(v/1e6))
-	case a >= 1e3:
-		return fmt.Sprintf("%gk", roundSig(v/1e3))
-	}
-	return fmt.Sprintf("%g", roundSig(v))
-}
-
-// roundSig keeps 4 significant digits, hiding float noise like 0.30000000000000004.
-func roundSig(v float64) float64 {
-	if v == 0 {
-		return 0
-	}
-	scale := math.Pow10(3 - int(math.Floor(math.Log10(math.Abs(v)))))
-	return math.Round(v*scale) / scale
-}
-
-// legendHeadroom raises the top of the y axis so a top legend of entries
-// lines sits above the data instead of on it. Each entry takes about 6 %
-// of the plot height at FigureHeight; call it after all data is added.
-func legendHeadroom(p *plot.Plot, entries int, logY bool) {
-	f := math.Min(0.5, 0.06*float64(entries)+0.02)
-	if logY {
-		if p.Y.Min > 0 && p.Y.Max > 0 {
-			decades := math.Log10(p.Y.Max / p.Y.Min)
-			p.Y.Max *= math.Pow(10, decades*f/(1-f))
-		}
+	if len(at) > 0 {
+		p.X.Tick.Marker = valueTicks(at, label)
 		return
 	}
-	p.Y.Max = p.Y.Min + (p.Y.Max-p.Y.Min)/(1-f)
+	p.X.Tick.Marker = logTicks(label)
+}
+
+// useLogY puts y on a log scale labelled by label.
+func useLogY(p *plot.Plot, label labelFunc) {
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = logTicks(label)
+}
+
+// spansDecades says whether positive values range over more than a
+// factor of ten, where a linear axis would crush the small ones.
+func spansDecades(vs []float64) bool {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range vs {
+		if v > 0 {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+	}
+	return hi/lo > 10
+}
+
+// padLogX widens a log x axis by a few percent each side so the end
+// markers and their labels are not cut by the frame.
+func padLogX(p *plot.Plot) {
+	if p.X.Min > 0 && p.X.Max > 0 {
+		p.X.Min /= 1.08
+		p.X.Max *= 1.08
+	}
+}
+
+// padLogY does the same for a log y axis.
+func padLogY(p *plot.Plot) {
+	if p.Y.Min > 0 && p.Y.Max > 0 {
+		p.Y.Min /= 1.15
+		p.Y.Max *= 1.15
+	}
 }
 
 func orDefault(s, def string) string {

@@ -18,7 +18,7 @@ import (
 )
 
 var (
-	update = flag.Bool("update", false, "rewrite testdata/*.golden.svg")
+	update = flag.Bool("update", false, "rewrite testdata/*.golden.svg (review the figures with -png DIR before committing)")
 	pngDir = flag.String("png", "", "also write each test figure as PNG into this directory, for looking at")
 )
 
@@ -78,20 +78,26 @@ func figureCases() []figureCase {
 		}},
 		{"skew_vs_partitions", func(t *testing.T) (*plot.Plot, error) {
 			return SkewVsPartitions(SkewFigure{
-				Title: "Partition skew, 10,000 keys",
+				Keys: 10_000,
 				Partitioners: []Series{
-					{Name: "maphash", X: []float64{4, 8, 16, 32, 64, 128, 256}, Y: []float64{0.05, 0.09, 0.16, 0.24, 0.36, 0.52, 0.79}},
-					{Name: "modulo of sequential IDs", X: []float64{4, 8, 16, 32, 64, 128, 256}, Y: []float64{0, 0, 0, 0.0003, 0.006, 0.012, 0.025}},
+					{Name: "maphash", X: []float64{4, 8, 16, 32, 64, 128, 256, 1024, 4096}, Y: []float64{0.05, 0.09, 0.16, 0.24, 0.36, 0.52, 0.79, 1.6, 3.9}},
+					{Name: "modulo of sequential IDs", X: []float64{4, 8, 16, 32, 64, 128, 256, 1024, 4096}, Y: []float64{0, 0, 0, 0.0003, 0.006, 0.012, 0.025, 0.1, 0.4}},
 				},
-				Ideal:      idealSims(t),
-				References: []Reference{{Name: "seed claim (64 partitions): 0.18", Value: 0.18}},
+				Ideal: idealSims(t),
+				References: []Reference{
+					{Name: "seed claim (64 partitions): 0.18", Value: 0.18},
+					{Name: "seed target: 0.30", Value: 0.30},
+				},
 			})
 		}},
 		{"p99_vs_workers", func(t *testing.T) (*plot.Plot, error) {
 			return P99VsWorkers(LatencyFigure{
-				Kind: "closed-loop service time",
+				Kind:  "closed-loop service time",
+				Cores: 2,
 				Lines: []Series{
-					{Name: "P=1", X: workers, Y: []float64{0.4, 0.6, 1.1, 2.5, 6, 14, 30, 48}},
+					{Name: "P=1", X: workers, Y: []float64{0.4, 0.6, 1.1, 2.5, 6, 14, 30, 48},
+						Low:  []float64{0.35, 0.5, 0.9, 2.1, 5, 11, 22, 40},
+						High: []float64{0.5, 0.8, 1.4, 3.5, 8, 19, 41, 70}},
 					{Name: "P=16", X: workers, Y: []float64{0.3, 0.35, 0.4, 0.6, 1.1, 2.2, 4.5, 7}},
 					{Name: "P=64", X: workers, Y: []float64{0.3, 0.33, 0.37, 0.5, 0.9, 1.9, 3.8, 6}},
 				},
@@ -115,10 +121,17 @@ func figureCases() []figureCase {
 				if err != nil {
 					t.Fatal(err)
 				}
-				lines = append(lines, ScalingSeries{Name: []string{"P=1", "P=64"}[i], Workers: ns, Throughput: ys, Fit: &fit})
+				lo, hi := make([]float64, len(ys)), make([]float64, len(ys))
+				for j, y := range ys {
+					lo[j], hi[j] = y*0.95, y*1.04
+				}
+				lines = append(lines, ScalingSeries{Name: []string{"P=1", "P=64"}[i], Workers: ns, Throughput: ys, Low: lo, High: hi, Fit: &fit})
 			}
 			lines = append(lines, ScalingSeries{Name: "sync.Map (no fit)", Workers: ns, Throughput: usl(1.5e6, 0.05, 1e-3, ns)})
-			return ThroughputVsWorkers(ScalingFigure{Lines: lines, FitUpTo: 100})
+			// A fit outside the law's range is named, not drawn.
+			lines = append(lines, ScalingSeries{Name: "mutex", Workers: ns, Throughput: usl(1e6, 0.9, 1e-3, ns),
+				Fit: &analysis.USLFit{Lambda: 1e6, Sigma: 1.12, Kappa: 0, RSquared: 0.45}})
+			return ThroughputVsWorkers(ScalingFigure{Lines: lines, FitUpTo: 100, Cores: 2})
 		}},
 		{"latency_percentiles", func(t *testing.T) (*plot.Plot, error) {
 			var curves []PercentileCurve
@@ -158,12 +171,13 @@ func figureCases() []figureCase {
 		}},
 		{"compare_registries", func(t *testing.T) (*plot.Plot, error) {
 			return CompareRegistries(GroupedBarFigure{
-				Groups: []string{"lookup", "register storm", "bind+route", "sustained"},
+				Groups: []string{"lookup_100", "register_lookup_storm", "binding_routing", "sustained"},
 				Bars: []BarSeries{
-					{Name: "sharded", Values: []float64{2.4e6, 1.1e6, 1.6e6, 1.9e6}},
+					{Name: "sharded", Values: []float64{2.4e6, 1.1e6, 1.6e6, 1.9e6},
+						Low: []float64{2.0e6, 0.9e6, 1.5e6, 1.7e6}, High: []float64{2.9e6, 1.2e6, 1.7e6, 2.2e6}},
 					{Name: "xsync.Map", Values: []float64{2.3e6, 1.3e6, 1.2e6, 1.5e6}},
 					{Name: "sync.Map", Values: []float64{1.7e6, 0.4e6, 0.9e6, 1.0e6}},
-					{Name: "global mutex", Values: []float64{0.6e6, 0.5e6, 0.5e6, 0.5e6}},
+					{Name: "channel", Values: []float64{0.06e6, 0.05e6, 0.05e6, 0.05e6}},
 				},
 			})
 		}},
@@ -180,7 +194,7 @@ func TestFiguresGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			w, err := p.WriterTo(FigureWidth, FigureHeight, "svg")
+			w, err := render(p, "svg")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/shardlab/shardlab/check"
 	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/experiments/balance"
 	"github.com/shardlab/shardlab/experiments/spec"
@@ -41,6 +42,11 @@ type CollectConfig struct {
 	// Now stamps every part's metadata [time.Now]; a fixed clock makes a
 	// fixture's metadata reproducible.
 	Now func() time.Time
+	// Full runs the seed's durations (10-30 s per scenario), FullSweep
+	// (longer points, six repetitions) and a campaign ten times longer
+	// instead of the quick settings: a report to base a decision on, in
+	// about half an hour on 2 cores.
+	Full bool
 
 	_ struct{}
 }
@@ -66,6 +72,14 @@ func ReportSweep() spec.Sweep {
 		Preload:   experiments.SeedPreload(),
 		Duration:  spec.Duration(250 * time.Millisecond), Repeat: 3, SampleEvery: 8,
 	}
+}
+
+// FullSweep is ReportSweep at full length: 1 s points and six
+// repetitions, enough for benchstat-style intervals.
+func FullSweep() spec.Sweep {
+	s := ReportSweep()
+	s.Name, s.Duration, s.Repeat = "report-full", spec.Duration(time.Second), 6
+	return s
 }
 
 // Collect runs, into cfg.Dir, every part a report needs: the seed's ten
@@ -97,12 +111,25 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 	} else if kept != "" {
 		say("report: the finished report in %s is kept as %s; measuring afresh", cfg.Dir, kept)
 	}
+	// Temporary files an interrupted atomic write of ours left in the
+	// report's own folders (the run folders clean theirs when opened).
+	for _, d := range []string{cfg.Dir, filepath.Join(cfg.Dir, store.BalanceDir)} {
+		if _, err := os.Stat(d); err == nil {
+			if err := store.CleanTemps(d); err != nil {
+				return err
+			}
+		}
+	}
 	base := experiments.Config{
-		Registries: regs, Seed: cfg.Seed, Quick: true, Host: cfg.Host, CommandLine: cfg.CommandLine,
+		Registries: regs, Seed: cfg.Seed, Quick: !cfg.Full, Host: cfg.Host, CommandLine: cfg.CommandLine,
 		Progress: cfg.Progress, Terminal: cfg.Terminal, Now: cfg.Now,
 	}
 	t0 := time.Now()
-	say("report [1/5]: the built-in scenarios, quick, against %v", regs)
+	length := "quick"
+	if cfg.Full {
+		length = "full length"
+	}
+	say("report [1/5]: the built-in scenarios, %s, against %v", length, regs)
 	sc := base
 	sc.Scenarios, sc.Out = experiments.BuiltinScenarios(), filepath.Join(cfg.Dir, store.ScenariosDir)
 	if _, err := experiments.RunScenarios(ctx, sc); err != nil {
@@ -111,6 +138,9 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 	say("report [2/5]: sweep over partitions x workers (%s so far)", time.Since(t0).Round(time.Second))
 	sw := base
 	s := ReportSweep()
+	if cfg.Full {
+		s = FullSweep()
+	}
 	sw.Sweep, sw.Registries, sw.Out = &s, nil, filepath.Join(cfg.Dir, store.SweepDir)
 	if _, err := experiments.RunSweep(ctx, sw); err != nil {
 		return fmt.Errorf("sweep: %w", err)
@@ -134,8 +164,12 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 	if old, err := store.LoadCheck(checkPath); err == nil && old.Seed == cfg.Seed {
 		say("report [4/5]: verification campaign: kept from the interrupted run")
 	} else {
-		say("report [4/5]: verification campaign, quick (%s so far)", time.Since(t0).Round(time.Second))
-		cs, err := RunQuickCheck(ctx, cfg.Seed, cfg.Host, now(), filepath.Join(cfg.Dir, "check-artifacts"), cfg.Progress)
+		say("report [4/5]: verification campaign, %s (%s so far)", length, time.Since(t0).Round(time.Second))
+		campaign := check.DefaultCampaign()
+		if cfg.Full {
+			campaign = fullCampaign()
+		}
+		cs, err := runCheck(ctx, campaign, cfg.Seed, cfg.Host, now(), filepath.Join(cfg.Dir, "check-artifacts"), cfg.Progress)
 		if err != nil {
 			return fmt.Errorf("check: %w", err)
 		}

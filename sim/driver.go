@@ -137,6 +137,11 @@ func (c *Config) validate(driver string) error {
 	return nil
 }
 
+// NeedsPreload reports a mix that would draw servers or transports from an
+// empty key space with this preload: what every driver refuses at start,
+// for callers that validate a spec before running it.
+func (m Mix) NeedsPreload(servers, transports int) error { return needsKeys(m, servers, transports) }
+
 // needsKeys reports a mix that draws servers or transports from an empty
 // key space.
 func needsKeys(m Mix, servers, transports int) error {

@@ -54,6 +54,9 @@ type BalanceCell struct {
 	MovedFraction float64 `json:"moved_fraction"`
 	// ExpectedMoved is ExpectedMovedFraction(Partitioner, n).
 	ExpectedMoved float64 `json:"expected_moved_fraction"`
+	// NoNext: n is the largest partition count, so there is no n+1 to
+	// move to and the Moved fields are not measured.
+	NoNext bool `json:"no_next,omitempty"`
 }
 
 // SeedCheck is the seed's skew claim re-examined with real placements.
@@ -98,6 +101,19 @@ type Balance struct {
 	ElapsedNs     int64         `json:"elapsed_ns"`
 	Cells         []BalanceCell `json:"cells"`
 	SeedCheck     SeedCheck     `json:"seed_check"`
+	// Shard is "K/N" for one shard of the study (cells by BalanceCellID,
+	// the seed check by BalanceSeedCheckID); Merged lists the shards a
+	// merge combined, with their hosts.
+	Shard  string        `json:"shard,omitempty"`
+	Merged []MergedShard `json:"merged,omitempty"`
+}
+
+// BalanceSeedCheckID is the id by which a shard owns the seed check.
+const BalanceSeedCheckID = "seed_check"
+
+// BalanceCellID is the id by which a shard owns a cell.
+func BalanceCellID(partitioner string, partitions, keys int) string {
+	return fmt.Sprintf("partitioner=%s/partitions=%d/keys=%d", partitioner, partitions, keys)
 }
 
 // Cell returns the cell for (partitioner, partitions, keys), or nil.
@@ -182,7 +198,7 @@ func LoadBalance(dir string) (*Balance, error) {
 	if err := json.Unmarshal(data, &st); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
 	}
-	if len(st.Cells) == 0 {
+	if len(st.Cells) == 0 && st.Shard == "" {
 		return nil, fmt.Errorf("%w: %s: no cells", ErrCorrupt, path)
 	}
 	return &st, nil

@@ -14,9 +14,12 @@ const CheckSchemaVersion = 1
 type CheckRun struct {
 	Registry   string `json:"registry"` // e.g. "sharded-p64"
 	Partitions int    `json:"partitions"`
-	Outcome    string `json:"outcome"` // check.Outcome as it prints: ok, violation, undecided
-	Histories  int    `json:"histories"`
-	Ops        int    `json:"ops"`
+	// Seed is the campaign's seed (0 in summaries from before it was
+	// recorded per run: the summary's Seed then).
+	Seed      uint64 `json:"seed,omitempty"`
+	Outcome   string `json:"outcome"` // check.Outcome as it prints: ok, violation, undecided
+	Histories int    `json:"histories"`
+	Ops       int    `json:"ops"`
 	// Short and Long describe the generated histories.
 	Short        string  `json:"short"`
 	Long         string  `json:"long"`
@@ -27,6 +30,24 @@ type CheckRun struct {
 	Failure     string `json:"failure,omitempty"`
 	HistoryPath string `json:"history_path,omitempty"`
 	Error       string `json:"error,omitempty"`
+	// FailureIndex is the failing history's number in the whole campaign
+	// (nil when none failed): a merge keeps the lowest.
+	FailureIndex *int `json:"failure_index,omitempty"`
+}
+
+// CheckCampaign is the shape of a campaign as `shardlab check` ran it:
+// what every shard of one campaign must share.
+type CheckCampaign struct {
+	Registry   string `json:"registry"`
+	Partitions int    `json:"partitions"`
+	Histories  int    `json:"histories"`
+	Long       int    `json:"long"`
+	Clients    int    `json:"clients"`
+	Ops        int    `json:"ops"`
+	Keys       int    `json:"keys"`
+	LongOps    int    `json:"long_ops"`
+	LongKeys   int    `json:"long_keys"`
+	TimeoutNs  int64  `json:"timeout_ns"`
 }
 
 // CheckSummary is check.json: the quick verification campaign.
@@ -37,6 +58,12 @@ type CheckSummary struct {
 	Seed          uint64     `json:"seed"`
 	Method        string     `json:"method"`
 	Runs          []CheckRun `json:"runs"`
+	// Campaign is set by `shardlab check` (one campaign); Shard is "K/N"
+	// for one shard of it; Merged lists the shards a merge combined,
+	// with their hosts.
+	Campaign *CheckCampaign `json:"campaign,omitempty"`
+	Shard    string         `json:"shard,omitempty"`
+	Merged   []MergedShard  `json:"merged,omitempty"`
 }
 
 // OutcomeOk is CheckRun.Outcome of a linearizable campaign: check.Ok as

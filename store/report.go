@@ -146,6 +146,18 @@ func (in *Inputs) checkHosts(allowMixed bool) error {
 		{BalanceDir, in.Balance.Host},
 		{CheckFile, in.Check.Host},
 	}
+	// A merged part ran on every shard's machine, not only the first's.
+	for _, m := range []struct {
+		name   string
+		shards []MergedShard
+	}{{ScenariosDir, in.Scenarios.Meta.Merged}, {SweepDir, in.Sweep.Meta.Merged}, {BalanceDir, in.Balance.Merged}, {CheckFile, in.Check.Merged}} {
+		for _, sh := range m.shards {
+			parts = append(parts, struct {
+				name string
+				host Host
+			}{fmt.Sprintf("%s (shard %s)", m.name, sh.Shard), sh.Host})
+		}
+	}
 	byMachine := map[string][]string{}
 	var order []string
 	builds := map[string]bool{}

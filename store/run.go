@@ -6,17 +6,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/internal/atomicfile"
+	"github.com/shardlab/shardlab/internal/hostload"
 )
 
 // SchemaVersion is the version of the results-directory format. Load
@@ -29,6 +33,10 @@ const (
 	MetaFile    = "meta.json"
 	PointsFile  = "points.jsonl"
 	SummaryFile = "summary.csv"
+	// DoneFile is the final marker: written when every point the run (or
+	// its shard) planned is recorded. A folder without it is still
+	// running or was interrupted; merge refuses it.
+	DoneFile = "done.json"
 )
 
 // Sentinel errors. Each is the user's input or environment at fault; the
@@ -71,12 +79,25 @@ type Meta struct {
 	CommandLine   []string  `json:"command_line"`
 	Quick         bool      `json:"quick"`
 	Registries    []string  `json:"registries"`
+	// Shard is "K/N" when this folder holds shard K of N of the run
+	// (package shard decides which points); empty for the whole run.
+	// Fingerprint is the same for every shard of one run.
+	Shard string `json:"shard,omitempty"`
+	// Merged lists the shard folders a merge combined (empty otherwise),
+	// with each one's host: the report's mixed-hosts rule reads them.
+	Merged []MergedShard `json:"merged,omitempty"`
 	// Spec is the resolved scenarios or sweep that ran.
 	Spec json.RawMessage `json:"spec"`
 	// DriverCeiling is the throughput of the lookup driver (100 workers,
 	// sample 1 in lookupSampleEvery = 64) against sim.Null: what no registry can exceed here.
 	DriverCeiling float64 `json:"driver_ceiling_ops_per_s"`
-	TimerCostNs   int64   `json:"timer_cost_ns"`
+	// DriverCeilingSamples are the separate measurements DriverCeiling
+	// is the median of; their range is the machine's noise at the time.
+	DriverCeilingSamples []float64 `json:"driver_ceiling_samples,omitempty"`
+	// DriverCeilingMaxNs is the largest latency the driver recorded
+	// against the registry that does nothing.
+	DriverCeilingMaxNs int64 `json:"driver_ceiling_max_ns,omitempty"`
+	TimerCostNs        int64 `json:"timer_cost_ns"`
 }
 
 // Hist is a latency histogram in a record: a summary for reading, and the
@@ -241,6 +262,9 @@ type Point struct {
 	Options      map[string]string `json:"registry_options,omitempty"`
 	Checks       []CheckResult     `json:"checks,omitempty"`
 	Note         string            `json:"note,omitempty"`
+	// Noise is how busy the machine was while the point ran; nil where
+	// the system does not report it.
+	Noise *hostload.Noise `json:"noise,omitempty"`
 }
 
 // Failures is how many of the point's operations failed, and how many by
@@ -266,11 +290,36 @@ func (p *Point) decode() error {
 	return nil
 }
 
+// MergedShard is one shard folder a merge combined.
+type MergedShard struct {
+	Shard  string `json:"shard"`
+	Dir    string `json:"dir"`
+	Host   Host   `json:"host"`
+	Points int    `json:"points"`
+}
+
+// Done is done.json: the run (or shard) finished every point it planned.
+type Done struct {
+	Points   int       `json:"points"`
+	Finished time.Time `json:"finished"`
+}
+
+// PointSeed derives a point's seed from the run's seed and the point's ID,
+// so adding, resuming or sharding points never changes another point's
+// randomness. The store checks every recorded point against it.
+func PointSeed(seed uint64, id string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return seed*0x9E3779B97F4A7C15 ^ h.Sum64()
+}
+
 // Results is a loaded results directory.
 type Results struct {
 	Dir    string
 	Meta   Meta
 	Points []Point
+	// Done is the final marker, nil while the run is unfinished.
+	Done *Done
 	// TornTail reports that points.jsonl ended in a partial line (an
 	// interrupted write), which was ignored.
 	TornTail bool
@@ -284,12 +333,88 @@ func Load(dir string) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	pts, _, torn, err := readPoints(filepath.Join(dir, PointsFile))
+	pts, _, torn, err := readPoints(filepath.Join(dir, PointsFile), meta, nil)
 	if err != nil {
 		return nil, err
 	}
-	return &Results{Dir: dir, Meta: *meta, Points: pts, TornTail: torn}, nil
+	done, err := readDone(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Results{Dir: dir, Meta: *meta, Points: pts, TornTail: torn, Done: done}, nil
 }
+
+func readDone(dir string) (*Done, error) {
+	path := filepath.Join(dir, DoneFile)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	var d Done
+	if err := decodeStrictJSON(data, &d); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+	}
+	return &d, nil
+}
+
+// decodeStrictJSON decodes one JSON value, refusing unknown fields and
+// trailing data.
+func decodeStrictJSON(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("data after the value")
+	}
+	return nil
+}
+
+// checkPoint refuses a point this folder's run cannot have produced:
+// another run's (sweep or scenario name, seed, quick, registry), or values
+// no measurement gives. accept, when set, adds the runner's own check
+// against the points it planned.
+func checkPoint(p *Point, m *Meta) error {
+	switch {
+	case p.Mode == "":
+		return errors.New("no mode")
+	case p.Registry == "":
+		return errors.New("no registry")
+	case p.Seed != PointSeed(m.Seed, p.ID):
+		return fmt.Errorf("seed %d is not this run's (seed %d gives %d for this point): a point from another run", p.Seed, m.Seed, PointSeed(m.Seed, p.ID))
+	case p.Quick != m.Quick:
+		return fmt.Errorf("quick %v in a run with quick %v", p.Quick, m.Quick)
+	case len(m.Registries) > 0 && !slices.Contains(m.Registries, p.Registry):
+		return fmt.Errorf("registry %q is not one of this run's %v", p.Registry, m.Registries)
+	case m.Kind == "sweep" && p.Sweep != m.Name:
+		return fmt.Errorf("sweep %q in the folder of sweep %q", p.Sweep, m.Name)
+	case m.Kind == "scenarios" && !slices.Contains(strings.Split(m.Name, ","), p.Scenario):
+		return fmt.Errorf("scenario %q is not one of this run's (%s)", p.Scenario, m.Name)
+	case p.ElapsedNs < 0 || p.Ops < 0 || p.Missed < 0 || p.TimerCostNs < 0:
+		return fmt.Errorf("negative elapsed_ns %d, ops %d, missed %d or timer_cost_ns %d", p.ElapsedNs, p.Ops, p.Missed, p.TimerCostNs)
+	case !finiteNonNeg(p.Throughput) || !finiteNonNeg(p.TargetRate):
+		return fmt.Errorf("throughput %v or target rate %v is not a finite non-negative number", p.Throughput, p.TargetRate)
+	case p.Partitions < 0 || p.Workers < 0 || p.Connections < 0 || p.Rep < 0 || p.SampleEvery < 0:
+		return fmt.Errorf("negative partitions %d, workers %d, connections %d, rep %d or sample_every %d", p.Partitions, p.Workers, p.Connections, p.Rep, p.SampleEvery)
+	}
+	for _, ph := range p.Phases {
+		if ph.ElapsedNs < 0 || ph.Ops < 0 || !finiteNonNeg(ph.Throughput) {
+			return fmt.Errorf("phase %s: negative or non-finite elapsed, ops or throughput", ph.Name)
+		}
+	}
+	for _, k := range p.Kinds {
+		if k.Ops < 0 {
+			return fmt.Errorf("kind %s: negative ops", k.Kind)
+		}
+	}
+	return nil
+}
+
+func finiteNonNeg(v float64) bool { return v >= 0 && !math.IsInf(v, 0) && !math.IsNaN(v) }
 
 func readMeta(dir string) (*Meta, error) {
 	path := filepath.Join(dir, MetaFile)
@@ -307,10 +432,11 @@ func readMeta(dir string) (*Meta, error) {
 	return &m, nil
 }
 
-// readPoints parses points.jsonl. It returns the points, the byte length
-// of the good prefix, and whether a torn final line was dropped. A missing
-// file is an empty one.
-func readPoints(path string) ([]Point, int64, bool, error) {
+// readPoints parses points.jsonl strictly (unknown fields refused) and
+// checks each point against the run in meta (checkPoint) and accept. It
+// returns the points, the byte length of the good prefix, and whether a
+// torn final line was dropped. A missing file is an empty one.
+func readPoints(path string, meta *Meta, accept func(*Point) error) ([]Point, int64, bool, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, 0, false, nil
@@ -334,7 +460,7 @@ func readPoints(path string) ([]Point, int64, bool, error) {
 		raw := data[:nl]
 		data = data[nl+1:]
 		var p Point
-		if err := json.Unmarshal(raw, &p); err != nil {
+		if err := decodeStrictJSON(raw, &p); err != nil {
 			return nil, 0, false, fmt.Errorf("%w: %s:%d: %v", ErrCorrupt, path, line, err)
 		}
 		if err := p.decode(); err != nil {
@@ -345,6 +471,14 @@ func readPoints(path string) ([]Point, int64, bool, error) {
 		}
 		if prev, dup := seen[p.ID]; dup {
 			return nil, 0, false, fmt.Errorf("%w: %s:%d: point %s already recorded at line %d", ErrCorrupt, path, line, p.ID, prev)
+		}
+		if err := checkPoint(&p, meta); err != nil {
+			return nil, 0, false, fmt.Errorf("%w: %s:%d: point %s: %v", ErrCorrupt, path, line, p.ID, err)
+		}
+		if accept != nil {
+			if err := accept(&p); err != nil {
+				return nil, 0, false, fmt.Errorf("%w: %s:%d: point %s: %v", ErrCorrupt, path, line, p.ID, err)
+			}
 		}
 		seen[p.ID] = line
 		pts = append(pts, p)
@@ -362,25 +496,58 @@ type Writer struct {
 	done   map[string]bool
 	// fresh: dir held no run; writeMetaIfNew writes meta.json.
 	fresh bool
+	lock  *Lock
 }
 
-// Open creates dir (or resumes it when it holds the run with this
-// fingerprint, ErrMismatch when it holds another) with the points already
-// finished there. It reads and checks everything before any measurement
-// runs; a fresh folder gets its meta.json from WriteMetaIfNew.
-func Open(dir, fingerprint string) (*Writer, error) {
+// OpenConfig says which run a Writer is for.
+type OpenConfig struct {
+	// Fingerprint identifies the run (kind, spec, seed, quick, schema);
+	// the same for every shard of it.
+	Fingerprint string
+	// Shard is "K/N" for one shard of the run, "" for all of it.
+	Shard string
+	// Accept, when set, checks each recorded point against what the run
+	// planned (its ids, this shard's share); a point it refuses makes the
+	// folder ErrCorrupt at that line.
+	Accept func(*Point) error
+}
+
+// Open locks dir (ErrLocked, naming the holder, when another process
+// writes it) and creates it, or resumes it when it holds the run with this
+// fingerprint and shard (ErrMismatch when it holds another), with the
+// points already finished there. It reads and checks everything before any
+// measurement runs, rewrites summary.csv from the points, and removes
+// temporary files an interrupted write of ours left. A fresh folder gets
+// its meta.json from WriteMetaIfNew. Close releases the lock.
+func Open(dir string, cfg OpenConfig) (_ *Writer, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
 	}
-	s := &Writer{dir: dir, done: map[string]bool{}}
+	lock, err := LockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			lock.Close()
+		}
+	}()
+	if err := removeStaleTemps(dir); err != nil {
+		return nil, err
+	}
+	s := &Writer{dir: dir, done: map[string]bool{}, lock: lock}
 	old, err := readMeta(dir)
 	switch {
 	case err == nil:
-		if old.Fingerprint != fingerprint {
-			return nil, fmt.Errorf("%w: %s was written by another run (%s %q, seed %d, quick %v); choose another --out or remove it",
-				ErrMismatch, dir, old.Kind, old.Name, old.Seed, old.Quick)
+		if old.Fingerprint != cfg.Fingerprint || old.Shard != cfg.Shard {
+			shard := ""
+			if old.Shard != "" {
+				shard = ", shard " + old.Shard
+			}
+			return nil, fmt.Errorf("%w: %s was written by another run (%s %q, seed %d, quick %v%s); choose another --out or remove it",
+				ErrMismatch, dir, old.Kind, old.Name, old.Seed, old.Quick, shard)
 		}
-		pts, good, torn, err := readPoints(filepath.Join(dir, PointsFile))
+		pts, good, torn, err := readPoints(filepath.Join(dir, PointsFile), old, cfg.Accept)
 		if err != nil {
 			return nil, err
 		}
@@ -393,6 +560,11 @@ func Open(dir, fingerprint string) (*Writer, error) {
 		s.points = pts
 		for _, p := range pts {
 			s.done[p.ID] = true
+		}
+		// The summary is derived data: rebuilt from the points on every
+		// open, so a kill during its rewrite never leaves it short.
+		if err := s.writeSummary(); err != nil {
+			return nil, err
 		}
 		return s, nil
 	case errors.Is(err, fs.ErrNotExist):
@@ -460,6 +632,18 @@ func (s *Writer) Append(p Point) error {
 // Done reports whether the point with this id is already recorded.
 func (s *Writer) Done(id string) bool { return s.done[id] }
 
+// Finish writes the final marker (done.json), stamped now: every point the
+// run or shard planned is recorded.
+func (s *Writer) Finish(now time.Time) error {
+	if err := writeJSONAtomic(filepath.Join(s.dir, DoneFile), Done{Points: len(s.points), Finished: now.UTC()}); err != nil {
+		return fmt.Errorf("%w: %w", ErrOutput, err)
+	}
+	return nil
+}
+
+// Close releases the folder's lock.
+func (s *Writer) Close() error { return s.lock.Close() }
+
 // Results returns what the directory holds now (an empty Meta before
 // WriteMetaIfNew).
 func (s *Writer) Results() *Results {
@@ -467,7 +651,8 @@ func (s *Writer) Results() *Results {
 	if err != nil {
 		m = &Meta{}
 	}
-	return &Results{Dir: s.dir, Meta: *m, Points: slices.Clone(s.points)}
+	done, _ := readDone(s.dir)
+	return &Results{Dir: s.dir, Meta: *m, Points: slices.Clone(s.points), Done: done}
 }
 
 // summaryColumns are summary.csv's columns.
@@ -478,10 +663,15 @@ var summaryColumns = []string{
 }
 
 func (s *Writer) writeSummary() error {
+	return writeAtomic(filepath.Join(s.dir, SummaryFile), summaryCSV(s.points))
+}
+
+// summaryCSV is summary.csv for these points.
+func summaryCSV(points []Point) []byte {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	_ = w.Write(summaryColumns)
-	for _, p := range s.points {
+	for _, p := range points {
 		errs, _ := p.Failures()
 		failed := 0
 		for _, c := range p.Checks {
@@ -503,5 +693,5 @@ func (s *Writer) writeSummary() error {
 		})
 	}
 	w.Flush()
-	return writeAtomic(filepath.Join(s.dir, SummaryFile), buf.Bytes())
+	return buf.Bytes()
 }

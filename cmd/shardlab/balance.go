@@ -11,6 +11,7 @@ import (
 
 	"github.com/shardlab/shardlab/experiments/balance"
 	"github.com/shardlab/shardlab/internal/host"
+	"github.com/shardlab/shardlab/internal/textable"
 	"github.com/shardlab/shardlab/store"
 )
 
@@ -20,6 +21,8 @@ func newBalanceCmd() *cobra.Command {
 		partitioners, keysArg string
 		partsArg              string
 		out                   string
+		output                outputFlags
+		shardArg              string
 	)
 	c := &cobra.Command{
 		Use:   "balance",
@@ -33,7 +36,16 @@ rendezvous and ring; 1/2 for hashmod). It also re-examines the seed's claim
 Writes balance.json and balance.csv to --out atomically.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := output.check(); err != nil {
+				return err
+			}
 			var err error
+			if cfg.Shard, err = resolveShard(shardArg); err != nil {
+				return err
+			}
+			if !c.Flags().Changed("out") {
+				out += shardSuffix(cfg.Shard)
+			}
 			if partitioners != "" {
 				cfg.Partitioners = strings.Split(partitioners, ",")
 			}
@@ -44,6 +56,14 @@ Writes balance.json and balance.csv to --out atomically.`,
 				return err
 			}
 			cfg.Host, cfg.Progress = host.Detect(), c.ErrOrStderr()
+			if err := cfg.Validate(); err != nil {
+				return usageError("%v", err)
+			}
+			lock, err := store.LockDir(out)
+			if err != nil {
+				return experimentStatus(err)
+			}
+			defer lock.Close()
 			st, err := balance.Run(c.Context(), cfg)
 			if errors.Is(err, balance.ErrConfig) {
 				return usageError("%v", err)
@@ -56,18 +76,27 @@ Writes balance.json and balance.csv to --out atomically.`,
 			if err != nil {
 				return withStatus(exitFailure, err)
 			}
-			balance.WriteTable(c.OutOrStdout(), st)
+			if output.json {
+				return writeJSON(c.OutOrStdout(), st)
+			}
+			width := textable.DefaultWidth
+			if output.wide {
+				width = 0
+			}
+			balance.WriteTable(c.OutOrStdout(), st, width)
 			fmt.Fprintln(c.OutOrStdout(), filepath.Join(out, store.BalanceJSONFile))
 			return nil
 		},
 	}
 	f := c.Flags()
+	output.register(f, "the study")
 	f.StringVar(&partitioners, "partitioners", "", "comma-separated partitioners (default: all)")
 	f.StringVar(&partsArg, "partitions", "", "comma-separated partition counts (default 1,2,4,...,1024)")
 	f.StringVar(&keysArg, "keys", "", "comma-separated key counts (default 1000,10000,100000; add 1000000 for the full study)")
 	f.IntVar(&cfg.Trials, "trials", 0, "ideal-hash simulation trials per cell (default 400)")
 	f.Uint64Var(&cfg.Seed, "seed", 1, "seed of the ideal-hash simulations")
 	f.StringVar(&out, "out", filepath.Join("results", "balance"), "directory for balance.json and balance.csv")
+	addShardFlag(f, &shardArg)
 	return c
 }
 

@@ -18,8 +18,11 @@ import (
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/internal/atomicfile"
+	"github.com/shardlab/shardlab/internal/host"
 	"github.com/shardlab/shardlab/model"
 	"github.com/shardlab/shardlab/registries"
+	"github.com/shardlab/shardlab/report"
+	"github.com/shardlab/shardlab/store"
 )
 
 func newCheckCmd() *cobra.Command {
@@ -29,10 +32,13 @@ func newCheckCmd() *cobra.Command {
 		partitions  int
 		c           check.Campaign
 		out         string
+		summary     string
+		asJSON      bool
 		workers     int
 		maxMemory   string
 		driverCmd   string
 		df          driverFlags
+		shardArg    string
 	)
 	cmd := &cobra.Command{
 		Use:   "check",
@@ -61,6 +67,20 @@ never a pass).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := cmd.OutOrStdout()
+			if historyPath != "" {
+				// Campaign flags do nothing to a recorded history: refuse
+				// them rather than let a user believe they applied.
+				for _, name := range []string{"registry", "partitions", "seed", "histories", "long", "clients", "ops", "keys", "long-ops", "long-keys", "summary", "verbose", "json"} {
+					if cmd.Flags().Changed(name) {
+						return usageError("--%s applies to campaigns; it does nothing with --history", name)
+					}
+				}
+			}
+			if summary != "" {
+				if err := checkWritable(filepath.Dir(summary)); err != nil {
+					return usageError("--summary %s: %v", summary, err)
+				}
+			}
 			// An empty value is a script's unset variable, never a
 			// request for the default.
 			for _, name := range []string{"history", "registry", "out", "max-memory", "driver"} {
@@ -80,19 +100,38 @@ never a pass).`,
 				return usageError("--workers %d: want 0 (one per core) or more", workers)
 			}
 			if out == "" {
+				// Artifacts exist only for a violation: a temporary
+				// folder, removed again when the check leaves it empty.
 				dir, err := os.MkdirTemp("", "shardlab-check-")
 				if err != nil {
 					return err
 				}
+				defer os.Remove(dir) // fails, keeping it, when it holds artifacts
 				out = dir
 			}
 			if c.Timeout <= 0 {
 				return usageError("--timeout %v: want a positive duration", c.Timeout)
 			}
-			if historyPath != "" {
-				return checkHistoryFile(cmd, historyPath, out, check.Options{Timeout: c.Timeout, Workers: workers, MaxMemory: memBudget,
-					HTMLPath: filepath.Join(out, filepath.Base(historyPath)+".html")})
+			sh, err := resolveShard(shardArg)
+			if err != nil {
+				return err
 			}
+			if historyPath != "" {
+				// --shard K/N decides only the partitions of shard K (by
+				// key); the exit statuses of the N shards combine as the
+				// verdicts do: any 1 is a violation, else any 3 undecided.
+				return checkHistoryFile(cmd, historyPath, out, check.Options{Timeout: c.Timeout, Workers: workers, MaxMemory: memBudget,
+					HTMLPath: filepath.Join(out, filepath.Base(historyPath)+".html"), Shard: check.Shard{K: sh.K, N: sh.N}})
+			}
+			if registry != registries.Sharded && !strings.HasPrefix(registry, drivers.Prefix) && cmd.Flags().Changed("partitions") {
+				return usageError("--partitions applies to the sharded registry; %s has none", registry)
+			}
+			c.Shard = sh
+			// check.json (the folder's final marker for shardlab merge)
+			// is written where the user asked for results, never into
+			// the temporary artifacts folder.
+			o := campaignOutput{summary: summary, json: asJSON, registry: registry, partitions: partitions,
+				record: cmd.Flags().Changed("out") || cmd.Flags().Changed("shard")}
 			if partitions < 1 || partitions > partition.MaxPartitions {
 				return usageError("--partitions %d: want 1..%d", partitions, partition.MaxPartitions)
 			}
@@ -119,7 +158,7 @@ never a pass).`,
 			if driverCmd != "" {
 				// One driver process for the whole campaign, reset before
 				// each history.
-				return checkDriver(cmd, strings.Fields(driverCmd), df, c, out)
+				return checkDriver(cmd, strings.Fields(driverCmd), df, c, out, o)
 			}
 			newReg, err := registries.Factory(registry, spec.RegistrySpec{Partitions: partitions})
 			if err != nil {
@@ -130,7 +169,7 @@ never a pass).`,
 			if err := partitionLayout(&c); err != nil {
 				return usageError("%v", err)
 			}
-			return runCampaign(cmd, c)
+			return runCampaign(cmd, c, o)
 		},
 	}
 	f, d := cmd.Flags(), check.DefaultCampaign()
@@ -150,8 +189,11 @@ never a pass).`,
 	f.IntVar(&workers, "workers", 0, "partitions of a history file checked at once (0: one per core)")
 	f.StringVar(&maxMemory, "max-memory", "", "memory budget of a history check, e.g. 2GiB (default: half the machine's memory, at most 4GiB)")
 	f.BoolP("verbose", "v", false, "print one line per history")
+	f.StringVar(&summary, "summary", "", "add this campaign's outcome to a verification summary (check.json, as `report --results DIR` reads it), creating it if missing")
+	f.BoolVar(&asJSON, "json", false, "print a campaign's outcome as JSON (the summary's record)")
 	f.StringVar(&driverCmd, "driver", "", "check a registry in any language: the command (split on spaces) of a driver speaking docs/protocol.md")
 	df.add(cmd)
+	addShardFlag(f, &shardArg)
 	return cmd
 }
 
@@ -254,9 +296,30 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// runCampaign runs c and prints its summary and verdict.
-func runCampaign(cmd *cobra.Command, c check.Campaign) error {
+// campaignOutput is where a campaign's outcome goes besides the
+// terminal: a verification summary (--summary), JSON (--json) and, when
+// record is set, check.json in the campaign's folder.
+type campaignOutput struct {
+	summary    string
+	json       bool
+	registry   string
+	partitions int
+	record     bool
+}
+
+// runCampaign runs c and prints its summary and verdict. When o.record is
+// set it holds the lock of c.OutDir and, once the campaign (or its shard)
+// has finished, writes check.json there: the folder's final marker for
+// shardlab merge.
+func runCampaign(cmd *cobra.Command, c check.Campaign, o campaignOutput) error {
 	w := cmd.OutOrStdout()
+	if o.record {
+		lock, err := store.LockDir(c.OutDir)
+		if err != nil {
+			return experimentStatus(err)
+		}
+		defer lock.Close()
+	}
 	res, err := c.Run(cmd.Context())
 	if errors.Is(err, check.ErrWorkload) || errors.Is(err, check.ErrCampaign) {
 		return usageError("%v", err)
@@ -267,6 +330,27 @@ func runCampaign(cmd *cobra.Command, c check.Campaign) error {
 	}
 	if ctxErr := cmd.Context().Err(); ctxErr != nil && err != nil {
 		return err // interrupted: no summary that could read as a pass
+	}
+	parts := o.partitions
+	if o.registry != registries.Sharded && !strings.HasPrefix(o.registry, drivers.Prefix) {
+		parts = 0
+	}
+	run := report.CampaignRecord(c, parts, res, err)
+	if o.record {
+		if werr := writeCampaign(c.OutDir, c, o.registry, parts, run); werr != nil {
+			return withStatus(exitFailure, werr)
+		}
+	}
+	if o.summary != "" {
+		if err := report.AppendCheck(o.summary, host.Detect(), time.Now(), run); err != nil {
+			return withStatus(exitFailure, err)
+		}
+	}
+	if o.json {
+		if jerr := writeJSON(w, run); jerr != nil {
+			return jerr
+		}
+		w = io.Discard
 	}
 	fmt.Fprintf(w, "%s: %s after %d histories (%d ops), seed %d; run %v (%.0f ops/s), check %v (%.1f histories/s checked)\n",
 		c.Name, res.Outcome, res.Histories, res.Ops, c.Seed, res.RunTime.Round(time.Millisecond),
@@ -288,7 +372,7 @@ func runCampaign(cmd *cobra.Command, c check.Campaign) error {
 
 // checkDriver runs the campaign against a driver process, which is always
 // reaped (Ctrl-C included: the command's context ends it).
-func checkDriver(cmd *cobra.Command, command []string, df driverFlags, c check.Campaign, out string) error {
+func checkDriver(cmd *cobra.Command, command []string, df driverFlags, c check.Campaign, out string, o campaignOutput) error {
 	d, err := protocol.Start(cmd.Context(), df.config(command))
 	if err != nil {
 		return usageError("%v", err)
@@ -306,7 +390,7 @@ func checkDriver(cmd *cobra.Command, command []string, df driverFlags, c check.C
 	c = d.Campaign(c)
 	c.Name = d.Hello().Name
 	c.OutDir = out
-	runErr := runCampaign(cmd, c)
+	runErr := runCampaign(cmd, c, o)
 	if err := d.Close(); err != nil && runErr == nil {
 		return usageError("%v", err)
 	}
@@ -332,4 +416,20 @@ func verdictStatus(w io.Writer, v check.Verdict, historyPath string) error {
 		fmt.Fprintln(w, v.Description)
 		return withStatus(exitUndecided, fmt.Errorf("undecided: %w (raise --timeout)", check.ErrTimeout))
 	}
+}
+
+// writeCampaign records a campaign's outcome as check.json in out, in the
+// format a report reads and shardlab merge combines.
+func writeCampaign(out string, c check.Campaign, registry string, partitions int, run store.CheckRun) error {
+	s := &store.CheckSummary{
+		SchemaVersion: store.CheckSchemaVersion, Created: time.Now().UTC(), Host: host.Detect(), Seed: c.Seed,
+		Method: report.CampaignMethod,
+		Runs:   []store.CheckRun{run},
+		Campaign: &store.CheckCampaign{
+			Registry: registry, Partitions: partitions, Histories: max(c.Histories, 0), Long: max(c.Long, 0),
+			Clients: c.Clients, Ops: c.Ops, Keys: c.Keys, LongOps: c.LongOps, LongKeys: c.LongKeys, TimeoutNs: int64(c.Timeout),
+		},
+		Shard: c.Shard.String(),
+	}
+	return store.WriteCheck(filepath.Join(out, store.CheckFile), s)
 }

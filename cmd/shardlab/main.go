@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -17,6 +18,9 @@ const (
 	exitFailure   = 1 // the command ran and found a failure (e.g. a violation)
 	exitUsage     = 2 // bad flags, arguments or input files
 	exitUndecided = 3 // a check ended without a verdict: its time or memory budget ran out, or a signal stopped it
+	// exitInterrupted is the shell's convention for a process ended by
+	// SIGINT (128 + 2), so scripts can tell Ctrl-C from a violation.
+	exitInterrupted = 130
 )
 
 // exitError carries an exit status out of a subcommand.
@@ -45,9 +49,12 @@ func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "shardlab",
 		Short:         "Verify, measure and plan a sharded registry",
+		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("shardlab {{.Version}}\n")
+	root.PersistentPreRunE = checkOutFlag
 	// Flag parsing errors are usage errors.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: fmt.Errorf("%w\n%s", err, c.UsageString())}
@@ -62,6 +69,7 @@ func newRootCmd() *cobra.Command {
 		newReportCmd(),
 		newPlanCmd(),
 		newBalanceCmd(),
+		newMergeCmd(),
 		newCalibrateCmd(),
 		newPredictCmd(),
 		newValidateModelCmd(),
@@ -69,7 +77,54 @@ func newRootCmd() *cobra.Command {
 		newDriverProbeCmd(),
 		newDriverBenchCmd(),
 	)
+	root.SetHelpCommand(newHelpCmd(root))
+	for _, c := range root.Commands() {
+		argsWithUsage(c)
+	}
+	addCompletions(root)
 	return root
+}
+
+// argsWithUsage makes a wrong argument count a usage error (exit 2) that
+// shows the command's usage, so "shardlab run" says what it needs.
+func argsWithUsage(c *cobra.Command) {
+	if c.Args == nil {
+		return
+	}
+	check := c.Args
+	c.Args = func(c *cobra.Command, args []string) error {
+		if err := check(c, args); err != nil {
+			return &exitError{code: exitUsage, err: fmt.Errorf("%w\n\n%s", err, c.UsageString())}
+		}
+		return nil
+	}
+}
+
+// newHelpCmd replaces cobra's help command, which answers an unknown
+// topic with exit status 0.
+func newHelpCmd(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [COMMAND]",
+		Short: "Help about any command",
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := root.Find(args)
+			if err != nil || target == nil || len(rest) > 0 {
+				return usageError("no help topic %q; commands: shardlab help", strings.Join(args, " "))
+			}
+			target.InitDefaultHelpFlag()
+			target.InitDefaultVersionFlag()
+			return target.Help()
+		},
+		ValidArgsFunction: func(c *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			var names []cobra.Completion
+			for _, sub := range root.Commands() {
+				if sub.IsAvailableCommand() {
+					names = append(names, sub.Name())
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+	}
 }
 
 func main() {
@@ -86,6 +141,12 @@ func run(args []string) int {
 		<-ctx.Done()
 		stop()
 	}()
+	return runContext(ctx, args)
+}
+
+// runContext runs the CLI under ctx and returns its exit status; a
+// cancelled ctx (Ctrl-C) gives exitInterrupted.
+func runContext(ctx context.Context, args []string) int {
 	root := newRootCmd()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -94,7 +155,7 @@ func run(args []string) int {
 	}
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		fmt.Fprintln(os.Stderr, "shardlab: interrupted (a run, sweep or report keeps what it finished; the same command resumes it)")
-		return exitFailure
+		return exitInterrupted
 	}
 	fmt.Fprintln(os.Stderr, "shardlab:", err)
 	var ee *exitError

@@ -3,12 +3,14 @@ package main
 import (
 	"errors"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/capacity"
 	"github.com/shardlab/shardlab/capacity/calibrate"
+	"github.com/shardlab/shardlab/sim"
 )
 
 func newPlanCmd() *cobra.Command {
@@ -39,6 +41,9 @@ Exit status: 0 a recommendation, 1 none meets the target, 2 bad input.`,
   shardlab plan --connections 10000 --think 100ms --p99 1ms --mix route_to_server:90,find_server:10`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if cfg.Workers > 0 && c.Flags().Changed("think") {
+				return usageError("--think applies to --connections; closed-loop --workers do not think between operations")
+			}
 			cfg.Out, cfg.Progress = c.OutOrStdout(), c.ErrOrStderr()
 			_, err := calibrate.Plan(c.Context(), cfg)
 			if errors.Is(err, calibrate.ErrNoPlan) {
@@ -61,7 +66,7 @@ Exit status: 0 a recommendation, 1 none meets the target, 2 bad input.`,
 	f.DurationVar(&cfg.P99, "p99", 0, "p99 latency goal, e.g. 100us (0: none)")
 	f.Float64Var(&cfg.Margin, "margin", 0, "margin the target must be met by (default 0.2)")
 	f.StringVar(&cfg.Mix, "mix", "", "operation mix (default "+capacity.DefaultMix+")")
-	f.StringVar(&cfg.Dist, "keys", "", "key distribution: uniform (default), zipfian, hotspot, latest")
+	f.StringVar(&cfg.Dist, "keys", "", "key distribution: "+strings.Join(sim.Distributions(), ", ")+" (default uniform)")
 	f.Float64Var(&cfg.Theta, "theta", 0, "zipfian/latest theta (default 0.99)")
 	f.StringVar(&cfg.Partitions, "partitions", "", "candidate partition counts (default 1,2,4,...,512)")
 	f.BoolVar(&cfg.Measure, "measure", true, "also measure each candidate here when the target is this machine and a closed loop")

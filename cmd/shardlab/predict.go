@@ -1,11 +1,14 @@
 package main
 
 import (
-	"github.com/spf13/cobra"
 	"runtime"
+	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/capacity"
 	"github.com/shardlab/shardlab/capacity/calibrate"
+	"github.com/shardlab/shardlab/sim"
 )
 
 func newPredictCmd() *cobra.Command {
@@ -40,7 +43,7 @@ partition lock and key, with intervals over replicates. Without
 	f.Float64Var(&cfg.Rate, "rate", 0, "open-loop arrival rate, ops/s")
 	f.StringVar(&cfg.Partitions, "partitions", "", "partition counts (default 1,4,16,64,256)")
 	f.StringVar(&cfg.Mix, "mix", "", "operation mix (default "+capacity.DefaultMix+")")
-	f.StringVar(&cfg.Dist, "keys", "", "key distribution: uniform (default), zipfian, hotspot, latest")
+	f.StringVar(&cfg.Dist, "keys", "", "key distribution: "+strings.Join(sim.Distributions(), ", ")+" (default uniform)")
 	f.Float64Var(&cfg.Theta, "theta", 0, "zipfian/latest theta (default 0.99)")
 	f.Int64Var(&cfg.Ops, "ops", 0, "simulated ops per replicate (default 200000)")
 	f.IntVar(&cfg.Replicates, "replicates", 0, "simulated replicates (default 5)")

@@ -24,6 +24,7 @@ func newReportCmd() *cobra.Command {
 		seed       uint64
 		allowMixed bool
 		fullKeys   bool
+		full       bool
 	)
 	c := &cobra.Command{
 		Use:   "report",
@@ -37,13 +38,25 @@ built-in scenarios (sharded, mutex, channel), a partitions x workers sweep, the
 partition balance study and a verification campaign (a few minutes on 2 cores).
 An interrupted report resumes where it stopped when run again; a finished one
 in --dir is kept, renamed after its creation time, and --dir is measured
-afresh. With --results DIR it only rebuilds the report from that directory.
+afresh. --full measures at full length instead (the seed's durations, 6
+repetitions per sweep point, a 10x campaign; about half an hour; make
+report-full uses results/latest-full). With --results DIR it only rebuilds
+the report from that directory; its check.json can come from campaigns run
+with shardlab check --summary DIR/check.json.
 
 Exit status: 0 ok, 1 a failure while measuring, 2 bad input (missing, partial
 or empty results, another schema version, results from different machines).`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			t0 := time.Now()
+			if results != "" {
+				// Rebuilding measures nothing: measuring flags do nothing.
+				for _, name := range []string{"seed", "full", "balance-1m", "dir"} {
+					if c.Flags().Changed(name) {
+						return usageError("--%s applies when measuring; it does nothing with --results", name)
+					}
+				}
+			}
 			var keys []int
 			if fullKeys {
 				keys = append(balance.DefaultKeys(), 1_000_000)
@@ -51,7 +64,7 @@ or empty results, another schema version, results from different machines).`,
 			built, err := report.Run(c.Context(), report.RunConfig{
 				Collect: report.CollectConfig{
 					Dir: dir, Seed: seed, Host: host.Detect(), CommandLine: os.Args, BalanceKeys: keys,
-					Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr),
+					Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr), Full: full,
 				},
 				Results: results, Out: out, AllowMixedHosts: allowMixed,
 			})
@@ -70,6 +83,7 @@ or empty results, another schema version, results from different machines).`,
 	f.Uint64Var(&seed, "seed", 1, "seed for every random choice when measuring")
 	f.BoolVar(&allowMixed, "allow-mixed-hosts", false, "build from parts measured on different machines, stating it in the report")
 	f.BoolVar(&fullKeys, "balance-1m", false, "add 1,000,000 keys to the balance study (slower)")
+	f.BoolVar(&full, "full", false, "measure at full length: the seed's durations, 6 repetitions per sweep point, a 10x verification campaign (about half an hour on 2 cores)")
 	return c
 }
 

@@ -19,7 +19,9 @@ func newRunCmd() *cobra.Command {
 		seed       uint64
 		out        string
 		quick      bool
+		output     outputFlags
 		strict     bool
+		shardArg   string
 	)
 	c := &cobra.Command{
 		Use:   "run SCENARIO[,SCENARIO...]|all|FILE.json",
@@ -31,6 +33,13 @@ An interrupted run resumes from its finished points when rerun with the same
 flags and --out.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := output.check(); err != nil {
+				return err
+			}
+			sh, err := resolveShard(shardArg)
+			if err != nil {
+				return err
+			}
 			scs, err := experiments.SelectScenarios(args[0])
 			if err != nil {
 				return experimentStatus(err)
@@ -43,15 +52,20 @@ flags and --out.`,
 			// null driver: the protocol's own cost.
 			regs = registries.WithProtocolBaselines(regs)
 			if out == "" {
-				out = experiments.RunDir(args[0], regList, seed, quick, partitions)
+				out = experiments.RunDir(args[0], regList, seed, quick, partitions) + shardSuffix(sh)
 			}
 			res, err := experiments.RunScenarios(c.Context(), experiments.Config{
-				Scenarios: scs, Registries: regs, Partitions: partitions, Seed: seed, Quick: quick,
+				Scenarios: scs, Registries: regs, Partitions: partitions, Seed: seed, Quick: quick, Shard: sh,
 				Out: out, Host: host.Detect(), CommandLine: os.Args,
-				Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr), Report: c.OutOrStdout(),
+				Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr), Report: output.tables(c.OutOrStdout()), Wide: output.wide,
 			})
 			if err != nil {
 				return experimentStatus(err)
+			}
+			if output.json {
+				if err := writeJSON(c.OutOrStdout(), res); err != nil {
+					return err
+				}
 			}
 			if p, ch, failed := experiments.FirstFailure(res); strict && failed {
 				return withStatus(exitFailure, fmt.Errorf("%s on %s: %s measured %s", p.Scenario, p.Registry, ch.Target, experiments.FormatMeasured(ch.Metric, ch.Measured)))
@@ -64,7 +78,9 @@ flags and --out.`,
 	f.IntVar(&partitions, "partitions", 0, "partition count for the sharded registry (0: each scenario's own)")
 	f.Uint64Var(&seed, "seed", 1, "seed for every random choice")
 	f.StringVar(&out, "out", "", "results directory (default results/run-SCENARIOS-REGISTRIES-seedN[-quick])")
+	output.register(f, "the results")
 	f.BoolVar(&quick, "quick", false, "run each scenario for about 1-2 s instead of the seed's 10-30 s")
 	f.BoolVar(&strict, "strict", false, "exit 1 when any seed target fails")
+	addShardFlag(f, &shardArg)
 	return c
 }

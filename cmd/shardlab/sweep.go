@@ -18,6 +18,8 @@ func newSweepCmd() *cobra.Command {
 		seed       uint64
 		out        string
 		quick      bool
+		output     outputFlags
+		shardArg   string
 	)
 	c := &cobra.Command{
 		Use:   "sweep SPEC",
@@ -27,6 +29,13 @@ or a path to a JSON sweep spec (see the experiments package documentation).
 Results go to --out; rerunning with the same flags resumes an interrupted sweep.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := output.check(); err != nil {
+				return err
+			}
+			sh, err := resolveShard(shardArg)
+			if err != nil {
+				return err
+			}
 			sw, err := experiments.ResolveSweep(args[0])
 			if err != nil {
 				return experimentStatus(err)
@@ -44,13 +53,16 @@ Results go to --out; rerunning with the same flags resumes an interrupted sweep.
 				*sw = experiments.QuickSweep(*sw)
 			}
 			if out == "" {
-				out = experiments.SweepDir(sw.Name, seed, quick)
+				out = experiments.SweepDir(sw.Name, seed, quick) + shardSuffix(sh)
 			}
-			_, err = experiments.RunSweep(c.Context(), experiments.Config{
-				Sweep: sw, Registries: regs, Partitions: partitions, Seed: seed, Quick: quick,
+			res, err := experiments.RunSweep(c.Context(), experiments.Config{
+				Sweep: sw, Registries: regs, Partitions: partitions, Seed: seed, Quick: quick, Shard: sh,
 				Out: out, Host: host.Detect(), CommandLine: os.Args,
-				Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr), Report: c.OutOrStdout(),
+				Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr), Report: output.tables(c.OutOrStdout()), Wide: output.wide,
 			})
+			if err == nil && output.json {
+				return writeJSON(c.OutOrStdout(), res)
+			}
 			return experimentStatus(err)
 		},
 	}
@@ -59,6 +71,8 @@ Results go to --out; rerunning with the same flags resumes an interrupted sweep.
 	f.IntVar(&partitions, "partitions", 0, "run only this partition count (0: the sweep's list)")
 	f.Uint64Var(&seed, "seed", 1, "seed for every random choice")
 	f.StringVar(&out, "out", "", "results directory (default results/sweep-NAME-seedN)")
+	output.register(f, "the results")
 	f.BoolVar(&quick, "quick", false, "100 ms per point, one repetition")
+	addShardFlag(f, &shardArg)
 	return c
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/seed"
+	"github.com/shardlab/shardlab/shard"
 	"github.com/shardlab/shardlab/sim"
 	"github.com/shardlab/shardlab/store"
 )
@@ -47,6 +48,11 @@ type Config struct {
 	// Now stamps the study's creation [time.Now]; elapsed time is always
 	// measured on the real clock.
 	Now func() time.Time
+	// Shard, when set, measures only the cells (and the seed check) that
+	// package shard gives shard K of N by id (store.BalanceCellID); every
+	// cell's simulation has its own stream, so the N shards merged equal
+	// the whole study.
+	Shard shard.Spec
 
 	_ struct{}
 }
@@ -63,7 +69,17 @@ func DefaultPartitions() []int {
 // DefaultKeys is the quick grid; add 1,000,000 for the full study.
 func DefaultKeys() []int { return []int{1_000, 10_000, 100_000} }
 
+// Validate reports what Run would refuse (ErrConfig), before anything is
+// written.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}
+
 func (c Config) withDefaults() (Config, error) {
+	if err := c.Shard.Validate(); err != nil {
+		return c, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
 	if len(c.Partitioners) == 0 {
 		c.Partitioners = partition.Names()
 	}
@@ -88,9 +104,9 @@ func (c Config) withDefaults() (Config, error) {
 		}
 	}
 	for _, p := range c.Partitions {
-		// n+1 must be constructible for the movement measurement.
-		if p < 1 || p >= partition.MaxPartitions {
-			return c, fmt.Errorf("%w: partitions %d (want 1..%d)", ErrConfig, p, partition.MaxPartitions-1)
+		// At MaxPartitions there is no n+1: movement is not measured.
+		if p < 1 || p > partition.MaxPartitions {
+			return c, fmt.Errorf("%w: partitions %d (want 1..%d)", ErrConfig, p, partition.MaxPartitions)
 		}
 	}
 	for _, k := range c.Keys {
@@ -143,6 +159,7 @@ func Run(ctx context.Context, cfg Config) (*store.Balance, error) {
 	st := &store.Balance{
 		SchemaVersion: store.BalanceSchemaVersion, Created: created.UTC(), Host: cfg.Host, Seed: cfg.Seed,
 		Partitioners: cfg.Partitioners, Partitions: cfg.Partitions, Keys: cfg.Keys, Alpha: cfg.Alpha,
+		Shard: cfg.Shard.String(),
 	}
 	maxKeys := slices.Max(cfg.Keys)
 	ids := make([]string, max(maxKeys, seed.PlacementKeys))
@@ -180,6 +197,9 @@ func Run(ctx context.Context, cfg Config) (*store.Balance, error) {
 			}
 			kids := ids[:keys]
 			for _, n := range cfg.Partitions {
+				if !cfg.Shard.Owns(store.BalanceCellID(name, n, keys)) {
+					continue
+				}
 				c, err := measureCell(name, n, kids, cfg.Alpha, idealFor)
 				if err != nil {
 					return nil, err
@@ -188,7 +208,9 @@ func Run(ctx context.Context, cfg Config) (*store.Balance, error) {
 			}
 		}
 	}
-	st.SeedCheck, err = seedCheck(ids[:seed.PlacementKeys], cfg)
+	if cfg.Shard.Owns(store.BalanceSeedCheckID) {
+		st.SeedCheck, err = seedCheck(ids[:seed.PlacementKeys], cfg)
+	}
 	st.ElapsedNs = int64(time.Since(t0))
 	return st, err
 }
@@ -198,17 +220,19 @@ func measureCell(name string, n int, ids []string, alpha float64, idealFor func(
 	if err != nil {
 		return store.BalanceCell{}, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	next, err := partition.ByName(name, n+1)
-	if err != nil {
-		return store.BalanceCell{}, fmt.Errorf("%w: %w", ErrConfig, err)
-	}
 	counts := partition.Counts(p, ids)
-	moved := partition.Moved(p, next, ids)
 	c := store.BalanceCell{
 		Partitioner: name, Partitions: n, Keys: len(ids),
 		Min: slices.Min(counts), Max: slices.Max(counts),
-		MovedToNext: moved, MovedFraction: float64(moved) / float64(len(ids)),
-		ExpectedMoved: ExpectedMovedFraction(name, n),
+		ExpectedMoved: ExpectedMovedFraction(name, n), NoNext: n == partition.MaxPartitions,
+	}
+	if !c.NoNext {
+		next, err := partition.ByName(name, n+1)
+		if err != nil {
+			return store.BalanceCell{}, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		c.MovedToNext = partition.Moved(p, next, ids)
+		c.MovedFraction = float64(c.MovedToNext) / float64(len(ids))
 	}
 	if n < 2 {
 		return c, nil

@@ -145,7 +145,7 @@ func TestConfigValidation(t *testing.T) {
 	for _, cfg := range []Config{
 		{Partitioners: []string{"nope"}},
 		{Partitions: []int{0}},
-		{Partitions: []int{partition.MaxPartitions}},
+		{Partitions: []int{partition.MaxPartitions + 1}},
 		{Keys: []int{-1}},
 		{Trials: 1},
 		{Alpha: 0.7},
@@ -153,5 +153,18 @@ func TestConfigValidation(t *testing.T) {
 		if _, err := Run(context.Background(), cfg); !errors.Is(err, ErrConfig) {
 			t.Errorf("Run(%+v): %v, want ErrConfig", cfg, err)
 		}
+	}
+}
+
+// TestMaxPartitionsIsStudied: the largest partition count every other
+// command accepts is accepted here too, with movement marked unmeasured
+// (there is no n+1) rather than the count refused.
+func TestMaxPartitionsIsStudied(t *testing.T) {
+	st := smallStudy(t, Config{Partitions: []int{partition.MaxPartitions}, Keys: []int{5000}, Partitioners: []string{"hashmod"}, Trials: 5, SeedTrials: 5})
+	if len(st.Cells) != 1 || !st.Cells[0].NoNext || st.Cells[0].MovedToNext != 0 || st.Cells[0].SeedSkew == nil {
+		t.Fatalf("cells %+v; want one at %d partitions with NoNext set and skew measured", st.Cells, partition.MaxPartitions)
+	}
+	if _, err := Run(context.Background(), Config{Partitions: []int{partition.MaxPartitions + 1}, Keys: []int{10}}); !errors.Is(err, ErrConfig) {
+		t.Errorf("partitions %d: error %v, want ErrConfig", partition.MaxPartitions+1, err)
 	}
 }

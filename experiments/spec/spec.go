@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -169,10 +170,15 @@ func (w *WorkloadSpec) UnmarshalJSON(b []byte) error {
 		*w = WorkloadSpec{Name: name}
 		return nil
 	}
+	// The object form is decoded as strictly as the rest of the spec: a
+	// custom UnmarshalJSON does not inherit the outer decoder's
+	// DisallowUnknownFields.
 	type plain WorkloadSpec
 	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return fmt.Errorf("workload: %w", err)
 	}
 	*w = WorkloadSpec(p)
 	return nil

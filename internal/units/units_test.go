@@ -1,21 +1,37 @@
 package units
 
 import (
-	"math"
+	"strings"
 	"testing"
 )
 
-func TestUnits(t *testing.T) {
+func TestOneSpelling(t *testing.T) {
 	cases := []struct{ got, want string }{
-		{Commas(0), "0"}, {Commas(999), "999"}, {Commas(1000), "1,000"}, {Commas(1234567), "1,234,567"}, {Commas(-1234), "-1,234"},
-		{Ops(math.NaN()), "n/a"}, {Ops(950), "950 ops/s"}, {Ops(140e3), "140K ops/s"}, {Ops(7.28e6), "7.28M ops/s"},
-		{Ns(369), "369 ns"}, {Ns(13_700), "13.7 µs"}, {Ns(2.5e6), "2.5 ms"},
-		{Rate(950), "950 ops/s"}, {Rate(12_345), "12.3K ops/s"}, {Rate(12.34e6), "12.3M ops/s"},
-		{Micros(3_250), "3.25µs"}, {Micros(120_000), "120µs"},
+		{Ns(120), "120 ns"},
+		{Ns(3254), "3.25 µs"},
+		{Ns(2_420_113_000), "2.42 s"},
+		{Ns(1_330_000_000), "1.33 s"},
+		{Ns(999_700), "1 ms"},
+		{Ns(1_000_000), "1 ms"},
+		{Latency(2_420_113), "2.42 ms"},
+		{Ops(140_000), "140K ops/s"},
+		{Ops(6_240_000), "6.24M ops/s"},
+		{Ops(93_600_000_000), "93.6G ops/s"},
+		{Ops(12), "12 ops/s"},
+		{Rate(12_345_678), "12.3M ops/s"},
+		{Rate(950), "950 ops/s"},
+		{Commas(10_000), "10,000"},
+		{Sig3(0.30000000000000004), "0.3"},
 	}
-	for i, c := range cases {
+	for _, c := range cases {
 		if c.got != c.want {
-			t.Errorf("case %d: got %q, want %q", i, c.got, c.want)
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+	for _, ns := range []float64{1, 999, 1e3, 12345, 1e6, 1.33e9, 1e12} {
+		s := Ns(ns)
+		if strings.ContainsAny(s, "e+") || !strings.Contains(s, " ") || strings.Contains(s, "us") {
+			t.Errorf("Ns(%v) = %q: exponent, no space, or a spelling other than µs", ns, s)
 		}
 	}
 }
