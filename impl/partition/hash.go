@@ -68,7 +68,6 @@ func hashShort(p string, n int) uint64 {
 	return hi ^ lo
 }
 
-
 func wyhash(p string, seed uint64) uint64 {
 	n := len(p)
 	seed ^= wymix(seed^wySecret[0], wySecret[1])
