@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"strconv"
 	"sync"
@@ -349,18 +350,38 @@ var lookupConfigs = []config{
 // that the impl and its peers in one configuration run seconds apart, not
 // minutes: on a shared machine a busy spell then hits all of them alike
 // instead of skewing one side of a ratio.
+//
+// With SHARDLAB_BENCH_ROUNDS=N (make bench sets it from COUNT) the whole
+// sequence runs N times in one process, so the preloaded key spaces (a
+// million keys take a while to load) are loaded once; the testing package
+// names the repeats NAME#01, NAME#02, ..., which benchratio groups.
 func forEachTarget(b *testing.B, configs []config, f func(b *testing.B, ks *keySpace, t target, c config)) {
-	for _, c := range configs {
-		ks := space(c.keys)
-		for i, bt := range ks.targets {
-			b.Run(bt.name+"/"+c.String(), func(b *testing.B) {
-				t := ks.target(b, i)
-				runtime.GC() // garbage from loading is not this benchmark's
-				b.ResetTimer()
-				f(b, ks, t, c)
-			})
+	for range benchRounds(b) {
+		for _, c := range configs {
+			ks := space(c.keys)
+			for i, bt := range ks.targets {
+				b.Run(bt.name+"/"+c.String(), func(b *testing.B) {
+					t := ks.target(b, i)
+					runtime.GC() // garbage from loading is not this benchmark's
+					b.ResetTimer()
+					f(b, ks, t, c)
+				})
+			}
 		}
 	}
+}
+
+// benchRounds reads SHARDLAB_BENCH_ROUNDS (default 1).
+func benchRounds(b *testing.B) int {
+	v := os.Getenv("SHARDLAB_BENCH_ROUNDS")
+	if v == "" {
+		return 1
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		b.Fatalf("SHARDLAB_BENCH_ROUNDS=%q: want a whole number of rounds in [1, 1000]", v)
+	}
+	return n
 }
 
 // goroutineSeq numbers RunParallel goroutines so each gets its own PCG
