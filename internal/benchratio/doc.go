@@ -8,18 +8,23 @@
 //
 //   - Parse: benchmark lines (name, iterations, value/unit pairs) from go
 //     test output; other lines are ignored.
+//
 //   - Summarize: the median ns/op, allocs/op and B/op over -count repeats,
 //     per benchmark name and GOMAXPROCS, split into the configuration (the
 //     name without its registry= and partitions= elements), the registry
 //     and the partition count.
+//
 //   - Compare: the ratio rows (peer ns/op over impl ns/op, so >1 means the
 //     impl is faster) with each goal marked met or not met.
+//
 //   - Goals: the goals checked, and Write, which prints rows and a summary.
+//
 //   - Run(Config): all of it for `shardlab benchratio FILE`.
 //
 //   - MedianCI: a distribution-free confidence interval for a median (the
 //     order-statistic method benchstat uses), applied to each impl ns/op
 //     and to each ratio.
+//
 //   - ParseCallgrind, WriteInstr: the instruction counts `make callgrind`
 //     measures (package impl/internal/lookupinstr under valgrind), printed
 //     beside the timings.
