@@ -52,9 +52,13 @@ const (
 	// writes: 8 buckets hold 42 entries before the first rebuild.
 	minBuckets = 8
 	// A table is rebuilt when used slots (linked or tombstone) would pass
-	// maxLoadNum/maxLoadDen of all slots; the new one is sized so linked
-	// entries fill at most half of that.
-	maxLoadNum, maxLoadDen = 3, 4
+	// maxLoadNum/maxLoadDen of all slots (as Swiss tables do: with seven
+	// tags compared at once, a probe rarely leaves its home bucket below
+	// that). The rebuilt table has twice the buckets when linked entries
+	// fill more than half of that, else the same number (tombstones swept):
+	// so a growing table's load stays between 7/16 and 7/8, about 17 bytes
+	// of buckets per entry on average.
+	maxLoadNum, maxLoadDen = 7, 8
 	lowBits                = 0x0101010101010101
 	highBits               = 0x0080808080808080 // the seven slot bytes' top bits
 )
@@ -215,11 +219,12 @@ func (k *kindTable) unlink(h uint64, e *entry) bool {
 	return true
 }
 
-// rebuild publishes a new table holding the linked entries of t, with room
-// for as many again, and returns it. The caller holds the lock.
+// rebuild publishes a new table holding the linked entries of t and
+// returns it: twice t's size when they fill more than half of its
+// capacity, else t's size. The caller holds the lock.
 func (k *kindTable) rebuild(t *table) *table {
-	n := minBuckets
-	for (k.linked+1)*2 > n*slotsPerBucket*maxLoadNum/maxLoadDen {
+	n := len(t.buckets)
+	if (k.linked+1)*2 > t.capacity() {
 		n *= 2
 	}
 	g := newTable(n)
