@@ -5,11 +5,13 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/shardlab/shardlab/experiments/spec"
 )
 
 // The seed suite's common setup: 10,000 servers and 10,000 transports,
 // transport_i bound to server_(i mod 10,000).
-var seedPreload = PreloadSpec{Servers: 10_000, Transports: 10_000, Bind: true}
+var seedPreload = spec.PreloadSpec{Servers: 10_000, Transports: 10_000, Bind: true}
 
 // SeedBucketsUs are the seed's latency histogram buckets, in µs.
 var SeedBucketsUs = []int64{0, 10, 25, 50, 100, 200, 500, 1000, 5000}
@@ -32,16 +34,16 @@ const (
 	// fullMeasure / quickMeasure: how long the seed's op-count scenarios
 	// also run by duration (x1000 ops per worker finishes in milliseconds
 	// here, too short to measure steadily).
-	fullMeasure  = Duration(10 * time.Second)
-	quickMeasure = Duration(time.Second)
+	fullMeasure  = spec.Duration(10 * time.Second)
+	quickMeasure = spec.Duration(time.Second)
 )
 
-func lookupScenario(name, seedTest string, workers int, checks []Check) Scenario {
-	return Scenario{
+func lookupScenario(name, seedTest string, workers int, checks []spec.Check) spec.Scenario {
+	return spec.Scenario{
 		Name: name, SeedTest: seedTest,
 		Title:   fmt.Sprintf("%d workers x 1000 lookups (find_server, uniform over 10,000 servers)", workers),
 		Preload: seedPreload,
-		Groups:  []GroupSpec{{Workers: workers, Workload: "lookup"}},
+		Groups:  []spec.GroupSpec{{Workers: workers, Workload: "lookup"}},
 		// The seed's op count, and a duration long enough to measure.
 		OpsPerWorker: 1000, Duration: fullMeasure, QuickDuration: quickMeasure,
 		SampleEvery: lookupSampleEvery,
@@ -51,12 +53,12 @@ func lookupScenario(name, seedTest string, workers int, checks []Check) Scenario
 
 // BuiltinScenarios returns the seed's ten stress scenarios with the seed
 // suite's parameters, its targets and its claimed figures.
-func BuiltinScenarios() []Scenario {
-	p99Lookup := Check{Metric: "p99_us", Kind: "find_server", Cmp: "<", Value: 100, Target: "p99 < 100 µs", Claim: "none stated"}
-	return []Scenario{
-		lookupScenario("lookup_10", "test_baseline_lookup_10k", 10, []Check{p99Lookup}),
-		lookupScenario("lookup_50", "test_baseline_lookup_50k", 50, []Check{p99Lookup}),
-		lookupScenario("lookup_100", "test_baseline_lookup_100k", 100, []Check{
+func BuiltinScenarios() []spec.Scenario {
+	p99Lookup := spec.Check{Metric: "p99_us", Kind: "find_server", Cmp: "<", Value: 100, Target: "p99 < 100 µs", Claim: "none stated"}
+	return []spec.Scenario{
+		lookupScenario("lookup_10", "test_baseline_lookup_10k", 10, []spec.Check{p99Lookup}),
+		lookupScenario("lookup_50", "test_baseline_lookup_50k", 50, []spec.Check{p99Lookup}),
+		lookupScenario("lookup_100", "test_baseline_lookup_100k", 100, []spec.Check{
 			{Metric: "throughput", Cmp: ">", Value: 100_000, Target: "> 100K ops/s", Claim: "140K ops/s"},
 			{Metric: "p50_us", Kind: "find_server", Cmp: "<", Value: 50, Target: "p50 < 50 µs", Claim: "~8 µs"},
 			{Metric: "p95_us", Kind: "find_server", Cmp: "<", Value: 100, Target: "p95 < 100 µs", Claim: "~40 µs"},
@@ -66,13 +68,13 @@ func BuiltinScenarios() []Scenario {
 			Name: "register_lookup_storm", SeedTest: "test_concurrent_register_lookup_storm",
 			Title:   "25 workers registering fresh servers + 25 looking up, 20 s",
 			Preload: seedPreload,
-			Groups: []GroupSpec{
+			Groups: []spec.GroupSpec{
 				{Name: "register", Workers: 25, Workload: "register"},
 				{Name: "lookup", Workers: 25, Workload: "lookup"},
 			},
-			Duration: Duration(20 * time.Second), QuickDuration: Duration(1500 * time.Millisecond),
-			SeriesInterval: Duration(100 * time.Millisecond),
-			Checks: []Check{
+			Duration: spec.Duration(20 * time.Second), QuickDuration: spec.Duration(1500 * time.Millisecond),
+			SeriesInterval: spec.Duration(100 * time.Millisecond),
+			Checks: []spec.Check{
 				{Metric: "errors", Cmp: "==", Value: 0, Target: "zero timeouts (no failed ops)", Claim: "pass"},
 			},
 			Note: "registrations beyond 10,000 live per worker unregister the worker's oldest first (recorded as unregister_server)",
@@ -81,10 +83,10 @@ func BuiltinScenarios() []Scenario {
 			Name: "binding_routing", SeedTest: "test_binding_stress_with_routing",
 			Title:   "40 workers, 50 % bind / 50 % route_to_server, 500+ ops each",
 			Preload: seedPreload,
-			Groups:  []GroupSpec{{Workers: 40, Workload: "bind_route"}},
+			Groups:  []spec.GroupSpec{{Workers: 40, Workload: "bind_route"}},
 			// 500 ops each as in the seed, and a duration to measure.
 			OpsPerWorker: 500, Duration: fullMeasure, QuickDuration: quickMeasure,
-			Checks: []Check{
+			Checks: []spec.Check{
 				{Metric: "ops_per_worker", Cmp: ">=", Value: 500, Target: "500+ ops per worker", Claim: "pass"},
 				{Metric: "errors", Cmp: "==", Value: 0, Target: "zero timeouts (no failed ops)", Claim: "pass"},
 			},
@@ -93,19 +95,19 @@ func BuiltinScenarios() []Scenario {
 			Name: "routing_100", SeedTest: "test_message_routing_100k",
 			Title:        "100 workers x 1000 route_to_server",
 			Preload:      seedPreload,
-			Groups:       []GroupSpec{{Workers: 100, Workload: "route"}},
+			Groups:       []spec.GroupSpec{{Workers: 100, Workload: "route"}},
 			OpsPerWorker: 1000, Duration: fullMeasure, QuickDuration: quickMeasure,
 			SampleEvery: lookupSampleEvery,
-			Checks: []Check{
+			Checks: []spec.Check{
 				{Metric: "p99_us", Kind: "route_to_server", Cmp: "<", Value: 500, Target: "p99 < 500 µs", Claim: "none stated"},
 			},
 		},
 		{
 			Name: "partition_balance", SeedTest: "test_partition_balance",
 			Title:   "10,000 servers over 64 partitions: real placements, seed skew (max-min)/(mean+1)",
-			Kind:    KindBalance,
-			Preload: PreloadSpec{Servers: 10_000},
-			Checks: []Check{
+			Kind:    spec.KindBalance,
+			Preload: spec.PreloadSpec{Servers: 10_000},
+			Checks: []spec.Check{
 				{Metric: "skew", Cmp: "<", Value: 0.30, Target: "skew < 30 %", Claim: "18 % (0.18)"},
 			},
 			Note: "an ideal hash gives about 0.37 on average (balls into bins); the seed's 0.18 is implausible",
@@ -114,10 +116,10 @@ func BuiltinScenarios() []Scenario {
 			Name: "sustained", SeedTest: "test_sustained_load_30sec",
 			Title:    "100 workers, 40 % lookup / 30 % route / 20 % register / 10 % bind, 30 s",
 			Preload:  seedPreload,
-			Groups:   []GroupSpec{{Workers: 100, Workload: "sustained"}},
-			Duration: Duration(30 * time.Second), QuickDuration: Duration(2 * time.Second),
-			SampleEvery: 4, SeriesInterval: Duration(100 * time.Millisecond),
-			Checks: []Check{
+			Groups:   []spec.GroupSpec{{Workers: 100, Workload: "sustained"}},
+			Duration: spec.Duration(30 * time.Second), QuickDuration: spec.Duration(2 * time.Second),
+			SampleEvery: 4, SeriesInterval: spec.Duration(100 * time.Millisecond),
+			Checks: []spec.Check{
 				{Metric: "throughput", Cmp: ">", Value: 80_000, Target: "> 80K ops/s", Claim: "81,542 ops/s"},
 			},
 			Note: "registrations beyond 10,000 live per worker unregister the worker's oldest first (recorded as unregister_server)",
@@ -126,11 +128,11 @@ func BuiltinScenarios() []Scenario {
 			Name: "latency_histogram", SeedTest: "test_latency_histogram",
 			Title:        "100 workers x 1000 lookups, every op timed, the seed's buckets",
 			Preload:      seedPreload,
-			Groups:       []GroupSpec{{Workers: 100, Workload: "lookup"}},
+			Groups:       []spec.GroupSpec{{Workers: 100, Workload: "lookup"}},
 			OpsPerWorker: 1000, Duration: fullMeasure, QuickDuration: quickMeasure,
 			SampleEvery:        1,
 			HistogramBucketsUs: SeedBucketsUs,
-			Checks: []Check{
+			Checks: []spec.Check{
 				{Metric: "p99_us", Kind: "find_server", Cmp: "<", Value: 100, Target: "p99 < 100 µs", Claim: "~75 µs (p50 ~8, p95 ~40)"},
 			},
 			Note: "every op timed: latencies include the timer's own cost (see timer_cost_ns)",
@@ -138,11 +140,11 @@ func BuiltinScenarios() []Scenario {
 		{
 			Name: "open_loop_lookup", SeedTest: "(none: closed loops only)",
 			Title:   "2 paced workers (one per core here) offering the seed's 140K lookups/s on a schedule; latency from each op's intended start",
-			Kind:    KindOpen,
+			Kind:    spec.KindOpen,
 			Preload: seedPreload,
-			Groups:  []GroupSpec{{Workers: 2, Workload: "lookup"}},
+			Groups:  []spec.GroupSpec{{Workers: 2, Workload: "lookup"}},
 			Rate:    openRate, Duration: fullMeasure, QuickDuration: quickMeasure,
-			Checks: []Check{
+			Checks: []spec.Check{
 				{Metric: "throughput", Cmp: ">=", Value: 0.95 * openRate, Target: "sustains 140K ops/s offered", Claim: "140K ops/s (closed loop)"},
 				{Metric: "p99_us", Kind: "find_server", Cmp: "<", Value: 100, Target: "p99 < 100 µs from intended start", Claim: "~75 µs (closed loop)"},
 			},
@@ -151,11 +153,11 @@ func BuiltinScenarios() []Scenario {
 		{
 			Name: "open_loop_overload", SeedTest: "(none: closed loops only)",
 			Title:   "100 workers offering 200M lookups/s, beyond any registry here: the backlog must show in latency",
-			Kind:    KindOpen,
+			Kind:    spec.KindOpen,
 			Preload: seedPreload,
-			Groups:  []GroupSpec{{Workers: 100, Workload: "lookup"}},
+			Groups:  []spec.GroupSpec{{Workers: 100, Workload: "lookup"}},
 			Rate:    openOverloadRate, Duration: fullMeasure, QuickDuration: quickMeasure,
-			Checks: []Check{
+			Checks: []spec.Check{
 				{Metric: "p99_us", Kind: "find_server", Cmp: ">", Value: 1000, Target: "overload shows: p99 > 1 ms from intended start (no coordinated omission)", Claim: "not measured"},
 			},
 			Note: "a closed loop at the same point reports service time (well under 1 µs) and hides the queue; ops still unissued at the hard stop (duration x 1.5 + 1 s) are counted as missed",
@@ -163,12 +165,12 @@ func BuiltinScenarios() []Scenario {
 		{
 			Name: "connections_10k", SeedTest: "(none)",
 			Title:   "10,000 connections: connect storm, route every ~100 ms (exponential think), disconnect storm",
-			Kind:    KindConnections,
-			Preload: PreloadSpec{Servers: 10_000},
-			Connections: &ConnSpec{Count: 10_000, Think: Duration(100 * time.Millisecond), ThinkDist: "exp",
+			Kind:    spec.KindConnections,
+			Preload: spec.PreloadSpec{Servers: 10_000},
+			Connections: &spec.ConnSpec{Count: 10_000, Think: spec.Duration(100 * time.Millisecond), ThinkDist: "exp",
 				Mix: map[string]float64{"route_to_server": 1, "route_to_transport": 1}},
 			Duration: fullMeasure, QuickDuration: quickMeasure,
-			Checks: []Check{
+			Checks: []spec.Check{
 				{Metric: "failed", Cmp: "==", Value: 0, Target: "every connect, route and disconnect succeeds (rejected registrations are retried)", Claim: "not stated"},
 				{Metric: "p99_us", Kind: "route_to_server", Cmp: "<", Value: 100, Target: "route p99 < 100 µs", Claim: "not stated"},
 			},
@@ -176,12 +178,12 @@ func BuiltinScenarios() []Scenario {
 		{
 			Name: "connections_100k", SeedTest: "(headline claim)",
 			Title:   "100,000 connections, one route per second each (exponential think): the seed's headline, modelled as what it says",
-			Kind:    KindConnections,
-			Preload: PreloadSpec{Servers: 10_000},
-			Connections: &ConnSpec{Count: 100_000, QuickCount: 20_000, Think: Duration(time.Second), ThinkDist: "exp",
+			Kind:    spec.KindConnections,
+			Preload: spec.PreloadSpec{Servers: 10_000},
+			Connections: &spec.ConnSpec{Count: 100_000, QuickCount: 20_000, Think: spec.Duration(time.Second), ThinkDist: "exp",
 				Mix: map[string]float64{"route_to_server": 1, "route_to_transport": 1}},
-			Duration: fullMeasure, QuickDuration: Duration(2 * time.Second),
-			Checks: []Check{
+			Duration: fullMeasure, QuickDuration: spec.Duration(2 * time.Second),
+			Checks: []spec.Check{
 				{Metric: "failed", Cmp: "==", Value: 0, Target: "every connect, route and disconnect succeeds (rejected registrations are retried)", Claim: "100K concurrent connections"},
 				{Metric: "p99_us", Kind: "route_to_server", Cmp: "<", Value: 100, Target: "route p99 < 100 µs", Claim: "p99 < 100 µs"},
 			},
@@ -190,7 +192,7 @@ func BuiltinScenarios() []Scenario {
 		{
 			Name: "contention", SeedTest: "test_contention_under_load",
 			Title:   "4 partitions, alarm at 2 µs mean lock wait: calm, write storm, recovery",
-			Kind:    KindContention,
+			Kind:    spec.KindContention,
 			Preload: seedPreload,
 			// Thresholds chosen so that this machine's write storm really
 			// alarms: few partitions concentrate writers, a 10 ms window
@@ -198,21 +200,21 @@ func BuiltinScenarios() []Scenario {
 			// uncontended ~0 but well below what 64 writers on 4 locks
 			// produce. The defaults (64 partitions, 100 µs) would not alarm
 			// on 2 cores, which is the right behaviour in production.
-			Registry: RegistrySpec{
-				Partitions: 4, ContentionWindow: Duration(10 * time.Millisecond),
-				AlarmWait: Duration(2 * time.Microsecond), ClearWait: Duration(time.Microsecond),
+			Registry: spec.RegistrySpec{
+				Partitions: 4, ContentionWindow: spec.Duration(10 * time.Millisecond),
+				AlarmWait: spec.Duration(2 * time.Microsecond), ClearWait: spec.Duration(time.Microsecond),
 				MinWindowWrites: 16, AdmissionFraction: 0.5,
 			},
-			SeriesInterval: Duration(10 * time.Millisecond),
-			Phases: []PhaseSpec{
-				{Name: "calm", Duration: Duration(5 * time.Second), QuickDuration: Duration(300 * time.Millisecond),
-					Groups: []GroupSpec{{Workers: 2, Workload: "sustained"}}},
-				{Name: "storm", Duration: Duration(10 * time.Second), QuickDuration: Duration(time.Second),
-					Groups: []GroupSpec{{Workers: 64, Workload: "contention"}}},
-				{Name: "recovery", Duration: Duration(5 * time.Second), QuickDuration: Duration(500 * time.Millisecond),
-					Groups: []GroupSpec{{Workers: 1, Workload: "storm"}}},
+			SeriesInterval: spec.Duration(10 * time.Millisecond),
+			Phases: []spec.PhaseSpec{
+				{Name: "calm", Duration: spec.Duration(5 * time.Second), QuickDuration: spec.Duration(300 * time.Millisecond),
+					Groups: []spec.GroupSpec{{Workers: 2, Workload: "sustained"}}},
+				{Name: "storm", Duration: spec.Duration(10 * time.Second), QuickDuration: spec.Duration(time.Second),
+					Groups: []spec.GroupSpec{{Workers: 64, Workload: "contention"}}},
+				{Name: "recovery", Duration: spec.Duration(5 * time.Second), QuickDuration: spec.Duration(500 * time.Millisecond),
+					Groups: []spec.GroupSpec{{Workers: 1, Workload: "storm"}}},
 			},
-			Checks: []Check{
+			Checks: []spec.Check{
 				{Metric: "alarmed_max", Cmp: ">", Value: 2, Target: "alarms fire under extreme load", Claim: "100 % accurate"},
 				{Metric: "rejected", Cmp: ">", Value: 0, Target: "admission control triggers", Claim: "triggers appropriately"},
 				{Metric: "recovered", Cmp: "==", Value: 1, Target: "registrations admitted after load drops", Claim: "not stated"},
@@ -233,7 +235,7 @@ func ScenarioNames() []string {
 
 // SelectScenarios resolves "all", a comma-separated list of built-in
 // names, or a spec file path.
-func SelectScenarios(arg string) ([]Scenario, error) {
+func SelectScenarios(arg string) ([]spec.Scenario, error) {
 	all := BuiltinScenarios()
 	if arg == "all" {
 		return all, nil
@@ -241,9 +243,9 @@ func SelectScenarios(arg string) ([]Scenario, error) {
 	if strings.HasSuffix(arg, ".json") {
 		return LoadScenarios(arg)
 	}
-	var out []Scenario
+	var out []spec.Scenario
 	for _, name := range strings.Split(arg, ",") {
-		i := slices.IndexFunc(all, func(s Scenario) bool { return s.Name == name })
+		i := slices.IndexFunc(all, func(s spec.Scenario) bool { return s.Name == name })
 		if i < 0 {
 			return nil, fmt.Errorf("%w %q (want all, a spec file ending in .json, or one of %s)", ErrUnknownScenario, name, strings.Join(ScenarioNames(), ", "))
 		}
@@ -253,32 +255,32 @@ func SelectScenarios(arg string) ([]Scenario, error) {
 }
 
 // BuiltinSweeps returns the sweeps `shardlab sweep NAME` knows.
-func BuiltinSweeps() map[string]Sweep {
+func BuiltinSweeps() map[string]spec.Sweep {
 	pow2 := []int{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}
-	return map[string]Sweep{
+	return map[string]spec.Sweep{
 		// quick: a few seconds, for CI and `make experiments`.
 		"quick": {
 			Name: "quick", Registries: []string{"sharded"},
 			Partitions: []int{1, 4, 16, 64}, Workers: []int{1, 2, 8, 32},
-			Workloads: []WorkloadSpec{{Name: "lookup"}, {Name: "sustained"}},
-			Preload:   seedPreload, Duration: Duration(150 * time.Millisecond),
+			Workloads: []spec.WorkloadSpec{{Name: "lookup"}, {Name: "sustained"}},
+			Preload:   seedPreload, Duration: spec.Duration(150 * time.Millisecond),
 			SampleEvery: 8,
 		},
 		// partitions: the full grid for choosing a partition count.
 		"partitions": {
 			Name: "partitions", Registries: []string{"sharded", "mutex", "channel", "syncmap", "xsync"},
 			Partitions: pow2, Workers: []int{1, 2, 4, 8, 16, 32, 64, 128},
-			Workloads: []WorkloadSpec{{Name: "lookup"}, {Name: "storm"}, {Name: "sustained"},
-				{Name: "lookup_zipf", Mix: map[string]float64{"find_server": 1}, Keys: &KeysSpec{Dist: "zipfian"}}},
-			Preload: seedPreload, Duration: Duration(time.Second), Repeat: 3, SampleEvery: 8,
+			Workloads: []spec.WorkloadSpec{{Name: "lookup"}, {Name: "storm"}, {Name: "sustained"},
+				{Name: "lookup_zipf", Mix: map[string]float64{"find_server": 1}, Keys: &spec.KeysSpec{Dist: "zipfian"}}},
+			Preload: seedPreload, Duration: spec.Duration(time.Second), Repeat: 3, SampleEvery: 8,
 		},
 		// connections: 1K..100K connections, one op per connection every 100 ms.
 		"connections": {
 			Name: "connections", Registries: []string{"sharded", "mutex", "channel"},
 			Partitions: []int{16, 64, 256}, Connections: []int{1000, 10_000, 100_000},
-			Think: Duration(100 * time.Millisecond), ThinkDist: "exp",
-			Workloads: []WorkloadSpec{{Name: "mcp", Mix: map[string]float64{"route_to_server": 1, "route_to_transport": 1}}},
-			Preload:   PreloadSpec{Servers: 10_000}, Duration: Duration(5 * time.Second),
+			Think: spec.Duration(100 * time.Millisecond), ThinkDist: "exp",
+			Workloads: []spec.WorkloadSpec{{Name: "mcp", Mix: map[string]float64{"route_to_server": 1, "route_to_transport": 1}}},
+			Preload:   spec.PreloadSpec{Servers: 10_000}, Duration: spec.Duration(5 * time.Second),
 		},
 	}
 }

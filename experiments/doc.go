@@ -1,14 +1,16 @@
-// Package experiments defines shardlab's experiments as data and runs
-// them: the seed's ten stress scenarios, sweeps over partitions x workers
-// (or connections) x workload x registry, the runner that drives package
-// sim against any registry, and the results directory that package paper
-// and `shardlab plan` read.
+// Package experiments runs shardlab's experiments: the seed's ten stress
+// scenarios and four more, sweeps over partitions x workers (or
+// connections) x workload x registry, and the runner that drives package
+// sim against any registry and records each finished point in a results
+// folder (package store) that package report, paper and `shardlab plan`
+// read. The spec types are package experiments/spec; this package
+// validates and runs them.
 //
 // Index:
 //
-//   - Scenario, GroupSpec, PreloadSpec, RegistrySpec, ConnSpec, PhaseSpec,
-//     Check: a scenario spec; LoadScenarios reads a JSON file,
-//     (*Scenario).Validate names the first bad field.
+//   - spec.Scenario, GroupSpec, PreloadSpec, RegistrySpec, ConnSpec,
+//     PhaseSpec, Check: a scenario spec; LoadScenarios reads a JSON file,
+//     ValidateScenario names the first bad field.
 //   - BuiltinScenarios, ScenarioNames, SelectScenarios ("all", names, or a
 //     .json file): the seed's ten, with its targets and claimed figures,
 //     and four it never ran: open_loop_lookup (the seed's 140K lookups/s
@@ -17,19 +19,18 @@
 //     latency, no coordinated omission), connections_10k and
 //     connections_100k (the seed's headline "100K concurrent
 //     connections" as 100,000 client connections; --quick runs 20,000).
-//   - Sweep, WorkloadSpec, LoadSweep, ResolveSweep, BuiltinSweeps (quick,
-//     partitions, connections).
+//   - spec.Sweep, WorkloadSpec; LoadSweep, ValidateSweep, ResolveSweep,
+//     BuiltinSweeps (quick, partitions, connections).
 //   - Workloads: the built-in mixes (lookup, route, storm, register,
 //     bind_route, sustained, read_mostly, contention).
 //   - NewRegistry, RegistryNames, ParseRegistries: sharded (impl.New with
 //     RegistrySpec's options), the peers of impl/baseline (channel, mutex,
 //     syncmap, xsync), reference (model.NewReference) and null (sim.Null).
 //   - RunScenarios, RunSweep (Config): run, record, print the table.
-//   - Load(dir) (*Results): meta + points with decoded histograms.
 //   - Measure, FormatMeasured, WriteTable, WriteSweepTable, DriverCeiling.
 //   - Errors: ErrSpec, ErrUnknownScenario, ErrUnknownSweep,
-//     ErrUnknownRegistry, ErrOutput, ErrCorrupt, ErrMismatch (the CLI exits
-//     2 on each).
+//     ErrUnknownRegistry, and store's ErrOutput, ErrCorrupt, ErrMismatch,
+//     ErrSchema (the CLI exits 2 on each).
 //
 // # Scenario spec (JSON)
 //
@@ -85,7 +86,7 @@
 // Partitions apply to the sharded registry; other registries run each
 // remaining combination once, recorded with partitions 0.
 //
-// # Results directory (SchemaVersion 1)
+// # Results directory (store.SchemaVersion 1; package store reads and writes it)
 //
 //   - meta.json: Meta — schema_version, kind (scenarios|sweep), name,
 //     fingerprint (of seed, registries, quick, partitions override and the
@@ -115,10 +116,10 @@
 //     Every latency is a Hist: unit "ns", count, mean, min, p50, p95, p99,
 //     p999, max, and encoding "hdrhistogram-v2-compressed-base64" with
 //     data, the whole histogram (1 ns..10 s, 3 significant figures), so any
-//     percentile can be recomputed (Load decodes it into Hist.H;
+//     percentile can be recomputed (store.Load decodes it into Hist.H;
 //     ValueAtQuantile takes 0..100).
-//   - summary.csv: one row per point (SummaryColumns), rewritten
-//     atomically after each point.
+//   - summary.csv: one row per point, rewritten
+//     atomically after each point (store.SummaryColumns).
 //
 // A rerun with the same flags and folder resumes: finished points are
 // kept and skipped, never rerun or duplicated; a torn last line (a crash
@@ -148,8 +149,8 @@
 // measures the driver's ceiling against sim.Null, then writes meta.json
 // (a fresh folder) and runs the points.
 //
-// What it is not: statistics (package analysis), figures (plots), the
-// report (paper). It reads no flags or environment; the CLI passes Host
+// What it is not: the results format (store), statistics (package
+// analysis), figures (plots), the report (report and paper). It reads no flags or environment; the CLI passes Host
 // and the command line in.
 //
 // Tests use -seed N (default 1) to replay.

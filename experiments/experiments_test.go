@@ -11,33 +11,35 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/experiments"
+	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/store"
 )
 
 var seedFlag = flag.Uint64("seed", 1, "seed for the runs in these tests")
 
 // tiny returns small, fast scenarios covering every kind.
-func tiny() []experiments.Scenario {
-	pre := experiments.PreloadSpec{Servers: 200, Transports: 200, Bind: true}
-	ms := experiments.Duration(30 * time.Millisecond)
-	return []experiments.Scenario{
-		{Name: "lookups", Preload: pre, Groups: []experiments.GroupSpec{{Workers: 4, Workload: "lookup"}},
+func tiny() []spec.Scenario {
+	pre := spec.PreloadSpec{Servers: 200, Transports: 200, Bind: true}
+	ms := spec.Duration(30 * time.Millisecond)
+	return []spec.Scenario{
+		{Name: "lookups", Preload: pre, Groups: []spec.GroupSpec{{Workers: 4, Workload: "lookup"}},
 			OpsPerWorker: 200, Duration: ms, SampleEvery: 2,
-			Checks: []experiments.Check{{Metric: "p99_us", Kind: "find_server", Cmp: "<", Value: 1e9, Target: "p99 < forever", Claim: "-"},
+			Checks: []spec.Check{{Metric: "p99_us", Kind: "find_server", Cmp: "<", Value: 1e9, Target: "p99 < forever", Claim: "-"},
 				{Metric: "ops_per_worker", Cmp: ">=", Value: 200, Target: "200 ops", Claim: "-"}}},
-		{Name: "balance", Kind: experiments.KindBalance, Preload: experiments.PreloadSpec{Servers: 640}, Registry: experiments.RegistrySpec{Partitions: 8},
-			Checks: []experiments.Check{{Metric: "skew", Cmp: "<", Value: 10, Target: "skew < 10", Claim: "-"}}},
-		{Name: "conns", Kind: experiments.KindConnections, Preload: experiments.PreloadSpec{Servers: 10}, Duration: ms,
-			Connections: &experiments.ConnSpec{Count: 50, Think: experiments.Duration(time.Millisecond)}},
-		{Name: "phases", Kind: experiments.KindContention, Preload: pre, SeriesInterval: experiments.Duration(5 * time.Millisecond),
-			Registry: experiments.RegistrySpec{Partitions: 2},
-			Phases: []experiments.PhaseSpec{
-				{Name: "storm", Duration: ms, Groups: []experiments.GroupSpec{{Workers: 4, Workload: "contention"}}},
-				{Name: "recovery", Duration: ms, Groups: []experiments.GroupSpec{{Workers: 1, Workload: "storm"}}},
+		{Name: "balance", Kind: spec.KindBalance, Preload: spec.PreloadSpec{Servers: 640}, Registry: spec.RegistrySpec{Partitions: 8},
+			Checks: []spec.Check{{Metric: "skew", Cmp: "<", Value: 10, Target: "skew < 10", Claim: "-"}}},
+		{Name: "conns", Kind: spec.KindConnections, Preload: spec.PreloadSpec{Servers: 10}, Duration: ms,
+			Connections: &spec.ConnSpec{Count: 50, Think: spec.Duration(time.Millisecond)}},
+		{Name: "phases", Kind: spec.KindContention, Preload: pre, SeriesInterval: spec.Duration(5 * time.Millisecond),
+			Registry: spec.RegistrySpec{Partitions: 2},
+			Phases: []spec.PhaseSpec{
+				{Name: "storm", Duration: ms, Groups: []spec.GroupSpec{{Workers: 4, Workload: "contention"}}},
+				{Name: "recovery", Duration: ms, Groups: []spec.GroupSpec{{Workers: 1, Workload: "storm"}}},
 			}},
 	}
 }
 
-func runTiny(t *testing.T, out string, regs ...string) (*experiments.Results, error) {
+func runTiny(t *testing.T, out string, regs ...string) (*store.Results, error) {
 	t.Helper()
 	return experiments.RunScenarios(context.Background(), experiments.Config{
 		Scenarios: tiny(), Registries: regs, Seed: *seedFlag, Out: out,
@@ -55,11 +57,11 @@ func TestRunWritesLoadableResults(t *testing.T) {
 	if len(res.Points) != 10 {
 		t.Fatalf("%d points, want 10", len(res.Points))
 	}
-	loaded, err := experiments.Load(out)
+	loaded, err := store.Load(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if loaded.Meta.SchemaVersion != experiments.SchemaVersion || loaded.Meta.Seed != *seedFlag || len(loaded.Points) != 10 {
+	if loaded.Meta.SchemaVersion != store.SchemaVersion || loaded.Meta.Seed != *seedFlag || len(loaded.Points) != 10 {
 		t.Fatalf("meta %+v with %d points", loaded.Meta, len(loaded.Points))
 	}
 	for _, p := range loaded.Points {
@@ -95,13 +97,13 @@ func TestRunWritesLoadableResults(t *testing.T) {
 			t.Errorf("mutex contention record %+v: must say unsupported", p.Contention)
 		}
 	}
-	summary, err := os.ReadFile(filepath.Join(out, experiments.SummaryFile))
+	summary, err := os.ReadFile(filepath.Join(out, store.SummaryFile))
 	if err != nil || strings.Count(string(summary), "\n") != 11 {
 		t.Errorf("summary.csv: %v, %d lines, want header + 10", err, strings.Count(string(summary), "\n"))
 	}
 	// Results are for sharing: every file is world-readable, whatever the
 	// temporary file it was written through.
-	for _, name := range []string{experiments.MetaFile, experiments.PointsFile, experiments.SummaryFile} {
+	for _, name := range []string{store.MetaFile, store.PointsFile, store.SummaryFile} {
 		fi, err := os.Stat(filepath.Join(out, name))
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
@@ -116,7 +118,7 @@ func TestResumeSkipsFinishedPointsAndToleratesATornLine(t *testing.T) {
 	if _, err := runTiny(t, out, "sharded"); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(out, experiments.PointsFile)
+	path := filepath.Join(out, store.PointsFile)
 	data, _ := os.ReadFile(path)
 	lines := strings.SplitAfter(strings.TrimSuffix(string(data), "\n"), "\n")
 	// Keep two finished points and half of the third: an interrupted write.
@@ -124,7 +126,7 @@ func TestResumeSkipsFinishedPointsAndToleratesATornLine(t *testing.T) {
 	if err := os.WriteFile(path, []byte(torn), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r, err := experiments.Load(out)
+	r, err := store.Load(out)
 	if err != nil || !r.TornTail || len(r.Points) != 2 {
 		t.Fatalf("Load of torn file: err %v, torn %v, %d points; want 2 points and a torn tail", err, r != nil && r.TornTail, len(r.Points))
 	}
@@ -147,7 +149,7 @@ func TestResumeSkipsFinishedPointsAndToleratesATornLine(t *testing.T) {
 			t.Errorf("finished point %s was rerun", p.ID)
 		}
 	}
-	if _, err := experiments.Load(out); err != nil {
+	if _, err := store.Load(out); err != nil {
 		t.Fatalf("after resume: %v", err)
 	}
 }
@@ -157,16 +159,16 @@ func TestCorruptResultsFileNamesTheLine(t *testing.T) {
 	if _, err := runTiny(t, out, "sharded"); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(out, experiments.PointsFile)
+	path := filepath.Join(out, store.PointsFile)
 	data, _ := os.ReadFile(path)
 	lines := strings.SplitAfter(string(data), "\n")
 	lines[1] = "{not json\n"
 	os.WriteFile(path, []byte(strings.Join(lines, "")), 0o644)
-	_, err := experiments.Load(out)
-	if !errors.Is(err, experiments.ErrCorrupt) || !strings.Contains(err.Error(), experiments.PointsFile+":2") {
-		t.Fatalf("err = %v, want ErrCorrupt naming %s:2", err, experiments.PointsFile)
+	_, err := store.Load(out)
+	if !errors.Is(err, store.ErrCorrupt) || !strings.Contains(err.Error(), store.PointsFile+":2") {
+		t.Fatalf("err = %v, want ErrCorrupt naming %s:2", err, store.PointsFile)
 	}
-	if _, err := runTiny(t, out, "sharded"); !errors.Is(err, experiments.ErrCorrupt) {
+	if _, err := runTiny(t, out, "sharded"); !errors.Is(err, store.ErrCorrupt) {
 		t.Fatalf("resume over a corrupt file: err = %v, want ErrCorrupt", err)
 	}
 }
@@ -176,7 +178,7 @@ func TestResumeRefusesADifferentRun(t *testing.T) {
 	if _, err := runTiny(t, out, "sharded"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := runTiny(t, out, "mutex"); !errors.Is(err, experiments.ErrMismatch) {
+	if _, err := runTiny(t, out, "mutex"); !errors.Is(err, store.ErrMismatch) {
 		t.Fatalf("err = %v, want ErrMismatch", err)
 	}
 }
@@ -186,35 +188,35 @@ func TestUnwritableOutput(t *testing.T) {
 	blocker := filepath.Join(dir, "file")
 	os.WriteFile(blocker, []byte("x"), 0o644)
 	_, err := runTiny(t, filepath.Join(blocker, "res"), "sharded")
-	if !errors.Is(err, experiments.ErrOutput) {
+	if !errors.Is(err, store.ErrOutput) {
 		t.Fatalf("err = %v, want ErrOutput", err)
 	}
 }
 
 func TestBadInputs(t *testing.T) {
 	base := tiny()[0]
-	mut := func(f func(s *experiments.Scenario)) experiments.Scenario {
+	mut := func(f func(s *spec.Scenario)) spec.Scenario {
 		s := base
-		s.Groups = append([]experiments.GroupSpec(nil), base.Groups...)
+		s.Groups = append([]spec.GroupSpec(nil), base.Groups...)
 		f(&s)
 		return s
 	}
 	cases := map[string]struct {
-		s     experiments.Scenario
+		s     spec.Scenario
 		field string
 	}{
-		"negative workers": {mut(func(s *experiments.Scenario) { s.Groups[0].Workers = -3 }), "groups[0].workers"},
-		"zero weights": {mut(func(s *experiments.Scenario) {
+		"negative workers": {mut(func(s *spec.Scenario) { s.Groups[0].Workers = -3 }), "groups[0].workers"},
+		"zero weights": {mut(func(s *spec.Scenario) {
 			s.Groups[0].Workload = ""
 			s.Groups[0].Mix = map[string]float64{"find_server": 0}
 		}), "groups[0].mix"},
-		"unknown dist":     {mut(func(s *experiments.Scenario) { s.Groups[0].Keys.Dist = "pareto" }), "groups[0].keys"},
-		"unknown workload": {mut(func(s *experiments.Scenario) { s.Groups[0].Workload = "nope" }), "groups[0].workload"},
-		"unknown metric":   {mut(func(s *experiments.Scenario) { s.Checks = []experiments.Check{{Metric: "speed", Cmp: "<"}} }), "checks[0].metric"},
-		"no stop":          {mut(func(s *experiments.Scenario) { s.Duration, s.OpsPerWorker = 0, 0 }), "duration"},
+		"unknown dist":     {mut(func(s *spec.Scenario) { s.Groups[0].Keys.Dist = "pareto" }), "groups[0].keys"},
+		"unknown workload": {mut(func(s *spec.Scenario) { s.Groups[0].Workload = "nope" }), "groups[0].workload"},
+		"unknown metric":   {mut(func(s *spec.Scenario) { s.Checks = []spec.Check{{Metric: "speed", Cmp: "<"}} }), "checks[0].metric"},
+		"no stop":          {mut(func(s *spec.Scenario) { s.Duration, s.OpsPerWorker = 0, 0 }), "duration"},
 	}
 	for name, c := range cases {
-		err := c.s.Validate()
+		err := experiments.ValidateScenario(&c.s)
 		if !errors.Is(err, experiments.ErrSpec) || !strings.Contains(err.Error(), c.field) {
 			t.Errorf("%s: err = %v, want ErrSpec naming %s", name, err, c.field)
 		}
@@ -260,12 +262,12 @@ func TestSpecFilesReportFileLine(t *testing.T) {
 }
 
 func TestSweepRuns(t *testing.T) {
-	sw := &experiments.Sweep{
+	sw := &spec.Sweep{
 		Name: "t", Registries: []string{"sharded", "mutex"}, Partitions: []int{1, 4},
-		Workers: []int{1, 2}, Connections: []int{20}, Think: experiments.Duration(time.Millisecond),
-		Workloads: []experiments.WorkloadSpec{{Name: "lookup"}, {Name: "mine", Mix: map[string]float64{"route_to_server": 1}}},
-		Preload:   experiments.PreloadSpec{Servers: 100, Transports: 100, Bind: true},
-		Duration:  experiments.Duration(10 * time.Millisecond),
+		Workers: []int{1, 2}, Connections: []int{20}, Think: spec.Duration(time.Millisecond),
+		Workloads: []spec.WorkloadSpec{{Name: "lookup"}, {Name: "mine", Mix: map[string]float64{"route_to_server": 1}}},
+		Preload:   spec.PreloadSpec{Servers: 100, Transports: 100, Bind: true},
+		Duration:  spec.Duration(10 * time.Millisecond),
 	}
 	out := filepath.Join(t.TempDir(), "sweep")
 	res, err := experiments.RunSweep(context.Background(), experiments.Config{Sweep: sw, Seed: *seedFlag, Out: out, CeilingFor: 10 * time.Millisecond})
@@ -300,13 +302,13 @@ func TestBadFolderFailsBeforeTheDriverCeiling(t *testing.T) {
 		})
 		return err
 	}
-	if err := run("mutex"); !errors.Is(err, experiments.ErrMismatch) {
+	if err := run("mutex"); !errors.Is(err, store.ErrMismatch) {
 		t.Errorf("foreign folder: err = %v, want ErrMismatch before measuring", err)
 	}
-	path := filepath.Join(out, experiments.PointsFile)
+	path := filepath.Join(out, store.PointsFile)
 	data, _ := os.ReadFile(path)
 	os.WriteFile(path, append([]byte("{not json\n"), data...), 0o644)
-	if err := run("sharded"); !errors.Is(err, experiments.ErrCorrupt) {
+	if err := run("sharded"); !errors.Is(err, store.ErrCorrupt) {
 		t.Errorf("corrupt folder: err = %v, want ErrCorrupt before measuring", err)
 	}
 	fresh := filepath.Join(t.TempDir(), "fresh")
@@ -314,15 +316,15 @@ func TestBadFolderFailsBeforeTheDriverCeiling(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("fresh folder, cancelled: err = %v, want context.Canceled", err)
 	}
-	if _, err := os.Stat(filepath.Join(fresh, experiments.MetaFile)); err == nil {
-		t.Errorf("a run cancelled before its ceiling wrote %s", experiments.MetaFile)
+	if _, err := os.Stat(filepath.Join(fresh, store.MetaFile)); err == nil {
+		t.Errorf("a run cancelled before its ceiling wrote %s", store.MetaFile)
 	}
 }
 
 func TestBuiltinScenarios(t *testing.T) {
 	seen := map[string]bool{}
 	for _, s := range experiments.BuiltinScenarios() {
-		if err := s.Validate(); err != nil {
+		if err := experiments.ValidateScenario(&s); err != nil {
 			t.Errorf("%s: %v", s.Name, err)
 		}
 		if seen[s.Name] {
@@ -342,12 +344,12 @@ func TestBuiltinScenarios(t *testing.T) {
 }
 
 func TestQuickConnectionCountIsRecorded(t *testing.T) {
-	sc := experiments.Scenario{Name: "c", Kind: experiments.KindConnections, Preload: experiments.PreloadSpec{Servers: 10},
-		Duration:    experiments.Duration(20 * time.Millisecond),
-		Connections: &experiments.ConnSpec{Count: 60, QuickCount: 15, Think: experiments.Duration(time.Millisecond)}}
+	sc := spec.Scenario{Name: "c", Kind: spec.KindConnections, Preload: spec.PreloadSpec{Servers: 10},
+		Duration:    spec.Duration(20 * time.Millisecond),
+		Connections: &spec.ConnSpec{Count: 60, QuickCount: 15, Think: spec.Duration(time.Millisecond)}}
 	for _, quick := range []bool{false, true} {
 		res, err := experiments.RunScenarios(context.Background(), experiments.Config{
-			Scenarios: []experiments.Scenario{sc}, Seed: *seedFlag, Quick: quick,
+			Scenarios: []spec.Scenario{sc}, Seed: *seedFlag, Quick: quick,
 			Out: filepath.Join(t.TempDir(), "res"), CeilingFor: 10 * time.Millisecond,
 		})
 		if err != nil {

@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/shardlab/shardlab/internal/units"
+	"github.com/shardlab/shardlab/store"
 )
 
 // progress reports points done and time left: a progress bar on a
@@ -57,7 +60,7 @@ func (p *progress) start(id string) {
 	}
 }
 
-func (p *progress) done(id string, pt Point, rest []plan) {
+func (p *progress) done(id string, pt store.Point, rest []plan) {
 	p.count++
 	if p.w == nil {
 		return
@@ -66,7 +69,7 @@ func (p *progress) done(id string, pt Point, rest []plan) {
 		_ = p.bar.Add(1)
 		return
 	}
-	fmt.Fprintf(p.w, "[%d/%d] %s: %s (about %v left)\n", p.count, p.total, id, FormatRate(pt.Throughput), remaining(rest).Round(time.Second))
+	fmt.Fprintf(p.w, "[%d/%d] %s: %s (about %v left)\n", p.count, p.total, id, units.Rate(pt.Throughput), remaining(rest).Round(time.Second))
 }
 
 func (p *progress) finish() {

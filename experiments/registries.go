@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl"
 	"github.com/shardlab/shardlab/impl/baseline"
 	"github.com/shardlab/shardlab/impl/partition"
@@ -45,7 +46,7 @@ func (in *Instance) Close() {
 }
 
 // NewRegistry builds the named registry; rs configures the sharded one.
-func NewRegistry(name string, rs RegistrySpec) (*Instance, error) {
+func NewRegistry(name string, rs spec.RegistrySpec) (*Instance, error) {
 	switch name {
 	case RegistrySharded:
 		opts := impl.Options{
@@ -98,7 +99,7 @@ func orDefault(s, d string) string {
 	return s
 }
 
-func durString(d Duration) string {
+func durString(d spec.Duration) string {
 	if d == 0 {
 		return ""
 	}

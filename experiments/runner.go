@@ -16,16 +16,18 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/shardlab/shardlab/analysis"
+	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/model"
 	"github.com/shardlab/shardlab/sim"
+	"github.com/shardlab/shardlab/store"
 )
 
 // Config configures RunScenarios and RunSweep.
 type Config struct {
 	// Scenarios to run (RunScenarios); Sweep to run (RunSweep).
-	Scenarios []Scenario
-	Sweep     *Sweep
+	Scenarios []spec.Scenario
+	Sweep     *spec.Sweep
 	// Registries to run each scenario against, side by side. For a sweep,
 	// a non-empty list replaces the sweep's own.
 	Registries []string
@@ -38,7 +40,7 @@ type Config struct {
 	// Out is the results directory (created, or resumed when it holds the
 	// same run).
 	Out         string
-	Host        Host
+	Host        store.Host
 	CommandLine []string
 	// Progress receives progress; Terminal selects a progress bar over
 	// plain lines. Report receives the result table. Either may be nil.
@@ -56,12 +58,12 @@ type Config struct {
 type plan struct {
 	id       string
 	estimate time.Duration
-	run      func(ctx context.Context) (Point, error)
+	run      func(ctx context.Context) (store.Point, error)
 }
 
 // RunScenarios runs cfg.Scenarios against every registry in
 // cfg.Registries, writes the results directory and prints the table.
-func RunScenarios(ctx context.Context, cfg Config) (*Results, error) {
+func RunScenarios(ctx context.Context, cfg Config) (*store.Results, error) {
 	if len(cfg.Scenarios) == 0 {
 		return nil, fmt.Errorf("%w: no scenarios", ErrSpec)
 	}
@@ -75,7 +77,7 @@ func RunScenarios(ctx context.Context, cfg Config) (*Results, error) {
 	var plans []plan
 	for i := range cfg.Scenarios {
 		sc := cfg.Scenarios[i]
-		if err := sc.Validate(); err != nil {
+		if err := ValidateScenario(&sc); err != nil {
 			return nil, err
 		}
 		if cfg.Partitions > 0 {
@@ -96,7 +98,7 @@ func RunScenarios(ctx context.Context, cfg Config) (*Results, error) {
 }
 
 // RunSweep runs cfg.Sweep and writes the results directory.
-func RunSweep(ctx context.Context, cfg Config) (*Results, error) {
+func RunSweep(ctx context.Context, cfg Config) (*store.Results, error) {
 	if cfg.Sweep == nil {
 		return nil, fmt.Errorf("%w: no sweep", ErrSpec)
 	}
@@ -107,7 +109,7 @@ func RunSweep(ctx context.Context, cfg Config) (*Results, error) {
 	if cfg.Partitions > 0 {
 		sw.Partitions = []int{cfg.Partitions}
 	}
-	if err := sw.Validate(); err != nil {
+	if err := ValidateSweep(&sw); err != nil {
 		return nil, err
 	}
 	cfg.Registries = sw.Registries
@@ -130,12 +132,12 @@ func checkRegistries(names []string) error {
 	return nil
 }
 
-func newMeta(cfg Config, kind, name string, spec []byte) Meta {
+func newMeta(cfg Config, kind, name string, spec []byte) store.Meta {
 	fp := sha256.New()
-	fmt.Fprintf(fp, "%d|%s|%s|%v|%d|%v|%d|", SchemaVersion, kind, name, cfg.Registries, cfg.Seed, cfg.Quick, cfg.Partitions)
+	fmt.Fprintf(fp, "%d|%s|%s|%v|%d|%v|%d|", store.SchemaVersion, kind, name, cfg.Registries, cfg.Seed, cfg.Quick, cfg.Partitions)
 	fp.Write(spec)
-	return Meta{
-		SchemaVersion: SchemaVersion, Kind: kind, Name: name,
+	return store.Meta{
+		SchemaVersion: store.SchemaVersion, Kind: kind, Name: name,
 		Fingerprint: hex.EncodeToString(fp.Sum(nil))[:16],
 		Created:     time.Now().UTC(), Host: cfg.Host, Seed: cfg.Seed,
 		CommandLine: cfg.CommandLine, Quick: cfg.Quick, Registries: cfg.Registries, Spec: spec,
@@ -144,7 +146,7 @@ func newMeta(cfg Config, kind, name string, spec []byte) Meta {
 
 // execute opens the store, measures the driver's ceiling, runs every plan
 // not yet finished and records each as it finishes.
-func execute(ctx context.Context, cfg Config, meta Meta, plans []plan) (*Results, error) {
+func execute(ctx context.Context, cfg Config, meta store.Meta, plans []plan) (*store.Results, error) {
 	ceilingFor := cfg.CeilingFor
 	if ceilingFor <= 0 {
 		ceilingFor = time.Second
@@ -154,7 +156,7 @@ func execute(ctx context.Context, cfg Config, meta Meta, plans []plan) (*Results
 	}
 	// The folder first: a corrupt or foreign one fails before a second
 	// is spent measuring.
-	st, err := openStore(cfg.Out, meta.Fingerprint)
+	st, err := store.Open(cfg.Out, meta.Fingerprint)
 	if err != nil {
 		return nil, err
 	}
@@ -164,12 +166,12 @@ func execute(ctx context.Context, cfg Config, meta Meta, plans []plan) (*Results
 	}
 	meta.DriverCeiling = ceiling.Throughput
 	meta.TimerCostNs = int64(ceiling.TimerCost)
-	if err := st.writeMetaIfNew(meta); err != nil {
+	if err := st.WriteMetaIfNew(meta); err != nil {
 		return nil, err
 	}
 	var todo []plan
 	for _, p := range plans {
-		if !st.done[p.id] {
+		if !st.Done(p.id) {
 			todo = append(todo, p)
 		}
 	}
@@ -177,38 +179,30 @@ func execute(ctx context.Context, cfg Config, meta Meta, plans []plan) (*Results
 	for i, p := range todo {
 		if err := ctx.Err(); err != nil {
 			prog.finish()
-			return resultsOf(cfg.Out, st), err
+			return st.Results(), err
 		}
 		prog.start(p.id)
 		pt, err := p.run(ctx)
 		if err != nil {
 			prog.finish()
-			return resultsOf(cfg.Out, st), fmt.Errorf("point %s: %w", p.id, err)
+			return st.Results(), fmt.Errorf("point %s: %w", p.id, err)
 		}
 		if ctx.Err() != nil {
 			// An interrupted point is not a finished one: drop it.
 			prog.finish()
-			return resultsOf(cfg.Out, st), ctx.Err()
+			return st.Results(), ctx.Err()
 		}
-		if err := st.append(pt); err != nil {
+		if err := st.Append(pt); err != nil {
 			prog.finish()
-			return resultsOf(cfg.Out, st), err
+			return st.Results(), err
 		}
 		prog.done(p.id, pt, todo[i+1:])
 	}
 	prog.finish()
-	res := resultsOf(cfg.Out, st)
+	res := st.Results()
 	// On resume the meta on disk is the original; report this run's ceiling.
 	res.Meta.DriverCeiling, res.Meta.TimerCostNs = meta.DriverCeiling, meta.TimerCostNs
 	return res, nil
-}
-
-func resultsOf(dir string, st *store) *Results {
-	m, err := readMeta(dir)
-	if err != nil {
-		m = &Meta{}
-	}
-	return &Results{Dir: dir, Meta: *m, Points: slices.Clone(st.points)}
 }
 
 // DriverCeiling runs the 100-worker lookup driver (lookupSampleEvery) against
@@ -229,7 +223,7 @@ func pointSeed(seed uint64, id string) uint64 {
 	return seed*0x9E3779B97F4A7C15 ^ h.Sum64()
 }
 
-func scenarioPlans(sc Scenario, reg string, cfg Config) []plan {
+func scenarioPlans(sc spec.Scenario, reg string, cfg Config) []plan {
 	base := func(mode string) string {
 		return fmt.Sprintf("scenario=%s/registry=%s/mode=%s", sc.Name, reg, mode)
 	}
@@ -237,9 +231,9 @@ func scenarioPlans(sc Scenario, reg string, cfg Config) []plan {
 	if cfg.Quick && sc.QuickDuration > 0 {
 		dur = sc.QuickDuration.D()
 	}
-	mk := func(mode string, est time.Duration, f func(ctx context.Context, seed uint64) (Point, error)) plan {
+	mk := func(mode string, est time.Duration, f func(ctx context.Context, seed uint64) (store.Point, error)) plan {
 		id := base(mode)
-		return plan{id: id, estimate: est + 100*time.Millisecond, run: func(ctx context.Context) (Point, error) {
+		return plan{id: id, estimate: est + 100*time.Millisecond, run: func(ctx context.Context) (store.Point, error) {
 			seed := pointSeed(cfg.Seed, id)
 			p, err := f(ctx, seed)
 			if err != nil {
@@ -253,46 +247,46 @@ func scenarioPlans(sc Scenario, reg string, cfg Config) []plan {
 			return p, nil
 		}}
 	}
-	switch sc.kind() {
-	case KindBalance:
-		return []plan{mk("balance", 0, func(ctx context.Context, seed uint64) (Point, error) { return runBalance(sc, reg) })}
-	case KindContention:
+	switch sc.KindOrDefault() {
+	case spec.KindBalance:
+		return []plan{mk("balance", 0, func(ctx context.Context, seed uint64) (store.Point, error) { return runBalance(sc, reg) })}
+	case spec.KindContention:
 		var est time.Duration
 		for _, ph := range sc.Phases {
 			est += phaseDuration(ph, cfg.Quick)
 		}
-		return []plan{mk("contention", est, func(ctx context.Context, seed uint64) (Point, error) {
+		return []plan{mk("contention", est, func(ctx context.Context, seed uint64) (store.Point, error) {
 			return runContention(ctx, sc, reg, seed, cfg.Quick)
 		})}
-	case KindConnections:
+	case spec.KindConnections:
 		if cfg.Quick && sc.Connections.QuickCount > 0 {
 			c := *sc.Connections
 			c.Count = c.QuickCount
 			sc.Connections = &c
 		}
-		return []plan{mk("connections", dur, func(ctx context.Context, seed uint64) (Point, error) {
+		return []plan{mk("connections", dur, func(ctx context.Context, seed uint64) (store.Point, error) {
 			return runConnections(ctx, sc, reg, seed, dur)
 		})}
-	case KindOpen:
-		return []plan{mk("open", dur, func(ctx context.Context, seed uint64) (Point, error) {
+	case spec.KindOpen:
+		return []plan{mk("open", dur, func(ctx context.Context, seed uint64) (store.Point, error) {
 			return runClosed(ctx, sc, reg, seed, 0, dur, true)
 		})}
 	}
 	var ps []plan
 	if sc.OpsPerWorker > 0 {
-		ps = append(ps, mk("ops", 0, func(ctx context.Context, seed uint64) (Point, error) {
+		ps = append(ps, mk("ops", 0, func(ctx context.Context, seed uint64) (store.Point, error) {
 			return runClosed(ctx, sc, reg, seed, sc.OpsPerWorker, 0, false)
 		}))
 	}
 	if dur > 0 {
-		ps = append(ps, mk("duration", dur, func(ctx context.Context, seed uint64) (Point, error) {
+		ps = append(ps, mk("duration", dur, func(ctx context.Context, seed uint64) (store.Point, error) {
 			return runClosed(ctx, sc, reg, seed, 0, dur, false)
 		}))
 	}
 	return ps
 }
 
-func phaseDuration(ph PhaseSpec, quick bool) time.Duration {
+func phaseDuration(ph spec.PhaseSpec, quick bool) time.Duration {
 	if quick && ph.QuickDuration > 0 {
 		return ph.QuickDuration.D()
 	}
@@ -300,7 +294,7 @@ func phaseDuration(ph PhaseSpec, quick bool) time.Duration {
 }
 
 // setup builds the registry and applies the preload.
-func setup(reg string, rs RegistrySpec, pre PreloadSpec) (*Instance, error) {
+func setup(reg string, rs spec.RegistrySpec, pre spec.PreloadSpec) (*Instance, error) {
 	in, err := NewRegistry(reg, rs)
 	if err != nil {
 		return nil, err
@@ -330,14 +324,14 @@ func groupsLabel(gs []sim.Group) (workload, mix, dist string, workers int) {
 	return strings.Join(ws, "+"), strings.Join(ms, " + "), strings.Join(slices.Compact(ds), "+"), workers
 }
 
-func runClosed(ctx context.Context, sc Scenario, reg string, seed uint64, ops int64, dur time.Duration, open bool) (Point, error) {
+func runClosed(ctx context.Context, sc spec.Scenario, reg string, seed uint64, ops int64, dur time.Duration, open bool) (store.Point, error) {
 	groups, err := resolveGroups(sc.Name, "groups", sc.Groups)
 	if err != nil {
-		return Point{}, err
+		return store.Point{}, err
 	}
 	in, err := setup(reg, sc.Registry, sc.Preload)
 	if err != nil {
-		return Point{}, err
+		return store.Point{}, err
 	}
 	defer in.Close()
 	pof, parts := partitionHooks(in)
@@ -355,23 +349,23 @@ func runClosed(ctx context.Context, sc Scenario, reg string, seed uint64, ops in
 		r, err = sim.ClosedLoop(ctx, cfg)
 	}
 	if err != nil && r == nil {
-		return Point{}, err
+		return store.Point{}, err
 	}
 	p, perr := pointFrom(r, in, started)
 	if perr != nil {
-		return Point{}, perr
+		return store.Point{}, perr
 	}
 	p.Workload, p.Mix, p.Dist, p.Workers = groupsLabel(groups)
 	if len(sc.HistogramBucketsUs) > 0 && p.Latency != nil {
 		p.Buckets, err = buckets(p.Latency.H, sc.HistogramBucketsUs)
 		if err != nil {
-			return Point{}, err
+			return store.Point{}, err
 		}
 	}
 	return p, nil
 }
 
-func buckets(h *hdrhistogram.Histogram, edgesUs []int64) ([]BucketRecord, error) {
+func buckets(h *hdrhistogram.Histogram, edgesUs []int64) ([]store.BucketRecord, error) {
 	edges := make([]int64, len(edgesUs))
 	for i, e := range edgesUs {
 		edges[i] = e * 1000
@@ -380,33 +374,33 @@ func buckets(h *hdrhistogram.Histogram, edgesUs []int64) ([]BucketRecord, error)
 	if err != nil {
 		return nil, err
 	}
-	var out []BucketRecord
+	var out []store.BucketRecord
 	for _, b := range bs {
 		hi := int64(-1)
 		if b.High != math.MaxInt64 {
 			hi = b.High / 1000
 		}
-		out = append(out, BucketRecord{LowUs: b.Low / 1000, HighUs: hi, Count: b.Count})
+		out = append(out, store.BucketRecord{LowUs: b.Low / 1000, HighUs: hi, Count: b.Count})
 	}
 	return out, nil
 }
 
 // pointFrom converts a driver result into a record.
-func pointFrom(r *sim.Result, in *Instance, started time.Time) (Point, error) {
-	p := Point{
+func pointFrom(r *sim.Result, in *Instance, started time.Time) (store.Point, error) {
+	p := store.Point{
 		Started: started, ElapsedNs: int64(r.Elapsed), Ops: r.Ops, Throughput: r.Throughput,
 		TargetRate: r.TargetRate, Missed: r.Missed, LatencyBasis: r.LatencyBasis,
 		SampleEvery: r.SampleEvery, TimerCostNs: int64(r.TimerCost), Partitions: in.Partitions,
 		Workers: r.Workers, Options: in.Options, Errors: codeMap(r.Errors()),
 	}
 	var err error
-	if p.Latency, err = NewHist(r.Latency()); err != nil {
+	if p.Latency, err = store.NewHist(r.Latency()); err != nil {
 		return p, err
 	}
 	for i := range r.Kinds {
 		k := &r.Kinds[i]
-		kr := KindRecord{Kind: k.Kind.String(), Ops: k.Ops, Errors: codeMap(k.Errors())}
-		if kr.Latency, err = NewHist(k.Latency); err != nil {
+		kr := store.KindRecord{Kind: k.Kind.String(), Ops: k.Ops, Errors: codeMap(k.Errors())}
+		if kr.Latency, err = store.NewHist(k.Latency); err != nil {
 			return p, err
 		}
 		p.Kinds = append(p.Kinds, kr)
@@ -421,7 +415,7 @@ func pointFrom(r *sim.Result, in *Instance, started time.Time) (Point, error) {
 		p.Series = seriesFrom(r.SeriesInterval, r.ProbeNames, r.Series, 0)
 	}
 	for _, ph := range r.Phases {
-		pr := PhaseRecord{Name: ph.Name, ElapsedNs: int64(ph.Elapsed), Ops: ph.Ops}
+		pr := store.PhaseRecord{Name: ph.Name, ElapsedNs: int64(ph.Elapsed), Ops: ph.Ops}
 		if ph.Elapsed > 0 {
 			pr.Throughput = float64(ph.Ops) / ph.Elapsed.Seconds()
 		}
@@ -430,10 +424,10 @@ func pointFrom(r *sim.Result, in *Instance, started time.Time) (Point, error) {
 	return p, nil
 }
 
-func seriesFrom(interval time.Duration, probes []string, ticks []sim.Tick, offset time.Duration) *SeriesRecord {
-	s := &SeriesRecord{IntervalMs: float64(interval) / 1e6, Probes: probes}
+func seriesFrom(interval time.Duration, probes []string, ticks []sim.Tick, offset time.Duration) *store.SeriesRecord {
+	s := &store.SeriesRecord{IntervalMs: float64(interval) / 1e6, Probes: probes}
 	for _, t := range ticks {
-		s.Ticks = append(s.Ticks, TickRecord{AtMs: float64(t.At+offset) / 1e6, Ops: t.Ops, Probes: t.Probes})
+		s.Ticks = append(s.Ticks, store.TickRecord{AtMs: float64(t.At+offset) / 1e6, Ops: t.Ops, Probes: t.Probes})
 	}
 	return s
 }
@@ -449,16 +443,16 @@ func codeMap(m map[model.Code]int64) map[string]int64 {
 	return out
 }
 
-func runBalance(sc Scenario, reg string) (Point, error) {
+func runBalance(sc spec.Scenario, reg string) (store.Point, error) {
 	started := time.Now().UTC()
 	t0 := time.Now()
 	in, err := setup(reg, sc.Registry, sc.Preload)
 	if err != nil {
-		return Point{}, err
+		return store.Point{}, err
 	}
 	defer in.Close()
 	elapsed := time.Since(t0)
-	b := &BalanceRecord{}
+	b := &store.BalanceRecord{}
 	parts := sc.Registry.Partitions
 	if in.Sharded != nil {
 		// Real placements: what the registry holds, read from its own
@@ -476,7 +470,7 @@ func runBalance(sc Scenario, reg string) (Point, error) {
 		}
 		pt, err := partition.NewHashMod(parts)
 		if err != nil {
-			return Point{}, fmt.Errorf("%w: %w", ErrSpec, err)
+			return store.Point{}, fmt.Errorf("%w: %w", ErrSpec, err)
 		}
 		var ids []string
 		for i := range sc.Preload.Servers {
@@ -490,43 +484,43 @@ func runBalance(sc Scenario, reg string) (Point, error) {
 	}
 	sk, err := analysis.Skew(b.Counts)
 	if err != nil {
-		return Point{}, fmt.Errorf("balance: %w", err)
+		return store.Point{}, fmt.Errorf("balance: %w", err)
 	}
 	b.SeedSkew, b.MaxOverMean, b.CV, b.PValue = sk.SeedSkew, sk.MaxOverMean, sk.CV, sk.PValue
 	if ideal, err := analysis.ExpectedIdealSkew(sk.Total, len(b.Counts)); err == nil {
 		b.IdealSeedSkew = ideal.SeedSkew
 	}
 	ops := int64(sc.Preload.Servers + sc.Preload.Transports)
-	return Point{
+	return store.Point{
 		Started: started, ElapsedNs: int64(elapsed), Ops: ops, Throughput: float64(ops) / elapsed.Seconds(),
 		LatencyBasis: sim.LatencyService, Partitions: parts, Workers: 1, Workload: "preload",
 		Mix: "register_server", Dist: sim.DistSequential, Options: in.Options, Balance: b,
 	}, nil
 }
 
-func runConnections(ctx context.Context, sc Scenario, reg string, seed uint64, dur time.Duration) (Point, error) {
+func runConnections(ctx context.Context, sc spec.Scenario, reg string, seed uint64, dur time.Duration) (store.Point, error) {
 	in, err := setup(reg, sc.Registry, sc.Preload)
 	if err != nil {
-		return Point{}, err
+		return store.Point{}, err
 	}
 	defer in.Close()
 	c := sc.Connections
 	var mix sim.Mix
 	if c.Mix != nil {
 		if mix, err = sim.ParseMix(c.Mix); err != nil {
-			return Point{}, specErr(sc.Name, "connections.mix", "%v", err)
+			return store.Point{}, specErr(sc.Name, "connections.mix", "%v", err)
 		}
 	}
 	pof, parts := partitionHooks(in)
 	started := time.Now().UTC()
 	r, err := sim.Connections(ctx, sim.ConnConfig{
 		Registry: in.Registry, Seed: seed, Connections: c.Count, Servers: sc.Preload.Servers,
-		ServerKeys: c.ServerKeys.sim(), Mix: mix, Think: c.Think.D(), ThinkDist: c.ThinkDist,
+		ServerKeys: simKeys(c.ServerKeys), Mix: mix, Think: c.Think.D(), ThinkDist: c.ThinkDist,
 		Duration: dur, SampleEvery: sc.SampleEvery, PartitionOf: pof, Partitions: parts,
 		SeriesInterval: sc.SeriesInterval.D(),
 	})
 	if err != nil && r == nil {
-		return Point{}, err
+		return store.Point{}, err
 	}
 	p, err := pointFrom(r, in, started)
 	if err != nil {
@@ -548,13 +542,13 @@ const (
 	ProbeOverloaded = "overloaded"
 )
 
-func runContention(ctx context.Context, sc Scenario, reg string, seed uint64, quick bool) (Point, error) {
+func runContention(ctx context.Context, sc spec.Scenario, reg string, seed uint64, quick bool) (store.Point, error) {
 	in, err := setup(reg, sc.Registry, sc.Preload)
 	if err != nil {
-		return Point{}, err
+		return store.Point{}, err
 	}
 	defer in.Close()
-	cr := &ContentionRecord{Supported: in.Sharded != nil}
+	cr := &store.ContentionRecord{Supported: in.Sharded != nil}
 	probes := []sim.Probe{
 		{Name: ProbeAlarmed, Read: func() float64 {
 			if in.Sharded == nil {
@@ -583,15 +577,15 @@ func runContention(ctx context.Context, sc Scenario, reg string, seed uint64, qu
 	started := time.Now().UTC()
 	var (
 		results []*sim.Result
-		series  = &SeriesRecord{IntervalMs: float64(interval) / 1e6, Probes: probeNamesOf(probes)}
+		series  = &store.SeriesRecord{IntervalMs: float64(interval) / 1e6, Probes: probeNamesOf(probes)}
 		offset  time.Duration
-		phases  []PhaseRecord
+		phases  []store.PhaseRecord
 	)
 	var recoveryStart time.Duration
 	for i, ph := range sc.Phases {
 		groups, err := resolveGroups(sc.Name, fmt.Sprintf("phases[%d].groups", i), ph.Groups)
 		if err != nil {
-			return Point{}, err
+			return store.Point{}, err
 		}
 		r, err := sim.ClosedLoop(ctx, sim.Config{
 			Registry: in.Registry, Seed: seed + uint64(i), Groups: groups,
@@ -601,7 +595,7 @@ func runContention(ctx context.Context, sc Scenario, reg string, seed uint64, qu
 			SeriesInterval: interval, Probes: probes,
 		})
 		if err != nil {
-			return Point{}, err
+			return store.Point{}, err
 		}
 		results = append(results, r)
 		if i == len(sc.Phases)-1 {
@@ -609,7 +603,7 @@ func runContention(ctx context.Context, sc Scenario, reg string, seed uint64, qu
 		}
 		series.Ticks = append(series.Ticks, seriesFrom(interval, nil, r.Series, offset).Ticks...)
 		offset += r.Elapsed
-		phases = append(phases, PhaseRecord{Name: ph.Name, ElapsedNs: int64(r.Elapsed), Ops: r.Ops,
+		phases = append(phases, store.PhaseRecord{Name: ph.Name, ElapsedNs: int64(r.Elapsed), Ops: r.Ops,
 			Throughput: r.Throughput, Errors: codeMap(r.Errors())})
 	}
 	merged := mergeResults(results)
@@ -668,7 +662,7 @@ func probeNamesOf(ps []sim.Probe) []string {
 	return ns
 }
 
-func phaseNames(ps []PhaseSpec) string {
+func phaseNames(ps []spec.PhaseSpec) string {
 	var ns []string
 	for _, p := range ps {
 		var gs []string
@@ -724,7 +718,7 @@ func mergeResults(rs []*sim.Result) *sim.Result {
 	return out
 }
 
-func sweepPlans(sw *Sweep, cfg Config) []plan {
+func sweepPlans(sw *spec.Sweep, cfg Config) []plan {
 	reps := max(sw.Repeat, 1)
 	var ps []plan
 	for _, reg := range sw.Registries {
@@ -750,8 +744,8 @@ func sweepPlans(sw *Sweep, cfg Config) []plan {
 	return ps
 }
 
-func sweepPlan(sw *Sweep, cfg Config, id, reg string, parts int, wl WorkloadSpec, rep, workers, conns int) plan {
-	return plan{id: id, estimate: sw.Duration.D() + 100*time.Millisecond, run: func(ctx context.Context) (Point, error) {
+func sweepPlan(sw *spec.Sweep, cfg Config, id, reg string, parts int, wl spec.WorkloadSpec, rep, workers, conns int) plan {
+	return plan{id: id, estimate: sw.Duration.D() + 100*time.Millisecond, run: func(ctx context.Context) (store.Point, error) {
 		seed := pointSeed(cfg.Seed, id)
 		rs := sw.Registry
 		rs.Partitions = parts
@@ -767,16 +761,16 @@ func sweepPlan(sw *Sweep, cfg Config, id, reg string, parts int, wl WorkloadSpec
 			mix, err = resolveMix("sweep", "workloads", "", wl.Mix)
 		}
 		if err != nil {
-			return Point{}, err
+			return store.Point{}, err
 		}
-		sc := Scenario{Name: sw.Name, Preload: sw.Preload, Registry: rs, SampleEvery: sw.SampleEvery, SeriesInterval: sw.SeriesInterval}
-		var p Point
+		sc := spec.Scenario{Name: sw.Name, Preload: sw.Preload, Registry: rs, SampleEvery: sw.SampleEvery, SeriesInterval: sw.SeriesInterval}
+		var p store.Point
 		if conns > 0 {
-			sc.Kind = KindConnections
-			sc.Connections = &ConnSpec{Count: conns, Think: sw.Think, ThinkDist: sw.ThinkDist, Mix: wl.Mix, ServerKeys: keys}
+			sc.Kind = spec.KindConnections
+			sc.Connections = &spec.ConnSpec{Count: conns, Think: sw.Think, ThinkDist: sw.ThinkDist, Mix: wl.Mix, ServerKeys: keys}
 			p, err = runConnections(ctx, sc, reg, seed, sw.Duration.D())
 		} else {
-			sc.Groups = []GroupSpec{{Name: wl.Name, Workers: workers, Keys: keys}}
+			sc.Groups = []spec.GroupSpec{{Name: wl.Name, Workers: workers, Keys: keys}}
 			if wl.Mix == nil {
 				sc.Groups[0].Workload = wl.Name
 			} else {
@@ -795,11 +789,11 @@ func sweepPlan(sw *Sweep, cfg Config, id, reg string, parts int, wl WorkloadSpec
 }
 
 // evaluate computes each check on p.
-func evaluate(checks []Check, p *Point) []CheckResult {
-	var out []CheckResult
+func evaluate(checks []spec.Check, p *store.Point) []store.CheckResult {
+	var out []store.CheckResult
 	for _, c := range checks {
 		v, ok := Measure(p, c.Metric, c.Kind)
-		cr := CheckResult{Check: c, Measured: v}
+		cr := store.CheckResult{Check: c, Measured: v}
 		if ok {
 			switch c.Cmp {
 			case "<":
@@ -823,7 +817,7 @@ func evaluate(checks []Check, p *Point) []CheckResult {
 
 // Measure returns a metric of a point (see Metrics), optionally over one
 // operation kind; ok is false when the point has no such figure.
-func Measure(p *Point, metric, kind string) (float64, bool) {
+func Measure(p *store.Point, metric, kind string) (float64, bool) {
 	hist := func() *hdrhistogram.Histogram {
 		if kind == "" {
 			if p.Latency == nil {

@@ -9,11 +9,16 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
+	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/model"
 	"github.com/shardlab/shardlab/sim"
 )
+
+// simKeys is k as sim.Keys.
+func simKeys(k spec.KeysSpec) sim.Keys {
+	return sim.Keys{Dist: k.Dist, Theta: k.Theta, HotKeys: k.HotKeys, HotOps: k.HotOps}
+}
 
 // Sentinel errors. The CLI maps every one of them to exit status 2.
 var (
@@ -21,117 +26,7 @@ var (
 	ErrUnknownScenario = errors.New("experiments: unknown scenario")
 	ErrUnknownSweep    = errors.New("experiments: unknown sweep")
 	ErrUnknownRegistry = errors.New("experiments: unknown registry")
-	ErrOutput          = errors.New("experiments: cannot write results")
-	ErrCorrupt         = errors.New("experiments: corrupt results file")
-	ErrMismatch        = errors.New("experiments: results folder holds a different run")
 )
-
-// Duration is a time.Duration that JSON spells as a Go duration string
-// ("1.5s", "200ms").
-type Duration time.Duration
-
-// MarshalJSON writes the duration as a string.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
-
-// UnmarshalJSON accepts a Go duration string.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("want a duration string like \"1.5s\": %w", err)
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// D returns d as a time.Duration.
-func (d Duration) D() time.Duration { return time.Duration(d) }
-
-// Scenario kinds.
-const (
-	KindClosed      = "closed"      // sim.ClosedLoop
-	KindOpen        = "open"        // sim.OpenLoop
-	KindConnections = "connections" // sim.Connections
-	KindBalance     = "balance"     // preload, then count placements per partition
-	KindContention  = "contention"  // closed-loop phases with alarm/admission probes
-)
-
-// KeysSpec is sim.Keys in JSON.
-type KeysSpec struct {
-	Dist    string  `json:"dist,omitempty"`
-	Theta   float64 `json:"theta,omitempty"`
-	HotKeys float64 `json:"hot_keys,omitempty"`
-	HotOps  float64 `json:"hot_ops,omitempty"`
-}
-
-func (k KeysSpec) sim() sim.Keys {
-	return sim.Keys{Dist: k.Dist, Theta: k.Theta, HotKeys: k.HotKeys, HotOps: k.HotOps}
-}
-
-// GroupSpec is a set of workers: Workload names a built-in mix (see
-// Workloads) or Mix gives weights by operation name; not both.
-type GroupSpec struct {
-	Name     string             `json:"name,omitempty"`
-	Workers  int                `json:"workers"`
-	Workload string             `json:"workload,omitempty"`
-	Mix      map[string]float64 `json:"mix,omitempty"`
-	Keys     KeysSpec           `json:"keys,omitzero"`
-}
-
-// PreloadSpec is sim.Preload in JSON.
-type PreloadSpec struct {
-	Servers    int  `json:"servers"`
-	Transports int  `json:"transports"`
-	Bind       bool `json:"bind,omitempty"`
-}
-
-// RegistrySpec holds impl.Options for the sharded registry (peers ignore
-// it). Zero fields take impl's defaults.
-type RegistrySpec struct {
-	Partitions        int      `json:"partitions,omitempty"`
-	Partitioner       string   `json:"partitioner,omitempty"`
-	ContentionWindow  Duration `json:"contention_window,omitempty"`
-	AlarmWait         Duration `json:"alarm_wait,omitempty"`
-	ClearWait         Duration `json:"clear_wait,omitempty"`
-	MinWindowWrites   int      `json:"min_window_writes,omitempty"`
-	AdmissionFraction float64  `json:"admission_fraction,omitempty"`
-	ReadSampling      int      `json:"read_sampling,omitempty"`
-}
-
-// ConnSpec configures a connections scenario.
-type ConnSpec struct {
-	Count int `json:"count"`
-	// QuickCount, when > 0, replaces Count under --quick; the point
-	// records the count that ran.
-	QuickCount int                `json:"quick_count,omitempty"`
-	Think      Duration           `json:"think"`
-	ThinkDist  string             `json:"think_dist,omitempty"`
-	Mix        map[string]float64 `json:"mix,omitempty"`
-	ServerKeys KeysSpec           `json:"server_keys,omitzero"`
-}
-
-// PhaseSpec is one phase of a contention scenario.
-type PhaseSpec struct {
-	Name          string      `json:"name"`
-	Duration      Duration    `json:"duration"`
-	QuickDuration Duration    `json:"quick_duration,omitempty"`
-	Groups        []GroupSpec `json:"groups"`
-}
-
-// Check is one acceptance target: Metric compared with Value by Cmp,
-// optionally over one operation Kind. Target and Claim are the seed's own
-// words (what it required, what it said it achieved).
-type Check struct {
-	Metric string  `json:"metric"`
-	Kind   string  `json:"kind,omitempty"`
-	Cmp    string  `json:"cmp"`
-	Value  float64 `json:"value"`
-	Target string  `json:"target"`
-	Claim  string  `json:"claim"`
-}
 
 // Metrics a Check can name.
 var Metrics = []string{
@@ -141,35 +36,6 @@ var Metrics = []string{
 }
 
 var comparisons = []string{"<", "<=", ">", ">=", "=="}
-
-// Scenario is one experiment, as data. The JSON form is what users write;
-// see the package documentation for the format.
-type Scenario struct {
-	Name     string `json:"name"`
-	Title    string `json:"title"`
-	SeedTest string `json:"seed_test,omitempty"`
-	// Kind is closed (default), open, connections, balance or contention.
-	Kind    string      `json:"kind,omitempty"`
-	Preload PreloadSpec `json:"preload"`
-	Groups  []GroupSpec `json:"groups,omitempty"`
-	// OpsPerWorker and Duration: with both set, a closed scenario runs two
-	// points, one of each ("ops" and "duration" modes). QuickDuration
-	// replaces Duration under --quick.
-	OpsPerWorker   int64        `json:"ops_per_worker,omitempty"`
-	Duration       Duration     `json:"duration,omitempty"`
-	QuickDuration  Duration     `json:"quick_duration,omitempty"`
-	Rate           float64      `json:"rate,omitempty"`
-	Connections    *ConnSpec    `json:"connections,omitempty"`
-	Phases         []PhaseSpec  `json:"phases,omitempty"`
-	SampleEvery    int          `json:"sample_every,omitempty"`
-	SeriesInterval Duration     `json:"series_interval,omitempty"`
-	Registry       RegistrySpec `json:"registry,omitzero"`
-	// HistogramBucketsUs, when set, adds bucket counts at these edges (µs)
-	// to the point.
-	HistogramBucketsUs []int64 `json:"histogram_buckets_us,omitempty"`
-	Checks             []Check `json:"checks,omitempty"`
-	Note               string  `json:"note,omitempty"`
-}
 
 // field names a spec field for error messages, e.g. "lookup_100.groups[0].workers".
 func field(scenario, path string) string {
@@ -184,7 +50,7 @@ func specErr(scenario, path, format string, args ...any) error {
 }
 
 // resolveGroups turns group specs into sim groups.
-func resolveGroups(scenario, path string, gs []GroupSpec) ([]sim.Group, error) {
+func resolveGroups(scenario, path string, gs []spec.GroupSpec) ([]sim.Group, error) {
 	if len(gs) == 0 {
 		return nil, specErr(scenario, path, "no worker groups")
 	}
@@ -198,14 +64,14 @@ func resolveGroups(scenario, path string, gs []GroupSpec) ([]sim.Group, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := sim.NewKeyGen(g.Keys.sim(), 1); err != nil {
+		if _, err := sim.NewKeyGen(simKeys(g.Keys), 1); err != nil {
 			return nil, specErr(scenario, p+".keys", "%v", err)
 		}
 		name := g.Name
 		if name == "" {
 			name = g.Workload
 		}
-		out = append(out, sim.Group{Name: name, Workers: g.Workers, Mix: mix, Keys: g.Keys.sim()})
+		out = append(out, sim.Group{Name: name, Workers: g.Workers, Mix: mix, Keys: simKeys(g.Keys)})
 	}
 	return out, nil
 }
@@ -230,8 +96,8 @@ func resolveMix(scenario, path, workload string, weights map[string]float64) (si
 	return m, nil
 }
 
-// Validate checks every field and names the first bad one.
-func (s *Scenario) Validate() error {
+// ValidateScenario checks every field of s and names the first bad one.
+func ValidateScenario(s *spec.Scenario) error {
 	n := s.Name
 	if n == "" || strings.ContainsAny(n, "/ \t\n,") {
 		return specErr("", "name", "%q (want a non-empty name without spaces, commas or slashes)", n)
@@ -251,19 +117,19 @@ func (s *Scenario) Validate() error {
 	if s.Registry.Partitions < 0 || s.Registry.Partitions > 4096 {
 		return specErr(n, "registry.partitions", "%d (want 0 for the default, or 1..4096)", s.Registry.Partitions)
 	}
-	kind := s.kind()
+	kind := s.KindOrDefault()
 	switch kind {
-	case KindClosed, KindOpen:
+	case spec.KindClosed, spec.KindOpen:
 		if _, err := resolveGroups(n, "groups", s.Groups); err != nil {
 			return err
 		}
 		if s.OpsPerWorker == 0 && s.Duration == 0 {
 			return specErr(n, "duration", "a closed or open scenario needs duration or ops_per_worker")
 		}
-		if kind == KindOpen && (!(s.Rate > 0) || s.Duration == 0) {
+		if kind == spec.KindOpen && (!(s.Rate > 0) || s.Duration == 0) {
 			return specErr(n, "rate", "an open scenario needs rate > 0 and a duration (rate %v)", s.Rate)
 		}
-	case KindConnections:
+	case spec.KindConnections:
 		c := s.Connections
 		if c == nil {
 			return specErr(n, "connections", "a connections scenario needs a connections block")
@@ -285,17 +151,17 @@ func (s *Scenario) Validate() error {
 				return specErr(n, "connections.mix", "%v", err)
 			}
 		}
-		if _, err := sim.NewKeyGen(c.ServerKeys.sim(), 1); err != nil {
+		if _, err := sim.NewKeyGen(simKeys(c.ServerKeys), 1); err != nil {
 			return specErr(n, "connections.server_keys", "%v", err)
 		}
 		if s.Duration == 0 || s.Preload.Servers == 0 {
 			return specErr(n, "duration", "a connections scenario needs a duration and preloaded servers")
 		}
-	case KindBalance:
+	case spec.KindBalance:
 		if s.Preload.Servers+s.Preload.Transports == 0 {
 			return specErr(n, "preload", "a balance scenario needs entries to place")
 		}
-	case KindContention:
+	case spec.KindContention:
 		if len(s.Phases) == 0 {
 			return specErr(n, "phases", "a contention scenario needs phases")
 		}
@@ -336,26 +202,13 @@ func (s *Scenario) Validate() error {
 	return nil
 }
 
-func (s *Scenario) kind() string {
-	if s.Kind == "" {
-		return KindClosed
-	}
-	return s.Kind
-}
-
-// Workloads returns the built-in mixes, by name: the seed's and a few
-// more for sweeps.
+// Workloads returns the built-in mixes (spec.Workloads) ready to draw from.
 func Workloads() map[string]sim.Mix {
-	return map[string]sim.Mix{
-		"lookup":      sim.MustMix(map[model.OpKind]float64{model.OpFindServer: 1}),
-		"route":       sim.MustMix(map[model.OpKind]float64{model.OpRouteToServer: 1}),
-		"storm":       sim.MustMix(map[model.OpKind]float64{model.OpRegisterServer: 1, model.OpFindServer: 1}),
-		"register":    sim.MustMix(map[model.OpKind]float64{model.OpRegisterServer: 1}),
-		"bind_route":  sim.MustMix(map[model.OpKind]float64{model.OpBind: 1, model.OpRouteToServer: 1}),
-		"sustained":   sim.MustMix(map[model.OpKind]float64{model.OpFindServer: 40, model.OpRouteToServer: 30, model.OpRegisterServer: 20, model.OpBind: 10}),
-		"read_mostly": sim.MustMix(map[model.OpKind]float64{model.OpFindServer: 95, model.OpRegisterServer: 5}),
-		"contention":  sim.MustMix(map[model.OpKind]float64{model.OpBind: 60, model.OpRegisterServer: 20, model.OpUnbind: 20}),
+	out := map[string]sim.Mix{}
+	for name, w := range spec.Workloads() {
+		out[name] = sim.MustMix(w)
 	}
+	return out
 }
 
 // WorkloadNames lists Workloads' names, sorted.
@@ -399,15 +252,9 @@ func lineCol(data []byte, off int64) (int, int) {
 	return line, col
 }
 
-// ScenarioFile is what a scenario spec file holds: one scenario, or
-// {"scenarios": [...]}.
-type ScenarioFile struct {
-	Scenarios []Scenario `json:"scenarios"`
-}
-
 // LoadScenarios reads a spec file holding one scenario object or
 // {"scenarios": [...]}, and validates each.
-func LoadScenarios(path string) ([]Scenario, error) {
+func LoadScenarios(path string) ([]spec.Scenario, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSpec, err)
@@ -416,22 +263,22 @@ func LoadScenarios(path string) ([]Scenario, error) {
 	if err := json.Unmarshal(data, &probe); err != nil {
 		return nil, decodeStrict(path, data, &probe)
 	}
-	var ss []Scenario
+	var ss []spec.Scenario
 	if _, many := probe["scenarios"]; many {
-		var f ScenarioFile
+		var f spec.ScenarioFile
 		if err := decodeStrict(path, data, &f); err != nil {
 			return nil, err
 		}
 		ss = f.Scenarios
 	} else {
-		var s Scenario
+		var s spec.Scenario
 		if err := decodeStrict(path, data, &s); err != nil {
 			return nil, err
 		}
-		ss = []Scenario{s}
+		ss = []spec.Scenario{s}
 	}
 	for i := range ss {
-		if err := ss[i].Validate(); err != nil {
+		if err := ValidateScenario(&ss[i]); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}

@@ -1,69 +1,21 @@
 package experiments
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
 
+	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/sim"
 )
-
-// WorkloadSpec is a sweep's workload: a built-in name ("lookup") or
-// {"name": ..., "mix": {...}, "keys": {...}}.
-type WorkloadSpec struct {
-	Name string             `json:"name"`
-	Mix  map[string]float64 `json:"mix,omitempty"`
-	Keys *KeysSpec          `json:"keys,omitempty"`
-}
-
-// UnmarshalJSON accepts a bare string as a built-in workload name.
-func (w *WorkloadSpec) UnmarshalJSON(b []byte) error {
-	var name string
-	if json.Unmarshal(b, &name) == nil {
-		*w = WorkloadSpec{Name: name}
-		return nil
-	}
-	type plain WorkloadSpec
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*w = WorkloadSpec(p)
-	return nil
-}
-
-// Sweep is a grid of closed-loop (and connection) points, as data:
-// registries x partitions x workloads x (workers + connections) x
-// repetitions. Partitions apply to the sharded registry only; every other
-// registry runs each remaining combination once, recorded with
-// partitions 0.
-type Sweep struct {
-	Name        string         `json:"name"`
-	Registries  []string       `json:"registries"`
-	Partitions  []int          `json:"partitions"`
-	Workers     []int          `json:"workers,omitempty"`
-	Connections []int          `json:"connections,omitempty"`
-	Think       Duration       `json:"think,omitempty"`
-	ThinkDist   string         `json:"think_dist,omitempty"`
-	Workloads   []WorkloadSpec `json:"workloads"`
-	Keys        KeysSpec       `json:"keys,omitzero"`
-	Preload     PreloadSpec    `json:"preload"`
-	Duration    Duration       `json:"duration"`
-	Repeat      int            `json:"repeat,omitempty"`
-	SampleEvery int            `json:"sample_every,omitempty"`
-	// SeriesInterval records a throughput time series per point.
-	SeriesInterval Duration     `json:"series_interval,omitempty"`
-	Registry       RegistrySpec `json:"registry,omitzero"`
-}
 
 func sweepErr(path, format string, args ...any) error {
 	return fmt.Errorf("%w: sweep.%s: %s", ErrSpec, path, fmt.Sprintf(format, args...))
 }
 
-// Validate checks every field and names the first bad one.
-func (s *Sweep) Validate() error {
+// ValidateSweep checks every field of s and names the first bad one.
+func ValidateSweep(s *spec.Sweep) error {
 	if s.Name == "" || strings.ContainsAny(s.Name, "/ \t\n,") {
 		return sweepErr("name", "%q (want a non-empty name without spaces, commas or slashes)", s.Name)
 	}
@@ -121,12 +73,12 @@ func (s *Sweep) Validate() error {
 			return err
 		}
 		if w.Keys != nil {
-			if _, err := sim.NewKeyGen(w.Keys.sim(), 1); err != nil {
+			if _, err := sim.NewKeyGen(simKeys(*w.Keys), 1); err != nil {
 				return sweepErr(p+".keys", "%v", err)
 			}
 		}
 	}
-	if _, err := sim.NewKeyGen(s.Keys.sim(), 1); err != nil {
+	if _, err := sim.NewKeyGen(simKeys(s.Keys), 1); err != nil {
 		return sweepErr("keys", "%v", err)
 	}
 	if s.Preload.Servers < 0 || s.Preload.Transports < 0 {
@@ -142,16 +94,16 @@ func (s *Sweep) Validate() error {
 }
 
 // LoadSweep reads and validates a sweep spec file.
-func LoadSweep(path string) (*Sweep, error) {
+func LoadSweep(path string) (*spec.Sweep, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSpec, err)
 	}
-	var s Sweep
+	var s spec.Sweep
 	if err := decodeStrict(path, data, &s); err != nil {
 		return nil, err
 	}
-	if err := s.Validate(); err != nil {
+	if err := ValidateSweep(&s); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &s, nil
@@ -159,7 +111,7 @@ func LoadSweep(path string) (*Sweep, error) {
 
 // ResolveSweep returns the built-in sweep of that name, or loads the file
 // at that path.
-func ResolveSweep(nameOrPath string) (*Sweep, error) {
+func ResolveSweep(nameOrPath string) (*spec.Sweep, error) {
 	if s, ok := BuiltinSweeps()[nameOrPath]; ok {
 		return &s, nil
 	}

@@ -6,13 +6,16 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/shardlab/shardlab/internal/units"
+	"github.com/shardlab/shardlab/store"
 )
 
 // FormatMeasured renders a metric's value with its unit.
 func FormatMeasured(metric string, v float64) string {
 	switch {
 	case metric == "throughput":
-		return FormatRate(v)
+		return units.Rate(v)
 	case strings.HasSuffix(metric, "_us"):
 		if v < 10 {
 			return fmt.Sprintf("%.2f µs", v)
@@ -29,22 +32,11 @@ func FormatMeasured(metric string, v float64) string {
 	return fmt.Sprintf("%.0f", v)
 }
 
-// FormatRate renders ops/s as e.g. "12.3M ops/s".
-func FormatRate(v float64) string {
-	switch {
-	case v >= 1e6:
-		return fmt.Sprintf("%.1fM ops/s", v/1e6)
-	case v >= 1e3:
-		return fmt.Sprintf("%.1fK ops/s", v/1e3)
-	}
-	return fmt.Sprintf("%.0f ops/s", v)
-}
-
 // WriteTable prints every check of every scenario point: scenario,
 // registry, the seed's target and claim, our measurement, pass or fail;
 // then the driver's ceiling and the per-scenario details (balance,
 // contention, histogram buckets).
-func WriteTable(w io.Writer, res *Results) {
+func WriteTable(w io.Writer, res *store.Results) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tMODE\tREGISTRY\tSEED TARGET\tSEED CLAIM\tMEASURED\tRESULT")
 	for _, p := range res.Points {
@@ -66,7 +58,7 @@ func WriteTable(w io.Writer, res *Results) {
 	tw.Flush()
 	m := res.Meta
 	fmt.Fprintf(w, "\nDriver ceiling (100 workers of lookups against a registry that does nothing): %s; one latency timing costs %d ns.\n",
-		FormatRate(m.DriverCeiling), m.TimerCostNs)
+		units.Rate(m.DriverCeiling), m.TimerCostNs)
 	fmt.Fprintf(w, "Latency is service time (closed loop), recorded for one op in sample_every per worker; throughput is completed ops / measured elapsed time.\n")
 	fmt.Fprintf(w, "Host: %s, GOMAXPROCS %d, %s; seed %d; results in %s\n", m.Host.CPUModel, m.Host.GOMAXPROCS, m.Host.GoVersion, m.Seed, res.Dir)
 	details := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -77,19 +69,12 @@ func WriteTable(w io.Writer, res *Results) {
 		}
 		var p50, p99, p999 string
 		if p.Latency != nil {
-			p50, p99, p999 = ns(p.Latency.P50), ns(p.Latency.P99), ns(p.Latency.P999)
+			p50, p99, p999 = units.Micros(p.Latency.P50), units.Micros(p.Latency.P99), units.Micros(p.Latency.P999)
 		}
 		fmt.Fprintf(details, "%s/%s/%s\t%d\t%v\t%s\t%s\t%s\t%s\t%v\t%s\n", p.Scenario, p.Mode, p.Registry, p.Ops,
-			time.Duration(p.ElapsedNs).Round(time.Millisecond), FormatRate(p.Throughput), p50, p99, p999, errorsText(p.Errors), detail(&p))
+			time.Duration(p.ElapsedNs).Round(time.Millisecond), units.Rate(p.Throughput), p50, p99, p999, errorsText(p.Errors), detail(&p))
 	}
 	details.Flush()
-}
-
-func ns(v int64) string {
-	if v < 10_000 {
-		return fmt.Sprintf("%.2fµs", float64(v)/1e3)
-	}
-	return fmt.Sprintf("%.0fµs", float64(v)/1e3)
 }
 
 func errorsText(m map[string]int64) string {
@@ -103,7 +88,7 @@ func errorsText(m map[string]int64) string {
 	return strings.Join(parts, ",")
 }
 
-func detail(p *Point) string {
+func detail(p *store.Point) string {
 	switch {
 	case p.Balance != nil:
 		b := p.Balance
@@ -132,7 +117,7 @@ func detail(p *Point) string {
 	case len(p.Phases) > 0:
 		var parts []string
 		for _, ph := range p.Phases {
-			parts = append(parts, fmt.Sprintf("%s %v %s", ph.Name, time.Duration(ph.ElapsedNs).Round(time.Millisecond), FormatRate(ph.Throughput)))
+			parts = append(parts, fmt.Sprintf("%s %v %s", ph.Name, time.Duration(ph.ElapsedNs).Round(time.Millisecond), units.Rate(ph.Throughput)))
 		}
 		return strings.Join(parts, "; ")
 	}
@@ -144,17 +129,17 @@ func optionsText(o map[string]string) string {
 }
 
 // WriteSweepTable prints one line per sweep point.
-func WriteSweepTable(w io.Writer, res *Results) {
+func WriteSweepTable(w io.Writer, res *store.Results) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "registry\tpartitions\tworkload\tworkers\tconns\trep\tthroughput\tp50\tp99\terrors\t")
 	for _, p := range res.Points {
 		var p50, p99 string
 		if p.Latency != nil {
-			p50, p99 = ns(p.Latency.P50), ns(p.Latency.P99)
+			p50, p99 = units.Micros(p.Latency.P50), units.Micros(p.Latency.P99)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t\n", p.Registry, p.Partitions, p.Workload, p.Workers, p.Connections, p.Rep,
-			FormatRate(p.Throughput), p50, p99, errorsText(p.Errors))
+			units.Rate(p.Throughput), p50, p99, errorsText(p.Errors))
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nDriver ceiling: %s; timing cost %d ns; results in %s\n", FormatRate(res.Meta.DriverCeiling), res.Meta.TimerCostNs, res.Dir)
+	fmt.Fprintf(w, "\nDriver ceiling: %s; timing cost %d ns; results in %s\n", units.Rate(res.Meta.DriverCeiling), res.Meta.TimerCostNs, res.Dir)
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"embed"
 	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"path/filepath"
@@ -12,26 +14,45 @@ import (
 	texttemplate "text/template"
 	"time"
 
-	"github.com/shardlab/shardlab/analysis"
-	"github.com/shardlab/shardlab/experiments"
-	"github.com/shardlab/shardlab/experiments/balance"
+	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/internal/atomicfile"
+	"github.com/shardlab/shardlab/internal/units"
+	"github.com/shardlab/shardlab/store"
 )
 
 //go:embed templates/report.md.tmpl templates/report.html.tmpl
 var templates embed.FS
 
-// Config configures Build.
+// Config configures Build: what to render, and where.
 type Config struct {
-	// Results is a report's results directory (see Load).
-	Results string
+	// Inputs is a loaded report results directory (store.LoadReport).
+	Inputs *store.Inputs
+	// Subject is the registry the report is about (the scenarios' and the
+	// sweep's partitioned registry); every other registry in the results
+	// is a peer, described by Describe.
+	Subject  string
+	Describe map[string]string
+	// Plan is the capacity recommendation, computed by the caller from
+	// the same results (package report).
+	Plan Plan
 	// Out receives report.md, report.html and figures/ [paper/build].
 	Out string
-	// AllowMixedHosts builds a report from parts measured on different
-	// machines, stating it, instead of refusing.
-	AllowMixedHosts bool
 
 	_ struct{}
+}
+
+// Plan is the capacity section: the planner's table and the reasons.
+type Plan struct {
+	Text string
+	Why  []string
+}
+
+// input is what every part of the report reads: the results and the
+// names the caller gave.
+type input struct {
+	*store.Inputs
+	Subject  string
+	Describe map[string]string
 }
 
 // Built names what Build wrote.
@@ -56,7 +77,7 @@ type BalanceRow struct {
 
 // CheckRow is one verification campaign.
 type CheckRow struct {
-	CheckRun
+	store.CheckRun
 	Seconds string
 }
 
@@ -67,9 +88,9 @@ type Report struct {
 	Created   string
 	Results   string
 	Abstract  []string
-	Host      experiments.Host
-	Scenarios experiments.Meta
-	Sweep     experiments.Meta
+	Host      store.Host
+	Scenarios store.Meta
+	Sweep     store.Meta
 	SweepDesc string
 	Method    []string
 	Figures   []Figure
@@ -78,11 +99,11 @@ type Report struct {
 	Claims    []ClaimRow
 	Balance   []BalanceRow
 	BalanceOf string
-	SeedCheck balance.SeedCheck
+	SeedCheck store.SeedCheck
 	SeedLine  string
 	PlanText  string
 	PlanWhy   []string
-	Check     *CheckSummary
+	Check     *store.CheckSummary
 	CheckRows []CheckRow
 	CheckLine string
 	Threats   []string
@@ -94,40 +115,30 @@ type Report struct {
 // Peer is a registry measured beside the sharded one.
 type Peer struct{ Name, What string }
 
-// peerWhat says what each peer registry is (impl/baseline's doc).
-var peerWhat = map[string]string{
-	"mutex":     "one global lock",
-	"channel":   "one goroutine serialising every operation, the gen_server analogue",
-	"syncmap":   "sync.Map",
-	"xsync":     "xsync's concurrent map",
-	"reference": "the model behind one mutex",
-	"null":      "a registry that does nothing",
-}
-
-func peers(m experiments.Meta) []Peer {
+func peers(in *input) []Peer {
 	var out []Peer
-	for _, name := range m.Registries {
-		if name != experiments.RegistrySharded {
-			out = append(out, Peer{Name: name, What: peerWhat[name]})
+	for _, name := range in.Scenarios.Meta.Registries {
+		if name != in.Subject {
+			out = append(out, Peer{Name: name, What: in.Describe[name]})
 		}
 	}
 	return out
 }
 
-// Build loads cfg.Results, draws every figure and writes report.md and a
-// self-contained report.html (figures embedded as base64 PNG) to cfg.Out.
+// ErrConfig: Build was called without inputs or a subject.
+var ErrConfig = errors.New("paper: invalid configuration")
+
+// Build draws every figure and writes report.md and a self-contained
+// report.html (figures embedded as base64 PNG) to cfg.Out.
 func Build(cfg Config) (*Built, error) {
-	if cfg.Results == "" {
-		return nil, fmt.Errorf("%w: no results directory", ErrConfig)
+	if cfg.Inputs == nil || cfg.Subject == "" {
+		return nil, fmt.Errorf("%w: no inputs or no subject registry", ErrConfig)
 	}
 	if cfg.Out == "" {
 		cfg.Out = filepath.Join("paper", "build")
 	}
-	in, err := Load(cfg.Results, cfg.AllowMixedHosts)
-	if err != nil {
-		return nil, err
-	}
-	r, err := newReport(in, cfg.Out)
+	in := &input{Inputs: cfg.Inputs, Subject: cfg.Subject, Describe: cfg.Describe}
+	r, err := newReport(in, cfg.Plan, cfg.Out)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +160,7 @@ func Build(cfg Config) (*Built, error) {
 	return b, nil
 }
 
-func newReport(in *Inputs, out string) (*Report, error) {
+func newReport(in *input, plan Plan, out string) (*Report, error) {
 	figs, gaps, err := makeFigures(in, out)
 	if err != nil {
 		return nil, err
@@ -162,33 +173,33 @@ func newReport(in *Inputs, out string) (*Report, error) {
 		Claims: audit(in), Check: in.Check, SeedCheck: in.Balance.SeedCheck, Notes: in.Notes,
 	}
 	r.Rows = scenarioRows(in.Scenarios)
-	r.Peers = peers(in.Scenarios.Meta)
+	r.Peers = peers(in)
 	r.Balance, r.BalanceOf = balanceRows(in.Balance)
 	s := in.Balance.SeedCheck
 	r.SeedLine = s.Verdict
 	r.SweepDesc = sweepDesc(in.Sweep)
-	r.PlanText, r.PlanWhy = reportPlan(in)
+	r.PlanText, r.PlanWhy = plan.Text, plan.Why
 	for _, run := range in.Check.Runs {
 		r.CheckRows = append(r.CheckRows, CheckRow{CheckRun: run, Seconds: fmt.Sprintf("%.2g s run, %.2g s check", run.RunSeconds, run.CheckSeconds)})
 	}
 	hs, ops := in.Check.Histories()
 	r.CheckLine = fmt.Sprintf("%d campaigns, %s histories, %s operations, %d not linearizable or undecided",
-		len(in.Check.Runs), commas(hs), commas(ops), in.Check.Violations())
+		len(in.Check.Runs), units.Commas(hs), units.Commas(ops), in.Check.Violations())
 	r.Method = methodLines(in)
 	r.Abstract = abstract(in, r)
 	r.Threats = threats(in, gaps)
 	return r, nil
 }
 
-func scenarioRows(res *experiments.Results) []ScenarioRow {
+func scenarioRows(res *store.Results) []ScenarioRow {
 	var rows []ScenarioRow
 	for i := range res.Points {
 		p := &res.Points[i]
 		row := ScenarioRow{Scenario: p.Scenario, Registry: p.Registry, Mode: p.Mode, Workers: p.Workers,
-			Basis: p.LatencyBasis, Throughput: fmtOps(p.Throughput), Sampling: sampling(p),
+			Basis: p.LatencyBasis, Throughput: units.Ops(p.Throughput), Sampling: sampling(p),
 			P50: "—", P99: "—", P999: "—", Max: "—", Errors: "0"}
 		if p.Latency != nil {
-			row.P50, row.P99, row.P999, row.Max = fmtNs(float64(p.Latency.P50)), fmtNs(float64(p.Latency.P99)), fmtNs(float64(p.Latency.P999)), fmtNs(float64(p.Latency.Max))
+			row.P50, row.P99, row.P999, row.Max = units.Ns(float64(p.Latency.P50)), units.Ns(float64(p.Latency.P99)), units.Ns(float64(p.Latency.P999)), units.Ns(float64(p.Latency.Max))
 		}
 		if n, codes := errorTotal(p); n > 0 {
 			row.Errors = codes
@@ -201,7 +212,7 @@ func scenarioRows(res *experiments.Results) []ScenarioRow {
 	return rows
 }
 
-func balanceRows(st *balance.Study) ([]BalanceRow, string) {
+func balanceRows(st *store.Balance) ([]BalanceRow, string) {
 	keys := balanceKeys(st)
 	var rows []BalanceRow
 	for _, c := range st.Cells {
@@ -219,12 +230,12 @@ func balanceRows(st *balance.Study) ([]BalanceRow, string) {
 		}
 		rows = append(rows, row)
 	}
-	return rows, fmt.Sprintf("%s server_N keys; skew = (max−min)/(mean+1); verdict = two-sided chi-square test at α = %g (analysis.JudgeBalance); moved = fraction of keys that change partition from n to n+1", commas(keys), st.Alpha)
+	return rows, fmt.Sprintf("%s server_N keys; skew = (max−min)/(mean+1); verdict = two-sided chi-square test at α = %g (analysis.JudgeBalance); moved = fraction of keys that change partition from n to n+1", units.Commas(keys), st.Alpha)
 }
 
-func sweepDesc(res *experiments.Results) string {
-	var sw experiments.Sweep
-	if err := jsonUnmarshal(res.Meta.Spec, &sw); err != nil {
+func sweepDesc(res *store.Results) string {
+	var sw spec.Sweep
+	if err := json.Unmarshal(res.Meta.Spec, &sw); err != nil {
 		return fmt.Sprintf("sweep %q, %d points", res.Meta.Name, len(res.Points))
 	}
 	var wls []string
@@ -235,30 +246,7 @@ func sweepDesc(res *experiments.Results) string {
 		sw.Name, sw.Registries, sw.Partitions, sw.Workers, strings.Join(wls, ", "), sw.Duration.D(), max(sw.Repeat, 1), max(sw.SampleEvery, 1), len(res.Points))
 }
 
-// ReportTarget is the capacity question the report answers: the seed's
-// own targets (100 workers, > 100K ops/s, p99 < 100 µs, skew < 0.30) for
-// the sustained mix, on this machine's cores.
-func ReportTarget(cores int) analysis.Target {
-	return analysis.Target{Workers: 100, Throughput: 100_000, P99: 100 * time.Microsecond, MaxSkew: balance.SeedTargetSkew, Cores: cores}
-}
-
-func reportPlan(in *Inputs) (string, []string) {
-	res, err := planFrom(in.Sweep, PlanConfig{Target: ReportTarget(in.Host().GOMAXPROCS), Workload: "sustained"})
-	if err != nil {
-		return "", []string{"no recommendation: " + err.Error()}
-	}
-	var why []string
-	p := res.Plan
-	if p.Recommended > 0 {
-		why = append(why, fmt.Sprintf("recommended: %d partitions, the smallest measured count meeting every requirement (evidence: %s)", p.Recommended, p.Evidence))
-	} else {
-		why = append(why, "no measured partition count meets every requirement on this machine")
-	}
-	why = append(why, res.Beyond...)
-	return res.Text(), why
-}
-
-func methodLines(in *Inputs) []string {
+func methodLines(in *input) []string {
 	h := in.Host()
 	m := in.Scenarios.Meta
 	rev := h.GitRevision
@@ -269,15 +257,15 @@ func methodLines(in *Inputs) []string {
 		fmt.Sprintf("Machine: %s; %d CPUs, GOMAXPROCS %d; %s/%s. Build: %s, revision %s.", h.CPUModel, h.NumCPU, h.GOMAXPROCS, h.OS, h.Arch, h.GoVersion, rev),
 		fmt.Sprintf("Seeds: scenarios %d, sweep %d, balance study %d, verification %d. Every random choice derives from these (math/rand/v2 PCG); rerunning with the same seed replays the workloads, not the scheduler's interleavings.", m.Seed, in.Sweep.Meta.Seed, in.Balance.Seed, in.Check.Seed),
 		fmt.Sprintf("Scenarios: %s, %s, registries %v side by side, each on a fresh registry preloaded as the scenario says (%s).", scenarioCount(m), scenarioDurations(m), m.Registries, preloadNote(m)),
-		"Latency: closed-loop drivers (every figure and table here unless stated) record service time, the call's own duration, because each worker waits for its reply before the next call; open-loop drivers would measure from the intended start to avoid coordinated omission. Fast operations are timed only a sample at a time, because a clock pair costs about as much as a lookup (lookup_100: " + samplingNote(scenarioPoint(in.Scenarios, "lookup_100", experiments.RegistrySharded)) + "); every op is counted.",
-		fmt.Sprintf("Timer cost: %s per timed op (measured); driver ceiling: %s with the 100-worker lookup driver against a registry that does nothing.", fmtNs(float64(m.TimerCostNs)), fmtOps(m.DriverCeiling)),
+		"Latency: closed-loop drivers (every figure and table here unless stated) record service time, the call's own duration, because each worker waits for its reply before the next call; open-loop drivers would measure from the intended start to avoid coordinated omission. Fast operations are timed only a sample at a time, because a clock pair costs about as much as a lookup (lookup_100: " + samplingNote(scenarioPoint(in.Scenarios, "lookup_100", in.Subject)) + "); every op is counted.",
+		fmt.Sprintf("Timer cost: %s per timed op (measured); driver ceiling: %s with the 100-worker lookup driver against a registry that does nothing.", units.Ns(float64(m.TimerCostNs)), units.Ops(m.DriverCeiling)),
 		"Throughput: completed operations divided by measured elapsed time. Percentile intervals are 95 % order-statistic intervals within one run; throughput intervals are Student-t over sweep repetitions or per-interval series.",
 		"Skew: the seed's (max−min)/(mean+1) over per-partition counts, beside the ideal hash (balls into bins: closed form analysis.ExpectedIdealSkew, seeded simulation analysis.SimulateIdealSkew) and a chi-square test (analysis.JudgeBalance).",
 		fmt.Sprintf("Verification: %s.", in.Check.Method),
 	}
 }
 
-func abstract(in *Inputs, r *Report) []string {
+func abstract(in *input, r *Report) []string {
 	met := 0
 	for _, c := range r.Claims {
 		if c.Met {
@@ -287,23 +275,23 @@ func abstract(in *Inputs, r *Report) []string {
 	out := []string{
 		fmt.Sprintf("We reimplemented the seed's sharded registry of MCP servers and transports in Go and measured it against the seed's %d headline claims on %s (%d CPUs). %d of the seed's targets are met here.", len(r.Claims), in.Host().CPUModel, in.Host().NumCPU, met),
 	}
-	if p := scenarioPoint(in.Scenarios, "lookup_100", experiments.RegistrySharded); p != nil && p.Latency != nil {
+	if p := scenarioPoint(in.Scenarios, "lookup_100", in.Subject); p != nil && p.Latency != nil {
 		if h := kindHist(p, "find_server"); h != nil {
 			out = append(out, fmt.Sprintf("With %d workers, lookups run at %s with p99 %s (closed-loop service time), against the seed's claimed %s and %s.",
-				p.Workers, fmtOps(p.Throughput), fmtNs(float64(h.P99)), seedClaim("throughput").Claimed, seedClaim("p99").Claimed))
+				p.Workers, units.Ops(p.Throughput), units.Ns(float64(h.P99)), seedClaim("throughput").Claimed, seedClaim("p99").Claimed))
 		}
 	}
 	s := in.Balance.SeedCheck
 	out = append(out, fmt.Sprintf("The seed's claimed partition skew of %.2f is %s: placing its %s keys in %d partitions gives %.3f, an ideal hash averages %.3f, and %.2f or less occurred in %d of %s simulated trials.",
-		s.Claimed, skewClaimJudgement(s.ClaimFraction, in.Balance.Alpha), commas(s.Keys), s.Partitions, s.SeedSkew, s.Ideal.Mean,
-		s.Claimed, int(s.ClaimFraction*float64(s.Ideal.Trials)+0.5), commas(s.Ideal.Trials)))
+		s.Claimed, skewClaimJudgement(s.ClaimFraction, in.Balance.Alpha), units.Commas(s.Keys), s.Partitions, s.SeedSkew, s.Ideal.Mean,
+		s.Claimed, int(s.ClaimFraction*float64(s.Ideal.Trials)+0.5), units.Commas(s.Ideal.Trials)))
 	out = append(out, fmt.Sprintf("Verification: %s.", r.CheckLine))
 	return out
 }
 
 // scenarioCount describes how many scenarios ran: the seed's ten, and any
 // beyond them (open-loop, many-connection).
-func scenarioCount(m experiments.Meta) string {
+func scenarioCount(m store.Meta) string {
 	n := strings.Count(m.Name, ",") + 1
 	switch {
 	case n == 10:
@@ -315,9 +303,9 @@ func scenarioCount(m experiments.Meta) string {
 }
 
 // scenarioSpecs are the scenarios that ran, as meta.json records them.
-func scenarioSpecs(m experiments.Meta) []experiments.Scenario {
-	var scs []experiments.Scenario
-	if err := jsonUnmarshal(m.Spec, &scs); err != nil {
+func scenarioSpecs(m store.Meta) []spec.Scenario {
+	var scs []spec.Scenario
+	if err := json.Unmarshal(m.Spec, &scs); err != nil {
 		return nil
 	}
 	return scs
@@ -325,7 +313,7 @@ func scenarioSpecs(m experiments.Meta) []experiments.Scenario {
 
 // durationRange is the span of the scenarios' timed durations ("1s–2s"),
 // the quick ones where quick and set; "not recorded" without any.
-func durationRange(scs []experiments.Scenario, quick bool) string {
+func durationRange(scs []spec.Scenario, quick bool) string {
 	var lo, hi time.Duration
 	for _, sc := range scs {
 		d := sc.Duration.D()
@@ -351,7 +339,7 @@ func durationRange(scs []experiments.Scenario, quick bool) string {
 
 // scenarioDurations says whether the scenarios ran quick and how long
 // their timed phases were, from the recorded spec.
-func scenarioDurations(m experiments.Meta) string {
+func scenarioDurations(m store.Meta) string {
 	scs := scenarioSpecs(m)
 	if m.Quick {
 		return fmt.Sprintf("quick scenarios of %s (full length: %s)", durationRange(scs, true), durationRange(scs, false))
@@ -360,16 +348,16 @@ func scenarioDurations(m experiments.Meta) string {
 }
 
 // preloadNote lists the preloads the scenarios used, the most common first.
-func preloadNote(m experiments.Meta) string {
-	count := map[experiments.PreloadSpec]int{}
-	var order []experiments.PreloadSpec
+func preloadNote(m store.Meta) string {
+	count := map[spec.PreloadSpec]int{}
+	var order []spec.PreloadSpec
 	for _, sc := range scenarioSpecs(m) {
 		if count[sc.Preload] == 0 {
 			order = append(order, sc.Preload)
 		}
 		count[sc.Preload]++
 	}
-	slices.SortStableFunc(order, func(a, b experiments.PreloadSpec) int { return count[b] - count[a] })
+	slices.SortStableFunc(order, func(a, b spec.PreloadSpec) int { return count[b] - count[a] })
 	var parts []string
 	for _, p := range order {
 		what := "nothing"
@@ -379,11 +367,11 @@ func preloadNote(m experiments.Meta) string {
 			if p.Bind {
 				bound = " bound"
 			}
-			what = fmt.Sprintf("%s servers and %s%s transports", commas(p.Servers), commas(p.Transports), bound)
+			what = fmt.Sprintf("%s servers and %s%s transports", units.Commas(p.Servers), units.Commas(p.Transports), bound)
 		case p.Servers > 0:
-			what = commas(p.Servers) + " servers"
+			what = units.Commas(p.Servers) + " servers"
 		case p.Transports > 0:
-			what = commas(p.Transports) + " transports"
+			what = units.Commas(p.Transports) + " transports"
 		}
 		parts = append(parts, fmt.Sprintf("%s for %d", what, count[p]))
 	}
@@ -395,20 +383,20 @@ func preloadNote(m experiments.Meta) string {
 
 // durationsNote states how long the scenarios and sweep points ran, from
 // the results themselves.
-func durationsNote(in *Inputs) string {
+func durationsNote(in *input) string {
 	scen := scenarioDurations(in.Scenarios.Meta)
-	var sw experiments.Sweep
-	if err := jsonUnmarshal(in.Sweep.Meta.Spec, &sw); err != nil || sw.Duration.D() == 0 {
+	var sw spec.Sweep
+	if err := json.Unmarshal(in.Sweep.Meta.Spec, &sw); err != nil || sw.Duration.D() == 0 {
 		return scen
 	}
 	return fmt.Sprintf("%s, %v per sweep point", scen, sw.Duration.D())
 }
 
-func threats(in *Inputs, gaps []string) []string {
+func threats(in *input, gaps []string) []string {
 	h := in.Host()
 	t := []string{
 		fmt.Sprintf("A shared, noisy machine: %d CPUs that other jobs use at the same time. Single runs can move by tens of percent; the sweep's repetitions give intervals, the scenarios do not.", h.NumCPU),
-		fmt.Sprintf("Timer cost (%s per clock pair) is of the order of a lookup: timed operations include it, which is why fast operations are timed a sample at a time (each figure says how often).", fmtNs(float64(in.Scenarios.Meta.TimerCostNs))),
+		fmt.Sprintf("Timer cost (%s per clock pair) is of the order of a lookup: timed operations include it, which is why fast operations are timed a sample at a time (each figure says how often).", units.Ns(float64(in.Scenarios.Meta.TimerCostNs))),
 		"Closed-loop latency is service time: under overload a closed loop slows its own arrivals, so its tail understates what users of an open system would wait.",
 		"Go is not Erlang: the seed's ETS tables, schedulers and message passing have different costs. Comparisons with the seed's figures compare designs and implementations together.",
 		fmt.Sprintf("Short durations (%s) favour warm caches and miss slow effects (GC cycles, long-tail pauses); `shardlab run all` without --quick runs the seed's durations (%s).", durationsNote(in), durationRange(scenarioSpecs(in.Scenarios.Meta), false)),

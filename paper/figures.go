@@ -2,9 +2,9 @@ package paper
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,10 +16,11 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/shardlab/shardlab/analysis"
-	"github.com/shardlab/shardlab/experiments"
-	"github.com/shardlab/shardlab/experiments/balance"
-	"github.com/shardlab/shardlab/impl/partition"
+	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/internal/units"
 	"github.com/shardlab/shardlab/plots"
+	"github.com/shardlab/shardlab/seed"
+	"github.com/shardlab/shardlab/store"
 )
 
 // Figure is one figure of the report, saved as PNG and SVG.
@@ -49,7 +50,7 @@ type figureBuilder struct {
 
 // makeFigures builds every figure into outDir/figures. Figures without
 // data are omitted and named in the returned list of gaps.
-func makeFigures(in *Inputs, outDir string) ([]Figure, []string, error) {
+func makeFigures(in *input, outDir string) ([]Figure, []string, error) {
 	var figs []Figure
 	var gaps []string
 	for _, b := range figureBuilders(in) {
@@ -80,37 +81,37 @@ func makeFigures(in *Inputs, outDir string) ([]Figure, []string, error) {
 
 // balanceKeys is the key count the balance figures show: the seed's
 // 10,000 when studied, else the largest.
-func balanceKeys(st *balance.Study) int {
-	if slices.Contains(st.Keys, balance.SeedKeys) {
-		return balance.SeedKeys
+func balanceKeys(st *store.Balance) int {
+	if slices.Contains(st.Keys, seed.PlacementKeys) {
+		return seed.PlacementKeys
 	}
 	return slices.Max(st.Keys)
 }
 
-func figureBuilders(in *Inputs) []figureBuilder {
+func figureBuilders(in *input) []figureBuilder {
 	st := in.Balance
 	keys := balanceKeys(st)
 	return []figureBuilder{
 		{id: "skew_vs_partitions", title: "Partition skew vs partition count",
-			caption: fmt.Sprintf("Seed skew (max−min)/(mean+1) of %s server_N keys placed by each partitioner (single, which puts every key in one partition, is off this scale; see the table). The band is the central 95%% of %d simulated ideal-hash placements (analysis.SimulateIdealSkew), the dashed line their mean.", commas(keys), trialsOf(st)),
+			caption: fmt.Sprintf("Seed skew (max−min)/(mean+1) of %s server_N keys placed by each partitioner (single, which puts every key in one partition, is off this scale; see the table). The band is the central 95%% of %d simulated ideal-hash placements (analysis.SimulateIdealSkew), the dashed line their mean.", units.Commas(keys), trialsOf(st)),
 			build:   func() (*plot.Plot, error) { return skewFigure(st, keys) }},
-		{id: "partition_load", title: fmt.Sprintf("Seed claim: %s servers in %d partitions", commas(st.SeedCheck.Keys), st.SeedCheck.Partitions),
+		{id: "partition_load", title: fmt.Sprintf("Seed claim: %s servers in %d partitions", units.Commas(st.SeedCheck.Keys), st.SeedCheck.Partitions),
 			caption: fmt.Sprintf("Entries per partition of a real %d-partition registry (impl.New, then PartitionStats) after registering server_0..server_%d, with the ideal hash's expected max and min (analysis.ExpectedIdealSkew).", st.SeedCheck.Partitions, st.SeedCheck.Keys-1),
 			build: func() (*plot.Plot, error) {
-				return plots.PartitionLoad(plots.LoadFigure{Title: fmt.Sprintf("%s server_N keys in %d partitions (impl placement)", commas(st.SeedCheck.Keys), st.SeedCheck.Partitions), Unit: "servers", Counts: st.SeedCheck.ImplCounts})
+				return plots.PartitionLoad(plots.LoadFigure{Title: fmt.Sprintf("%s server_N keys in %d partitions (impl placement)", units.Commas(st.SeedCheck.Keys), st.SeedCheck.Partitions), Unit: "servers", Counts: st.SeedCheck.ImplCounts})
 			}},
 		{id: "moved_fraction", title: "Keys moved when growing from n to n+1 partitions",
-			caption: fmt.Sprintf("Fraction of %s keys that change partition (partition.Moved) against theory: 1/(n+1) for consistent schemes, 1/2 for hashmod's multiply-shift reduction.", commas(keys)),
+			caption: fmt.Sprintf("Fraction of %s keys that change partition (partition.Moved) against theory: 1/(n+1) for consistent schemes, 1/2 for hashmod's multiply-shift reduction.", units.Commas(keys)),
 			build:   func() (*plot.Plot, error) { return movedFigure(st, keys) }},
 		{id: "p99_vs_workers", title: "p99 lookup latency vs workers", latency: latencyClosed,
 			caption: "Sweep, lookup workload, one line per partition count; median of the repetitions' p99; " + samplingNote(sweepPoint(in.Sweep, "lookup")) + ".",
-			build:   func() (*plot.Plot, error) { return p99Figure(in.Sweep, "lookup") }},
+			build:   func() (*plot.Plot, error) { return p99Figure(in.Sweep, in.Subject, "lookup") }},
 		{id: "throughput_vs_workers", title: "Throughput vs workers with USL fits",
 			caption: "Sweep, sustained mix (" + sweepMix(in.Sweep, "sustained") + "); points are means over repetitions, curves the Universal Scalability Law fitted to them (analysis.FitUSL).",
-			build:   func() (*plot.Plot, error) { return scalingFigure(in.Sweep, "sustained") }},
-		{id: "latency_percentiles", title: "Lookup latency by percentile, " + lookup100Workers(in.Scenarios), latency: latencyClosed,
-			caption: "lookup_100 scenario (duration mode), find_server latency per registry; " + samplingNote(scenarioPoint(in.Scenarios, "lookup_100", experiments.RegistrySharded)) + "; HdrHistogram, 3 significant digits.",
-			build:   func() (*plot.Plot, error) { return percentileFigure(in.Scenarios) }},
+			build:   func() (*plot.Plot, error) { return scalingFigure(in.Sweep, in.Subject, "sustained") }},
+		{id: "latency_percentiles", title: "Lookup latency by percentile, " + lookup100Workers(in.Scenarios, in.Subject), latency: latencyClosed,
+			caption: "lookup_100 scenario (duration mode), find_server latency per registry; " + samplingNote(scenarioPoint(in.Scenarios, "lookup_100", in.Subject)) + "; HdrHistogram, 3 significant digits.",
+			build:   func() (*plot.Plot, error) { return percentileFigure(in.Scenarios, in.Subject) }},
 		{id: "throughput_over_time", title: "Sustained throughput over time",
 			caption: "sustained scenario, per-interval throughput per registry, with the seed's target (" + seedClaim("sustained").Target + ").",
 			build:   func() (*plot.Plot, error) { return timelineFigure(in.Scenarios) }},
@@ -122,8 +123,8 @@ func figureBuilders(in *Inputs) []figureBuilder {
 
 // lookup100Workers is how many workers the lookup_100 scenario ran, as
 // recorded ("100 workers").
-func lookup100Workers(res *experiments.Results) string {
-	if p := scenarioPoint(res, "lookup_100", experiments.RegistrySharded); p != nil {
+func lookup100Workers(res *store.Results, subject string) string {
+	if p := scenarioPoint(res, "lookup_100", subject); p != nil {
 		return fmt.Sprintf("%d workers", p.Workers)
 	}
 	return "lookup_100"
@@ -131,9 +132,9 @@ func lookup100Workers(res *experiments.Results) string {
 
 // sweepMix is a sweep workload's operation mix as the sweep recorded it
 // (its own mix, or the built-in one it names).
-func sweepMix(res *experiments.Results, workload string) string {
-	var sw experiments.Sweep
-	if err := jsonUnmarshal(res.Meta.Spec, &sw); err == nil {
+func sweepMix(res *store.Results, workload string) string {
+	var sw spec.Sweep
+	if err := json.Unmarshal(res.Meta.Spec, &sw); err == nil {
 		for _, w := range sw.Workloads {
 			if w.Name != workload || len(w.Mix) == 0 {
 				continue
@@ -141,10 +142,10 @@ func sweepMix(res *experiments.Results, workload string) string {
 			return mixText(w.Mix)
 		}
 	}
-	if m, ok := experiments.Workloads()[workload]; ok {
+	if m, ok := spec.Workloads()[workload]; ok {
 		weights := map[string]float64{}
-		for _, k := range m.Kinds() {
-			weights[k.String()] = 100 * m.Fraction(k)
+		for k, w := range m {
+			weights[k.String()] = w
 		}
 		return mixText(weights)
 	}
@@ -172,7 +173,7 @@ func mixText(weights map[string]float64) string {
 	return strings.Join(parts, " / ")
 }
 
-func trialsOf(st *balance.Study) int {
+func trialsOf(st *store.Balance) int {
 	for _, c := range st.Cells {
 		if c.Ideal != nil {
 			return c.Ideal.Trials
@@ -181,14 +182,31 @@ func trialsOf(st *balance.Study) int {
 	return 0
 }
 
-func skewFigure(st *balance.Study, keys int) (*plot.Plot, error) {
+// degenerate reports whether a partitioner put every key in one partition
+// at every count from 2 on (the "single" partitioner, kept to test the
+// tests): its skew is off any scale the others share.
+func degenerate(st *store.Balance, partitioner string) bool {
+	seen := false
+	for _, c := range st.Cells {
+		if c.Partitioner != partitioner || c.Partitions < 2 {
+			continue
+		}
+		if c.Max != int64(c.Keys) {
+			return false
+		}
+		seen = true
+	}
+	return seen
+}
+
+func skewFigure(st *store.Balance, keys int) (*plot.Plot, error) {
 	f := plots.SkewFigure{
-		Title:      fmt.Sprintf("Partition skew vs partition count (%s keys)", commas(keys)),
-		References: []plots.Reference{{Name: "seed claim 0.18", Value: balance.SeedClaimedSkew}, {Name: "seed target 0.30", Value: balance.SeedTargetSkew}},
+		Title:      fmt.Sprintf("Partition skew vs partition count (%s keys)", units.Commas(keys)),
+		References: []plots.Reference{{Name: "seed claim 0.18", Value: seed.ClaimedSkew}, {Name: "seed target 0.30", Value: seed.TargetSkew}},
 	}
 	seen := map[int]bool{}
 	for _, name := range st.Partitioners {
-		if name == partition.NameSingle {
+		if degenerate(st, name) {
 			continue
 		}
 		s := plots.Series{Name: name}
@@ -213,9 +231,9 @@ func skewFigure(st *balance.Study, keys int) (*plot.Plot, error) {
 	return plots.SkewVsPartitions(f)
 }
 
-func movedFigure(st *balance.Study, keys int) (*plot.Plot, error) {
+func movedFigure(st *store.Balance, keys int) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Keys moved growing n → n+1 (%s keys)", commas(keys))
+	p.Title.Text = fmt.Sprintf("Keys moved growing n → n+1 (%s keys)", units.Commas(keys))
 	p.X.Label.Text = "partitions n (log scale)"
 	p.Y.Label.Text = "fraction of keys moved (log scale)"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
@@ -272,8 +290,8 @@ func movedFigure(st *balance.Study, keys int) (*plot.Plot, error) {
 	return p, nil
 }
 
-func p99Figure(res *experiments.Results, workload string) (*plot.Plot, error) {
-	cells, err := SweepCells(res, workload, "")
+func p99Figure(res *store.Results, subject, workload string) (*plot.Plot, error) {
+	cells, err := store.SweepCells(res, subject, workload, "")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", plots.ErrNoData, err)
 	}
@@ -294,7 +312,7 @@ func p99Figure(res *experiments.Results, workload string) (*plot.Plot, error) {
 	return plots.P99VsWorkers(f)
 }
 
-func cellPartitions(cells []Cell) []int {
+func cellPartitions(cells []store.SweepCell) []int {
 	var ps []int
 	for _, c := range cells {
 		if !slices.Contains(ps, c.Partitions) {
@@ -305,8 +323,8 @@ func cellPartitions(cells []Cell) []int {
 	return ps
 }
 
-func scalingFigure(res *experiments.Results, workload string) (*plot.Plot, error) {
-	cells, err := SweepCells(res, workload, "")
+func scalingFigure(res *store.Results, subject, workload string) (*plot.Plot, error) {
+	cells, err := store.SweepCells(res, subject, workload, "")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", plots.ErrNoData, err)
 	}
@@ -332,7 +350,7 @@ func scalingFigure(res *experiments.Results, workload string) (*plot.Plot, error
 // samplingNote says how often p's operations were timed, as the point
 // recorded it (the driver may time more often than the spec asked, to
 // collect enough samples from a short run).
-func samplingNote(p *experiments.Point) string {
+func samplingNote(p *store.Point) string {
 	switch {
 	case p == nil:
 		return "sampling not recorded"
@@ -343,7 +361,7 @@ func samplingNote(p *experiments.Point) string {
 }
 
 // sweepPoint returns the first sweep point of a workload.
-func sweepPoint(res *experiments.Results, workload string) *experiments.Point {
+func sweepPoint(res *store.Results, workload string) *store.Point {
 	for i := range res.Points {
 		if res.Points[i].Workload == workload {
 			return &res.Points[i]
@@ -354,8 +372,8 @@ func sweepPoint(res *experiments.Results, workload string) *experiments.Point {
 
 // scenarioPoint returns a scenario's point for a registry, preferring
 // the duration mode (long enough to measure steadily).
-func scenarioPoint(res *experiments.Results, scenario, registry string) *experiments.Point {
-	var found *experiments.Point
+func scenarioPoint(res *store.Results, scenario, registry string) *store.Point {
+	var found *store.Point
 	for i := range res.Points {
 		p := &res.Points[i]
 		if p.Scenario != scenario || p.Registry != registry {
@@ -368,7 +386,7 @@ func scenarioPoint(res *experiments.Results, scenario, registry string) *experim
 	return found
 }
 
-func registriesOf(res *experiments.Results) []string {
+func registriesOf(res *store.Results) []string {
 	if len(res.Meta.Registries) > 0 {
 		return res.Meta.Registries
 	}
@@ -381,7 +399,7 @@ func registriesOf(res *experiments.Results) []string {
 	return rs
 }
 
-func kindHist(p *experiments.Point, kind string) *experiments.Hist {
+func kindHist(p *store.Point, kind string) *store.Hist {
 	for _, k := range p.Kinds {
 		if k.Kind == kind {
 			return k.Latency
@@ -390,8 +408,8 @@ func kindHist(p *experiments.Point, kind string) *experiments.Hist {
 	return nil
 }
 
-func percentileFigure(res *experiments.Results) (*plot.Plot, error) {
-	f := plots.PercentileFigure{Title: "find_server latency by percentile, " + lookup100Workers(res), Kind: "closed-loop service time"}
+func percentileFigure(res *store.Results, subject string) (*plot.Plot, error) {
+	f := plots.PercentileFigure{Title: "find_server latency by percentile, " + lookup100Workers(res, subject), Kind: "closed-loop service time"}
 	for _, reg := range registriesOf(res) {
 		p := scenarioPoint(res, "lookup_100", reg)
 		if p == nil {
@@ -410,7 +428,7 @@ func percentileFigure(res *experiments.Results) (*plot.Plot, error) {
 	return plots.LatencyPercentiles(f)
 }
 
-func timelineFigure(res *experiments.Results) (*plot.Plot, error) {
+func timelineFigure(res *store.Results) (*plot.Plot, error) {
 	f := plots.TimelineFigure{Title: "Sustained mix throughput over time",
 		References: []plots.Reference{{Name: "seed target 80K ops/s", Value: 80_000}}}
 	for _, reg := range registriesOf(res) {
@@ -430,7 +448,7 @@ func timelineFigure(res *experiments.Results) (*plot.Plot, error) {
 	return plots.ThroughputOverTime(f)
 }
 
-func registriesFigure(res *experiments.Results) (*plot.Plot, error) {
+func registriesFigure(res *store.Results) (*plot.Plot, error) {
 	regs := registriesOf(res)
 	f := plots.GroupedBarFigure{Title: "Throughput by registry and scenario (quick runs)"}
 	for _, sc := range []string{"lookup_100", "register_lookup_storm", "binding_routing", "routing_100", "sustained"} {
@@ -471,33 +489,4 @@ func longScenario(short string) string {
 		}
 	}
 	return short
-}
-
-func commas(n int) string {
-	s := fmt.Sprint(n)
-	neg := n < 0
-	if neg {
-		s = s[1:]
-	}
-	var out []byte
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	if neg {
-		return "-" + string(out)
-	}
-	return string(out)
-}
-
-// round3 keeps three significant digits, so the report does not pretend
-// to more precision than a single noisy run has.
-func round3(v float64) float64 {
-	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-		return v
-	}
-	e := math.Pow(10, math.Floor(math.Log10(math.Abs(v)))-2)
-	return math.Round(v/e) * e
 }

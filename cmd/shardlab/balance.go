@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/experiments/balance"
+	"github.com/shardlab/shardlab/store"
 )
 
 func newBalanceCmd() *cobra.Command {
@@ -48,7 +49,7 @@ Writes balance.json and balance.csv to --out atomically.`,
 				return usageError("%v", err)
 			}
 			if st != nil {
-				if werr := balance.Write(out, st); werr != nil {
+				if werr := store.WriteBalance(out, st); werr != nil {
 					return withStatus(exitFailure, werr)
 				}
 			}
@@ -70,7 +71,7 @@ Writes balance.json and balance.csv to --out atomically.`,
 			w.Flush()
 			s := st.SeedCheck
 			fmt.Fprintf(c.OutOrStdout(), "\nseed claim (%d server_N keys, %d partitions): impl placement equals partition.Counts: %v; %s\n%s\n",
-				s.Keys, s.Partitions, s.Agree, s.Verdict, filepath.Join(out, balance.JSONFile))
+				s.Keys, s.Partitions, s.Agree, s.Verdict, filepath.Join(out, store.BalanceJSONFile))
 			return nil
 		},
 	}

@@ -11,12 +11,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/analysis"
-	"github.com/shardlab/shardlab/paper"
+	"github.com/shardlab/shardlab/report"
 )
 
 func newPlanCmd() *cobra.Command {
 	var (
-		cfg         paper.PlanConfig
+		cfg         report.PlanConfig
 		workers     int
 		connections int
 		ops         float64
@@ -102,7 +102,7 @@ Exit status: 0 a recommendation, 1 none meets the target, 2 bad input.`,
 				return usageError("%v", err)
 			}
 			cfg.Host, cfg.Progress, cfg.Terminal = detectHost(), c.ErrOrStderr(), isTerminal(os.Stderr)
-			rep, err := paper.Plan(c.Context(), cfg)
+			rep, err := report.Plan(c.Context(), cfg)
 			if err != nil {
 				return reportStatus(err)
 			}

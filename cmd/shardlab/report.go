@@ -11,6 +11,8 @@ import (
 
 	"github.com/shardlab/shardlab/experiments/balance"
 	"github.com/shardlab/shardlab/paper"
+	"github.com/shardlab/shardlab/report"
+	"github.com/shardlab/shardlab/store"
 )
 
 func newReportCmd() *cobra.Command {
@@ -50,7 +52,7 @@ or empty results, another schema version, results from different machines).`,
 				if fullKeys {
 					keys = append(balance.DefaultKeys(), 1_000_000)
 				}
-				err := paper.Collect(c.Context(), paper.CollectConfig{
+				err := report.Collect(c.Context(), report.CollectConfig{
 					Dir: results, Seed: seed, Host: detectHost(), CommandLine: os.Args, BalanceKeys: keys,
 					Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr),
 				})
@@ -58,7 +60,7 @@ or empty results, another schema version, results from different machines).`,
 					return experimentStatus(err)
 				}
 			}
-			built, err := paper.Build(paper.Config{Results: results, Out: out, AllowMixedHosts: allowMixed})
+			built, err := report.Build(report.Config{Results: results, Out: out, AllowMixedHosts: allowMixed})
 			if err != nil {
 				return reportStatus(err)
 			}
@@ -78,7 +80,7 @@ or empty results, another schema version, results from different machines).`,
 
 // reportStatus maps the paper package's input errors to exit 2.
 func reportStatus(err error) error {
-	for _, e := range []error{paper.ErrEmpty, paper.ErrPartial, paper.ErrSchema, paper.ErrMixedHosts, paper.ErrConfig} {
+	for _, e := range []error{store.ErrEmpty, store.ErrPartial, store.ErrSchema, store.ErrMixedHosts, report.ErrConfig, paper.ErrConfig} {
 		if errors.Is(err, e) {
 			return withStatus(exitUsage, err)
 		}

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/shardlab/shardlab/experiments"
+	"github.com/shardlab/shardlab/store"
 )
 
 func newScenariosCmd() *cobra.Command {
@@ -47,7 +48,7 @@ func experimentStatus(err error) error {
 		return nil
 	}
 	for _, e := range []error{experiments.ErrSpec, experiments.ErrUnknownScenario, experiments.ErrUnknownSweep,
-		experiments.ErrUnknownRegistry, experiments.ErrOutput, experiments.ErrCorrupt, experiments.ErrMismatch} {
+		experiments.ErrUnknownRegistry, store.ErrOutput, store.ErrCorrupt, store.ErrMismatch, store.ErrSchema} {
 		if errors.Is(err, e) {
 			return withStatus(exitUsage, err)
 		}
@@ -56,8 +57,8 @@ func experimentStatus(err error) error {
 }
 
 // detectHost describes this machine and build for the results' meta.
-func detectHost() experiments.Host {
-	h := experiments.Host{
+func detectHost() store.Host {
+	h := store.Host{
 		GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(),
 		OS: runtime.GOOS, Arch: runtime.GOARCH, CPUModel: "unknown",
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/experiments"
+	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/impl/partition"
 )
 
@@ -44,7 +45,7 @@ Results go to --out; rerunning with the same flags resumes an interrupted sweep.
 			if quick {
 				// --quick trims any sweep to a smoke test: each point runs
 				// 100 ms.
-				sw.Duration = experiments.Duration(100e6)
+				sw.Duration = spec.Duration(100e6)
 				sw.Repeat = 1
 			}
 			if out == "" {

@@ -11,13 +11,15 @@ import (
 	"testing"
 
 	"github.com/shardlab/shardlab/impl/partition"
+	"github.com/shardlab/shardlab/seed"
+	"github.com/shardlab/shardlab/store"
 )
 
 // -seed replays the study's Monte Carlo with another seed; placements and
 // movement are deterministic, so the assertions hold for every seed.
 var seedFlag = flag.Uint64("seed", 1, "seed for the ideal-hash simulations")
 
-func smallStudy(t *testing.T, cfg Config) *Study {
+func smallStudy(t *testing.T, cfg Config) *store.Balance {
 	t.Helper()
 	cfg.Seed = *seedFlag
 	st, err := Run(context.Background(), cfg)
@@ -85,15 +87,15 @@ func TestSkewAgainstIdeal(t *testing.T) {
 func TestSeedCheckImplPlacementEqualsCounts(t *testing.T) {
 	st := smallStudy(t, Config{Partitions: []int{64}, Keys: []int{1000}, Partitioners: []string{"hashmod"}, Trials: 10, SeedTrials: 2000})
 	sc := st.SeedCheck
-	if !sc.Agree || len(sc.ImplCounts) != SeedPartitions {
+	if !sc.Agree || len(sc.ImplCounts) != seed.Partitions {
 		t.Fatalf("impl placement %v != partition.Counts %v", sc.ImplCounts, sc.PartitionerCounts)
 	}
 	var total int64
 	for _, c := range sc.ImplCounts {
 		total += c
 	}
-	if total != SeedKeys {
-		t.Fatalf("impl holds %d entries, want %d", total, SeedKeys)
+	if total != seed.PlacementKeys {
+		t.Fatalf("impl holds %d entries, want %d", total, seed.PlacementKeys)
 	}
 	// DESIGN.md: an ideal hash averages about 0.37 here and 0.18 is
 	// implausible (0 of 2,000 trials).
@@ -111,30 +113,30 @@ func TestSeedCheckImplPlacementEqualsCounts(t *testing.T) {
 func TestWriteLoadRoundTripAndSchema(t *testing.T) {
 	st := smallStudy(t, Config{Partitions: []int{1, 8}, Keys: []int{500}, Partitioners: []string{"jump"}, Trials: 10, SeedTrials: 10})
 	dir := t.TempDir()
-	if err := Write(dir, st); err != nil {
+	if err := store.WriteBalance(dir, st); err != nil {
 		t.Fatal(err)
 	}
-	got, err := Load(dir)
+	got, err := store.LoadBalance(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got.Cells) != 2 || got.Cells[0].SeedSkew != nil || got.Cells[1].SeedSkew == nil || *got.Cells[1].SeedSkew != *st.Cells[1].SeedSkew {
 		t.Fatalf("round trip changed the cells: %+v", got.Cells)
 	}
-	csvData, err := os.ReadFile(filepath.Join(dir, CSVFile))
+	csvData, err := os.ReadFile(filepath.Join(dir, store.BalanceCSVFile))
 	if err != nil || strings.Count(string(csvData), "\n") != 3 {
 		t.Fatalf("csv: %v\n%s", err, csvData)
 	}
 	// Another schema version is refused, naming both versions.
-	data, _ := os.ReadFile(filepath.Join(dir, JSONFile))
+	data, _ := os.ReadFile(filepath.Join(dir, store.BalanceJSONFile))
 	bad := strings.Replace(string(data), `"schema_version": 1`, `"schema_version": 99`, 1)
-	if err := os.WriteFile(filepath.Join(dir, JSONFile), []byte(bad), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, store.BalanceJSONFile), []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(dir); !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), "99") {
-		t.Fatalf("Load of schema 99: %v, want ErrSchema naming 99", err)
+	if _, err := store.LoadBalance(dir); !errors.Is(err, store.ErrSchema) || !strings.Contains(err.Error(), "99") {
+		t.Fatalf("Load of schema 99: %v, want store.ErrSchema naming 99", err)
 	}
-	if _, err := Load(t.TempDir()); !errors.Is(err, os.ErrNotExist) {
+	if _, err := store.LoadBalance(t.TempDir()); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("Load of an empty dir: %v, want not-exist", err)
 	}
 }

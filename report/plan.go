@@ -1,173 +1,26 @@
-package paper
+package report
 
 import (
-	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
-
 	"github.com/shardlab/shardlab/analysis"
 	"github.com/shardlab/shardlab/experiments"
-	"github.com/shardlab/shardlab/model"
+	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/sim"
+	"github.com/shardlab/shardlab/store"
 )
-
-// Cell is a sweep cell (partitions x concurrency) with its repetitions
-// aggregated, as the planner and the figures use it.
-type Cell struct {
-	Partitions int
-	Workers    int // closed-loop workers, or connections
-	Reps       int
-	// Throughput is the mean over repetitions; CI its Student-t 95 %
-	// interval (zero width with one repetition).
-	Throughput float64
-	CI         analysis.Interval
-	// P99 is the median of the repetitions' p99s (closed-loop service
-	// time): one 100 ms repetition on a shared machine can catch a
-	// scheduler or GC pause that says nothing about the partition count.
-	P99  time.Duration
-	Skew float64 // seed skew of the entries' placement; 0 for one partition
-}
-
-// SweepCells aggregates a sweep's sharded points of one workload (and
-// key distribution, "" for any) into cells sorted by partitions, workers.
-func SweepCells(res *experiments.Results, workload, dist string) ([]Cell, error) {
-	type key struct{ p, w int }
-	groups := map[key][]experiments.Point{}
-	for _, p := range res.Points {
-		if p.Registry != experiments.RegistrySharded || p.Workload != workload || (dist != "" && p.Dist != dist) {
-			continue
-		}
-		w := p.Workers
-		if p.Connections > 0 {
-			w = p.Connections
-		}
-		if p.Partitions < 1 || w < 1 {
-			continue
-		}
-		groups[key{p.Partitions, w}] = append(groups[key{p.Partitions, w}], p)
-	}
-	if len(groups) == 0 {
-		return nil, fmt.Errorf("%w: %s has no sharded points for workload %q%s (it has %s)",
-			ErrPartial, res.Dir, workload, distSuffix(dist), strings.Join(sweepWorkloads(res), ", "))
-	}
-	var cells []Cell
-	for k, pts := range groups {
-		c := Cell{Partitions: k.p, Workers: k.w, Reps: len(pts)}
-		var xs, p99s []float64
-		for _, p := range pts {
-			xs = append(xs, p.Throughput)
-			if p99, ok := steadyP99(p); ok {
-				p99s = append(p99s, float64(p99))
-			}
-			if len(p.Entries) >= 2 {
-				if s, err := analysis.Skew(p.Entries); err == nil {
-					c.Skew = max(c.Skew, s.SeedSkew)
-				}
-			}
-		}
-		if m, err := analysis.Median(p99s); err == nil {
-			c.P99 = time.Duration(m)
-		}
-		if len(xs) >= 2 {
-			ci, err := analysis.MeanCI(xs, 0.95)
-			if err != nil {
-				return nil, fmt.Errorf("paper: cell P=%d W=%d: %w", k.p, k.w, err)
-			}
-			c.Throughput, c.CI = ci.Estimate, ci
-		} else {
-			c.Throughput = xs[0]
-			c.CI = analysis.Interval{Estimate: xs[0], Low: xs[0], High: xs[0], Level: 0.95}
-		}
-		cells = append(cells, c)
-	}
-	slices.SortFunc(cells, func(a, b Cell) int {
-		return cmp.Or(cmp.Compare(a.Partitions, b.Partitions), cmp.Compare(a.Workers, b.Workers))
-	})
-	return cells, nil
-}
-
-// connectionStorms are the kinds a connection point records while its
-// connections connect and disconnect, all at once; the steady phase, which
-// the planner's p99 is about, is every other kind.
-var connectionStorms = []string{
-	model.OpRegisterTransport.String(), model.OpBind.String(), model.OpUnregisterTransport.String(),
-}
-
-// steadyP99 is the p99 a plan judges: every op's latency for closed-loop
-// points; for connection points, only the steady phase's ops, since the
-// connect and disconnect storms are a different question (how long a
-// reconnect wave takes) that would otherwise decide the tail.
-func steadyP99(p experiments.Point) (int64, bool) {
-	if p.Connections == 0 {
-		if p.Latency == nil {
-			return 0, false
-		}
-		return p.Latency.P99, true
-	}
-	var hs []*hdrhistogram.Histogram
-	for _, k := range p.Kinds {
-		if k.Latency != nil && k.Latency.H != nil && !slices.Contains(connectionStorms, k.Kind) {
-			hs = append(hs, k.Latency.H)
-		}
-	}
-	merged, err := analysis.MergeHistograms(hs...)
-	if err != nil {
-		return 0, false
-	}
-	sum, err := analysis.Summarize(merged)
-	if err != nil {
-		return 0, false
-	}
-	return sum.P99, true
-}
 
 func distSuffix(d string) string {
 	if d == "" {
 		return ""
 	}
 	return " with " + d + " keys"
-}
-
-func sweepWorkloads(res *experiments.Results) []string {
-	var ws []string
-	for _, p := range res.Points {
-		s := p.Workload + "/" + p.Dist
-		if !slices.Contains(ws, s) {
-			ws = append(ws, s)
-		}
-	}
-	slices.Sort(ws)
-	if len(ws) == 0 {
-		return []string{"nothing"}
-	}
-	return ws
-}
-
-// Measurements turns cells into the planner's input.
-func Measurements(cells []Cell, cores int) []analysis.Measurement {
-	var ms []analysis.Measurement
-	for _, c := range cells {
-		m := analysis.Measurement{
-			Partitions: c.Partitions, Workers: c.Workers, Cores: cores,
-			Throughput: c.Throughput, P99: c.P99, Skew: c.Skew,
-		}
-		if c.Reps >= 2 {
-			m.ThroughputLow = min(max(0, c.CI.Low), c.Throughput)
-		}
-		ms = append(ms, m)
-	}
-	return ms
 }
 
 // PlanConfig configures Plan.
@@ -189,7 +42,7 @@ type PlanConfig struct {
 	// Partitions measured by the focused sweep [1, 4, 16, 64, 256].
 	Partitions []int
 	Seed       uint64
-	Host       experiments.Host
+	Host       store.Host
 	Progress   io.Writer
 	Terminal   bool
 
@@ -202,7 +55,7 @@ type PlanReport struct {
 	Results  string // the sweep results directory used
 	Workload string
 	Dist     string
-	Cells    []Cell
+	Cells    []store.SweepCell
 	// Beyond explains, when the target lies past what was measured, what
 	// the USL fit extrapolates and how far to trust it.
 	Beyond []string
@@ -270,20 +123,20 @@ func (c *PlanConfig) Validate() error {
 // focusedSweep measures what the target needs: the partition counts, and
 // concurrencies spanning the target (capped at what this machine measures
 // meaningfully; the planner extrapolates past that and says so).
-func (c *PlanConfig) focusedSweep() experiments.Sweep {
+func (c *PlanConfig) focusedSweep() spec.Sweep {
 	parts := c.Partitions
 	if len(parts) == 0 {
 		parts = []int{1, 4, 16, 64, 256}
 	}
-	wl := experiments.WorkloadSpec{Name: c.Workload, Mix: c.Mix}
+	wl := spec.WorkloadSpec{Name: c.Workload, Mix: c.Mix}
 	if c.Dist != "" {
-		wl.Keys = &experiments.KeysSpec{Dist: c.Dist}
+		wl.Keys = &spec.KeysSpec{Dist: c.Dist}
 	}
-	sw := experiments.Sweep{
+	sw := spec.Sweep{
 		Name: "plan", Registries: []string{experiments.RegistrySharded}, Partitions: parts,
-		Workloads: []experiments.WorkloadSpec{wl},
-		Preload:   experiments.PreloadSpec{Servers: 10_000, Transports: 10_000, Bind: true},
-		Duration:  experiments.Duration(150 * time.Millisecond), Repeat: 2, SampleEvery: 8,
+		Workloads: []spec.WorkloadSpec{wl},
+		Preload:   spec.PreloadSpec{Servers: 10_000, Transports: 10_000, Bind: true},
+		Duration:  spec.Duration(150 * time.Millisecond), Repeat: 2, SampleEvery: 8,
 	}
 	w := c.Target.Workers
 	if c.Connections {
@@ -293,12 +146,12 @@ func (c *PlanConfig) focusedSweep() experiments.Sweep {
 				cs = append(cs, v)
 			}
 		}
-		sw.Connections, sw.Think, sw.ThinkDist = cs, experiments.Duration(c.Think), sim.ThinkExponential
+		sw.Connections, sw.Think, sw.ThinkDist = cs, spec.Duration(c.Think), sim.ThinkExponential
 		// Each connection issues one op per think time, so a point must
 		// last several think times for its p99 to rest on more than a
 		// handful of samples; three repetitions let the median p99 ignore
 		// one scheduler hiccup.
-		sw.Duration = experiments.Duration(min(max(150*time.Millisecond, 5*c.Think), 2*time.Second))
+		sw.Duration = spec.Duration(min(max(150*time.Millisecond, 5*c.Think), 2*time.Second))
 		sw.Repeat = 3
 		return sw
 	}
@@ -320,10 +173,10 @@ func Plan(ctx context.Context, cfg PlanConfig) (*PlanReport, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	var res *experiments.Results
+	var res *store.Results
 	var err error
 	if cfg.Results != "" {
-		res, err = loadSweep(cfg.Results)
+		res, err = store.LoadSweep(cfg.Results)
 		if err != nil {
 			return nil, err
 		}
@@ -343,35 +196,12 @@ func Plan(ctx context.Context, cfg PlanConfig) (*PlanReport, error) {
 	return planFrom(res, cfg)
 }
 
-func loadSweep(dir string) (*experiments.Results, error) {
-	if _, err := os.Stat(filepath.Join(dir, SweepDir, experiments.MetaFile)); err == nil {
-		dir = filepath.Join(dir, SweepDir)
-	}
-	if _, err := os.Stat(filepath.Join(dir, experiments.MetaFile)); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %s holds no sweep results (no %s)", ErrEmpty, dir, experiments.MetaFile)
-	}
-	res, err := experiments.Load(dir)
-	if err != nil {
-		if strings.Contains(err.Error(), "schema version") {
-			return nil, fmt.Errorf("%w: %w", ErrSchema, err)
-		}
-		return nil, fmt.Errorf("%w: %w", ErrPartial, err)
-	}
-	if res.Meta.Kind != "sweep" {
-		return nil, fmt.Errorf("%w: %s holds %q results; the planner needs a sweep", ErrPartial, dir, res.Meta.Kind)
-	}
-	if len(res.Points) == 0 {
-		return nil, fmt.Errorf("%w: %s has no finished points", ErrPartial, dir)
-	}
-	return res, nil
-}
-
-func planFrom(res *experiments.Results, cfg PlanConfig) (*PlanReport, error) {
-	cells, err := SweepCells(res, cfg.Workload, cfg.Dist)
+func planFrom(res *store.Results, cfg PlanConfig) (*PlanReport, error) {
+	cells, err := store.SweepCells(res, experiments.RegistrySharded, cfg.Workload, cfg.Dist)
 	if err != nil {
 		return nil, err
 	}
-	plan, err := analysis.PlanCapacity(Measurements(cells, res.Meta.Host.GOMAXPROCS), cfg.Target)
+	plan, err := analysis.PlanCapacity(store.Measurements(cells, res.Meta.Host.GOMAXPROCS), cfg.Target)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -382,7 +212,7 @@ func planFrom(res *experiments.Results, cfg PlanConfig) (*PlanReport, error) {
 
 // beyond explains targets past the measured range: what the USL fit
 // extrapolates and how far to trust it.
-func beyond(plan analysis.CapacityPlan, cells []Cell, host experiments.Host) []string {
+func beyond(plan analysis.CapacityPlan, cells []store.SweepCell, host store.Host) []string {
 	t := plan.Target
 	var out []string
 	maxW, best := 0, 0.0

@@ -1,4 +1,4 @@
-package paper
+package report
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/experiments/balance"
+	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/store"
 )
 
 // CollectConfig configures Collect: the quick measurements a report needs.
@@ -23,7 +25,7 @@ type CollectConfig struct {
 	Registries []string
 	// BalanceKeys overrides the balance study's key counts.
 	BalanceKeys []int
-	Host        experiments.Host
+	Host        store.Host
 	CommandLine []string
 	// Progress receives progress; Terminal selects progress bars.
 	Progress io.Writer
@@ -40,13 +42,13 @@ var DefaultReportRegistries = []string{experiments.RegistrySharded, "mutex", "ch
 // throughput carries a confidence interval and each p99 rests on tens of
 // thousands of samples (100 ms points let one scheduler hiccup decide a
 // p99). About a minute on 2 cores.
-func ReportSweep() experiments.Sweep {
-	return experiments.Sweep{
+func ReportSweep() spec.Sweep {
+	return spec.Sweep{
 		Name: "report", Registries: []string{experiments.RegistrySharded},
 		Partitions: []int{1, 4, 16, 64, 256}, Workers: []int{1, 2, 8, 32, 100},
-		Workloads: []experiments.WorkloadSpec{{Name: "lookup"}, {Name: "sustained"}},
-		Preload:   experiments.PreloadSpec{Servers: 10_000, Transports: 10_000, Bind: true},
-		Duration:  experiments.Duration(250 * time.Millisecond), Repeat: 3, SampleEvery: 8,
+		Workloads: []spec.WorkloadSpec{{Name: "lookup"}, {Name: "sustained"}},
+		Preload:   spec.PreloadSpec{Servers: 10_000, Transports: 10_000, Bind: true},
+		Duration:  spec.Duration(250 * time.Millisecond), Repeat: 3, SampleEvery: 8,
 	}
 }
 
@@ -73,21 +75,21 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 	t0 := time.Now()
 	say("report [1/4]: the seed's ten scenarios, quick, against %v", regs)
 	sc := base
-	sc.Scenarios, sc.Out = experiments.BuiltinScenarios(), filepath.Join(cfg.Dir, ScenariosDir)
+	sc.Scenarios, sc.Out = experiments.BuiltinScenarios(), filepath.Join(cfg.Dir, store.ScenariosDir)
 	if _, err := experiments.RunScenarios(ctx, sc); err != nil {
 		return fmt.Errorf("scenarios: %w", err)
 	}
 	say("report [2/4]: sweep over partitions x workers (%s so far)", time.Since(t0).Round(time.Second))
 	sw := base
 	s := ReportSweep()
-	sw.Sweep, sw.Registries, sw.Out = &s, nil, filepath.Join(cfg.Dir, SweepDir)
+	sw.Sweep, sw.Registries, sw.Out = &s, nil, filepath.Join(cfg.Dir, store.SweepDir)
 	if _, err := experiments.RunSweep(ctx, sw); err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
 	say("report [3/4]: partition balance study (%s so far)", time.Since(t0).Round(time.Second))
 	st, err := balance.Run(ctx, balance.Config{Seed: cfg.Seed, Host: cfg.Host, Keys: cfg.BalanceKeys, Progress: cfg.Progress})
 	if st != nil {
-		if werr := balance.Write(filepath.Join(cfg.Dir, BalanceDir), st); werr != nil {
+		if werr := store.WriteBalance(filepath.Join(cfg.Dir, store.BalanceDir), st); werr != nil {
 			return werr
 		}
 	}
@@ -99,7 +101,7 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
 	}
-	if err := WriteCheck(filepath.Join(cfg.Dir, CheckFile), cs); err != nil {
+	if err := store.WriteCheck(filepath.Join(cfg.Dir, store.CheckFile), cs); err != nil {
 		return err
 	}
 	say("report: measurements done in %s", time.Since(t0).Round(time.Second))

@@ -1,4 +1,4 @@
-package experiments
+package store
 
 import (
 	"bytes"
@@ -9,11 +9,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/internal/atomicfile"
 )
 
@@ -29,11 +31,24 @@ const (
 	SummaryFile = "summary.csv"
 )
 
+// Sentinel errors. Each is the user's input or environment at fault; the
+// CLI maps every one to exit status 2.
+var (
+	// ErrSchema: a file was written by another schema version.
+	ErrSchema = errors.New("store: results from another schema version")
+	// ErrCorrupt: a file cannot be parsed (named FILE:LINE where it can).
+	ErrCorrupt = errors.New("store: corrupt results file")
+	// ErrMismatch: a folder holds a different run than the one resuming.
+	ErrMismatch = errors.New("store: results folder holds a different run")
+	// ErrOutput: results cannot be written.
+	ErrOutput = errors.New("store: cannot write results")
+)
+
 // HistogramEncoding names how Hist.Data is encoded.
 const HistogramEncoding = "hdrhistogram-v2-compressed-base64"
 
 // Host describes the machine and build a run came from. The CLI fills it
-// (DetectHost); experiments only records it.
+// (DetectHost); the packages that measure only record it.
 type Host struct {
 	GitRevision string `json:"git_revision"`
 	GoVersion   string `json:"go_version"`
@@ -89,7 +104,7 @@ func NewHist(h *hdrhistogram.Histogram) (*Hist, error) {
 	}
 	data, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
 	if err != nil {
-		return nil, fmt.Errorf("experiments: encode histogram: %w", err)
+		return nil, fmt.Errorf("store: encode histogram: %w", err)
 	}
 	return &Hist{
 		Unit: "ns", Count: h.TotalCount(), Mean: h.Mean(), Min: h.Min(),
@@ -179,7 +194,7 @@ type BucketRecord struct {
 
 // CheckResult is a Check evaluated on a point.
 type CheckResult struct {
-	Check
+	spec.Check
 	Measured float64 `json:"measured"`
 	// Unmeasured: the point has no such figure (e.g. no alarms on a
 	// registry without contention monitoring); the check fails.
@@ -276,7 +291,7 @@ func readMeta(dir string) (*Meta, error) {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
 	}
 	if m.SchemaVersion != SchemaVersion {
-		return nil, fmt.Errorf("%w: %s: schema version %d (this shardlab reads %d)", ErrCorrupt, path, m.SchemaVersion, SchemaVersion)
+		return nil, fmt.Errorf("%w: %s: schema version %d (this shardlab reads %d)", ErrSchema, path, m.SchemaVersion, SchemaVersion)
 	}
 	return &m, nil
 }
@@ -327,8 +342,10 @@ func readPoints(path string) ([]Point, int64, bool, error) {
 	return pts, good, false, nil
 }
 
-// store writes a results directory.
-type store struct {
+// Writer writes a run's results directory: meta.json once, then one line
+// of points.jsonl per finished point (fsynced), and summary.csv rewritten
+// atomically after each.
+type Writer struct {
 	dir    string
 	points []Point
 	done   map[string]bool
@@ -336,15 +353,15 @@ type store struct {
 	fresh bool
 }
 
-// openStore creates dir (or resumes it when it holds the run with this
-// fingerprint) and returns the points already finished there. It reads
-// and checks everything before any measurement runs; a fresh folder gets
-// its meta.json from writeMetaIfNew.
-func openStore(dir, fingerprint string) (*store, error) {
+// Open creates dir (or resumes it when it holds the run with this
+// fingerprint, ErrMismatch when it holds another) with the points already
+// finished there. It reads and checks everything before any measurement
+// runs; a fresh folder gets its meta.json from WriteMetaIfNew.
+func Open(dir, fingerprint string) (*Writer, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
 	}
-	s := &store{dir: dir, done: map[string]bool{}}
+	s := &Writer{dir: dir, done: map[string]bool{}}
 	old, err := readMeta(dir)
 	switch {
 	case err == nil:
@@ -378,9 +395,9 @@ func openStore(dir, fingerprint string) (*store, error) {
 	}
 }
 
-// writeMetaIfNew writes meta.json into a fresh folder; a resumed one
+// WriteMetaIfNew writes meta.json into a fresh folder; a resumed one
 // keeps its original.
-func (s *store) writeMetaIfNew(meta Meta) error {
+func (s *Writer) WriteMetaIfNew(meta Meta) error {
 	if !s.fresh {
 		return nil
 	}
@@ -404,11 +421,11 @@ func writeAtomic(path string, data []byte) error {
 	return nil
 }
 
-// append writes one finished point as a line and fsyncs, then rewrites the
+// Append writes one finished point as a line and fsyncs, then rewrites the
 // summary.
-func (s *store) append(p Point) error {
+func (s *Writer) Append(p Point) error {
 	if s.done[p.ID] {
-		return fmt.Errorf("experiments: point %s recorded twice", p.ID)
+		return fmt.Errorf("store: point %s recorded twice", p.ID)
 	}
 	line, err := json.Marshal(p)
 	if err != nil {
@@ -429,6 +446,19 @@ func (s *store) append(p Point) error {
 	return s.writeSummary()
 }
 
+// Done reports whether the point with this id is already recorded.
+func (s *Writer) Done(id string) bool { return s.done[id] }
+
+// Results returns what the directory holds now (an empty Meta before
+// WriteMetaIfNew).
+func (s *Writer) Results() *Results {
+	m, err := readMeta(s.dir)
+	if err != nil {
+		m = &Meta{}
+	}
+	return &Results{Dir: s.dir, Meta: *m, Points: slices.Clone(s.points)}
+}
+
 // SummaryColumns are summary.csv's columns.
 var SummaryColumns = []string{
 	"id", "scenario", "sweep", "mode", "registry", "partitions", "workers", "connections",
@@ -436,7 +466,7 @@ var SummaryColumns = []string{
 	"latency_basis", "p50_ns", "p95_ns", "p99_ns", "p999_ns", "max_ns", "errors", "checks_failed",
 }
 
-func (s *store) writeSummary() error {
+func (s *Writer) writeSummary() error {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	_ = w.Write(SummaryColumns)

@@ -1,4 +1,4 @@
-package paper
+package store
 
 import (
 	"encoding/json"
@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shardlab/shardlab/experiments"
-	"github.com/shardlab/shardlab/experiments/balance"
 	"github.com/shardlab/shardlab/internal/atomicfile"
 )
 
@@ -29,27 +27,23 @@ const (
 	CheckFile    = "check.json"
 )
 
-// Sentinel errors. Every one of them is the user's input at fault: the CLI
-// maps them to exit status 2.
+// Sentinel errors of a report's directory. Every one of them is the
+// user's input at fault: the CLI maps them to exit status 2.
 var (
 	// ErrEmpty: the results directory does not exist or holds nothing.
-	ErrEmpty = errors.New("paper: no results")
+	ErrEmpty = errors.New("store: no results")
 	// ErrPartial: a part is missing or holds no points.
-	ErrPartial = errors.New("paper: partial results")
-	// ErrSchema: a part was written by another schema version.
-	ErrSchema = errors.New("paper: results from another schema version")
+	ErrPartial = errors.New("store: partial results")
 	// ErrMixedHosts: parts come from different machines.
-	ErrMixedHosts = errors.New("paper: results from different machines")
-	// ErrConfig: an invalid Config, PlanConfig or target.
-	ErrConfig = errors.New("paper: invalid configuration")
+	ErrMixedHosts = errors.New("store: results from different machines")
 )
 
 // Inputs is a loaded, validated results directory.
 type Inputs struct {
 	Dir       string
-	Scenarios *experiments.Results
-	Sweep     *experiments.Results
-	Balance   *balance.Study
+	Scenarios *Results
+	Sweep     *Results
+	Balance   *Balance
 	Check     *CheckSummary
 	// Notes are findings about the inputs a reader must know (a torn
 	// tail, hosts that differ, different builds).
@@ -57,14 +51,14 @@ type Inputs struct {
 }
 
 // Host returns the machine the measurements ran on (the scenarios').
-func (in *Inputs) Host() experiments.Host { return in.Scenarios.Meta.Host }
+func (in *Inputs) Host() Host { return in.Scenarios.Meta.Host }
 
-// Load reads and validates a report's results directory. It refuses an
+// LoadReport reads and validates a report's results directory. It refuses an
 // empty or partial directory (ErrEmpty, ErrPartial), parts of another
 // schema version (ErrSchema) and, unless allowMixed, parts measured on
 // different machines (ErrMixedHosts); with allowMixed the difference is
 // recorded in Notes and stated in the report.
-func Load(dir string, allowMixed bool) (*Inputs, error) {
+func LoadReport(dir string, allowMixed bool) (*Inputs, error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w: %s does not exist", ErrEmpty, dir)
@@ -77,13 +71,13 @@ func Load(dir string, allowMixed bool) (*Inputs, error) {
 	}
 	in := &Inputs{Dir: dir}
 	var missing []string
-	loadRuns := func(sub, kind string) (*experiments.Results, error) {
+	loadRuns := func(sub, kind string) (*Results, error) {
 		path := filepath.Join(dir, sub)
-		if _, err := os.Stat(filepath.Join(path, experiments.MetaFile)); err != nil {
+		if _, err := os.Stat(filepath.Join(path, MetaFile)); err != nil {
 			missing = append(missing, sub+"/")
 			return nil, nil
 		}
-		res, err := experiments.Load(path)
+		res, err := Load(path)
 		if err != nil {
 			if strings.Contains(err.Error(), "schema version") {
 				return nil, fmt.Errorf("%w: %w", ErrSchema, err)
@@ -97,7 +91,7 @@ func Load(dir string, allowMixed bool) (*Inputs, error) {
 			return nil, fmt.Errorf("%w: %s has no finished points", ErrPartial, path)
 		}
 		if res.TornTail {
-			in.Notes = append(in.Notes, fmt.Sprintf("%s/%s ended in a partial line (an interrupted write); it was ignored", sub, experiments.PointsFile))
+			in.Notes = append(in.Notes, fmt.Sprintf("%s/%s ended in a partial line (an interrupted write); it was ignored", sub, PointsFile))
 		}
 		return res, nil
 	}
@@ -107,11 +101,11 @@ func Load(dir string, allowMixed bool) (*Inputs, error) {
 	if in.Sweep, err = loadRuns(SweepDir, "sweep"); err != nil {
 		return nil, err
 	}
-	in.Balance, err = balance.Load(filepath.Join(dir, BalanceDir))
+	in.Balance, err = LoadBalance(filepath.Join(dir, BalanceDir))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		missing = append(missing, BalanceDir+"/"+balance.JSONFile)
-	case errors.Is(err, balance.ErrSchema):
+		missing = append(missing, BalanceDir+"/"+BalanceJSONFile)
+	case errors.Is(err, ErrSchema):
 		return nil, fmt.Errorf("%w: %w", ErrSchema, err)
 	case err != nil:
 		return nil, fmt.Errorf("%w: %w", ErrPartial, err)
@@ -138,14 +132,14 @@ func Load(dir string, allowMixed bool) (*Inputs, error) {
 }
 
 // machine is the part of a Host that decides performance.
-func machine(h experiments.Host) string {
+func machine(h Host) string {
 	return fmt.Sprintf("%s, %d CPUs, GOMAXPROCS %d, %s/%s", h.CPUModel, h.NumCPU, h.GOMAXPROCS, h.OS, h.Arch)
 }
 
 func (in *Inputs) checkHosts(allowMixed bool) error {
 	parts := []struct {
 		name string
-		host experiments.Host
+		host Host
 	}{
 		{ScenariosDir, in.Scenarios.Meta.Host},
 		{SweepDir, in.Sweep.Meta.Host},
@@ -197,7 +191,7 @@ func (in *Inputs) Created() time.Time {
 	return t
 }
 
-// writeJSONAtomic writes v as indented JSON to path via a temp file.
+// writeJSONAtomic writes v as indented JSON to path atomically.
 func writeJSONAtomic(path string, v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
@@ -208,5 +202,3 @@ func writeJSONAtomic(path string, v any) error {
 	}
 	return atomicfile.Write(path, append(data, '\n'))
 }
-
-func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }

@@ -1,13 +1,12 @@
-package paper
+package store
 
 import (
 	"testing"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/shardlab/shardlab/experiments"
 )
 
-func hist(t *testing.T, ns int64, n int) *experiments.Hist {
+func hist(t *testing.T, ns int64, n int) *Hist {
 	t.Helper()
 	h := hdrhistogram.New(1, 10_000_000_000, 3)
 	for range n {
@@ -15,17 +14,17 @@ func hist(t *testing.T, ns int64, n int) *experiments.Hist {
 			t.Fatal(err)
 		}
 	}
-	return &experiments.Hist{P99: ns, H: h}
+	return &Hist{P99: ns, H: h}
 }
 
 // TestSteadyP99LeavesOutConnectionStorms: a connection point's p99 is the
 // steady phase's; the connect storm's slow registrations must not decide it,
 // while a closed-loop point's p99 is its merged latency.
 func TestSteadyP99LeavesOutConnectionStorms(t *testing.T) {
-	p := experiments.Point{
+	p := Point{
 		Connections: 1000,
-		Latency:     &experiments.Hist{P99: 5_000_000},
-		Kinds: []experiments.KindRecord{
+		Latency:     &Hist{P99: 5_000_000},
+		Kinds: []KindRecord{
 			{Kind: "register_transport", Latency: hist(t, 5_000_000, 1000)},
 			{Kind: "bind", Latency: hist(t, 4_000_000, 1000)},
 			{Kind: "route_to_server", Latency: hist(t, 3_000, 500)},

@@ -1,0 +1,31 @@
+// Package store owns shardlab's results folders: their layout, their
+// schema versions, reading them back (Load, LoadReport, LoadSweep,
+// LoadBalance, LoadCheck) and writing them (Writer, WriteBalance,
+// WriteCheck), always atomically or append-and-fsync.
+//
+// A run's folder (one `shardlab run` or `sweep`):
+//
+//	meta.json     Meta: what ran (kind, the resolved spec, seed, host, command line)
+//	points.jsonl  one Point per finished point, with full HdrHistograms
+//	summary.csv   one row per point (SummaryColumns)
+//
+// A report's folder (`shardlab report`) holds one part per name:
+//
+//	scenarios/    a run's folder (kind "scenarios")
+//	sweep/        a run's folder (kind "sweep")
+//	balance/      balance.json + balance.csv (Balance)
+//	check.json    the verification campaign's summary (CheckSummary)
+//
+// SweepCells aggregates a sweep's repetitions into cells (mean throughput
+// with its interval, median p99, skew) as the planner and the figures use
+// them; Measurements turns cells into the planner's input.
+//
+// Errors are sentinels checked with errors.Is: ErrSchema (another schema
+// version), ErrCorrupt, ErrMismatch (a folder holding another run),
+// ErrOutput, and for a report's folder ErrEmpty, ErrPartial and
+// ErrMixedHosts. Each means the user's input is at fault (exit status 2).
+//
+// What it is not: a runner (experiments, experiments/balance and report
+// produce what is stored) or a renderer (paper). It imports no registry,
+// driver or checker, so anything that only reads results stays light.
+package store
