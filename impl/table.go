@@ -48,9 +48,10 @@ type bucket struct {
 }
 
 const (
-	// minBuckets keeps small partitions from rebuilding on their first
-	// writes: 8 buckets hold 42 entries before the first rebuild.
-	minBuckets = 8
+	// minBuckets is an empty table's size: 2 buckets (128 bytes) hold 12
+	// entries before the first rebuild, and a registry with thousands of
+	// partitions starts small.
+	minBuckets = 2
 	// A table is rebuilt when used slots (linked or tombstone) would pass
 	// maxLoadNum/maxLoadDen of all slots (as Swiss tables do: with seven
 	// tags compared at once, a probe rarely leaves its home bucket below
@@ -245,12 +246,14 @@ func (k *kindTable) rebuild(t *table) *table {
 	return g
 }
 
-// each calls f for every linked entry.
+// each calls f for every linked entry, reading only the slots whose tag
+// byte says they were ever used.
 func (k *kindTable) each(f func(*entry)) {
 	t := k.tp.Load()
 	for i := range t.buckets {
-		for j := range slotsPerBucket {
-			if e := t.buckets[i].slots[j].Load(); e != nil {
+		b := &t.buckets[i]
+		for m := b.meta.Load() & highBits; m != 0; m &= m - 1 {
+			if e := b.slot(m).Load(); e != nil {
 				f(e)
 			}
 		}
