@@ -127,23 +127,41 @@ func (t *table) find(h uint64, id string) *entry {
 	}
 }
 
-// slotOf returns the slot holding e, or nil. The caller holds the lock.
-func (t *table) slotOf(h uint64, e *entry) *atomic.Pointer[entry] {
+// findSlot is find for writers: it also returns where the entry is. The
+// caller holds the lock.
+func (t *table) findSlot(h uint64, id string) (*bucket, int, *entry) {
 	tag := tagOf(h)
-	i := h & t.mask
-	for {
-		b := &t.buckets[i]
+	for i := h; ; i++ {
+		b := t.bucket(i)
+		meta := b.meta.Load()
+		for m := matches(meta, tag); m != 0; m &= m - 1 {
+			j := bits.TrailingZeros64(m) >> 3
+			if e := b.slots[j].Load(); e != nil && e.id == id {
+				return b, j, e
+			}
+		}
+		if hasUnused(meta) {
+			return nil, 0, nil
+		}
+	}
+}
+
+// slotOf returns the bucket and slot index holding e, or nil. The caller
+// holds the lock.
+func (t *table) slotOf(h uint64, e *entry) (*bucket, int) {
+	tag := tagOf(h)
+	for i := h; ; i++ {
+		b := t.bucket(i)
 		meta := b.meta.Load()
 		for m := matches(meta, tag); m != 0; m &= m - 1 {
 			j := bits.TrailingZeros64(m) >> 3
 			if b.slots[j].Load() == e {
-				return &b.slots[j]
+				return b, j
 			}
 		}
 		if hasUnused(meta) {
-			return nil
+			return nil, 0
 		}
-		i = (i + 1) & t.mask
 	}
 }
 
@@ -191,8 +209,8 @@ type kindTable struct {
 func (k *kindTable) link(h uint64, e, old *entry) {
 	t := k.tp.Load()
 	if old != nil {
-		if s := t.slotOf(h, old); s != nil {
-			s.Store(e) // replaces the dead entry in one store
+		if b, j := t.slotOf(h, old); b != nil {
+			b.slots[j].Store(e) // replaces the dead entry in one store
 			return
 		}
 	}
@@ -210,14 +228,30 @@ func (k *kindTable) link(h uint64, e, old *entry) {
 
 // unlink removes e (hash h) if it is linked and reports whether it was.
 // The caller holds the lock.
+//
+// The slot becomes a tombstone (nil, tag kept), unless its bucket still has
+// an unused slot: then no probe has ever gone past the bucket (a bucket
+// gets an unused slot back only this way, so it has had one throughout),
+// and the slot can be unused again, which keeps churn from filling the
+// table with tombstones. A reader holding the old metadata finds the slot
+// nil or holding another entry, and skips it.
 func (k *kindTable) unlink(h uint64, e *entry) bool {
-	s := k.tp.Load().slotOf(h, e)
-	if s == nil {
+	b, j := k.tp.Load().slotOf(h, e)
+	if b == nil {
 		return false
 	}
-	s.Store(nil) // the tag stays: a tombstone
-	k.linked--
+	k.unlinkAt(b, j)
 	return true
+}
+
+// unlinkAt empties slot j of b, a bucket of the current table; see unlink.
+func (k *kindTable) unlinkAt(b *bucket, j int) {
+	b.slots[j].Store(nil)
+	k.linked--
+	if meta := b.meta.Load(); hasUnused(meta) {
+		b.meta.Store(meta &^ (0xff << (8 * j)))
+		k.used--
+	}
 }
 
 // rebuild publishes a new table holding the linked entries of t and

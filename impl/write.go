@@ -136,6 +136,9 @@ func compactBound(s *entry, ts []*entry) []*entry {
 // transport that has moved on. p is s's partition; the caller holds its
 // lock.
 func clearBindings(p *shard, s *entry) {
+	if len(p.bound) == 0 {
+		return
+	}
 	ts, ok := p.bound[s]
 	if !ok {
 		return
@@ -161,6 +164,9 @@ func checkRegistration(id string, owner model.Owner, h model.Handler, bindTo str
 }
 
 func isNilHandler(h model.Handler) bool {
+	if f, ok := h.(model.HandlerFunc); ok { // the common case, without reflection
+		return f == nil
+	}
 	v := reflect.ValueOf(h)
 	switch v.Kind() {
 	case reflect.Func, reflect.Pointer, reflect.Map, reflect.Chan, reflect.Slice, reflect.Interface, reflect.UnsafePointer:
@@ -265,11 +271,11 @@ func (r *Registry) unregister(id string, server bool) error {
 	if server {
 		notFound = model.ErrServerNotFound
 	}
-	e := k.tp.Load().find(hash, id)
+	b, j, e := k.tp.Load().findSlot(hash, id)
 	if !r.markRemoved(e) {
 		return notFound
 	}
-	k.unlink(hash, e)
+	k.unlinkAt(b, j)
 	if server {
 		clearBindings(p, e)
 	} else {
