@@ -108,7 +108,8 @@ type Candidate struct {
 	ThroughputLow float64 // the value judged against the requirement
 	P99           time.Duration
 	Skew          float64 // worst skew measured at this partition count
-	Fit           *USLFit // throughput fit over this partition count, if one was made
+	Fit           *USLFit // throughput fit over this partition count, if one was made and is usable
+	FitRefused    string  // why a fit that was made is not used (USLFit.Usable), "" otherwise
 	Checks        []ConstraintCheck
 	Evidence      Evidence // weakest evidence among the checked constraints
 	Pass          bool     // every checked constraint passes
@@ -258,7 +259,11 @@ func evaluateCandidate(p int, cells []Measurement, t Target) Candidate {
 			pts[i] = ScalingPoint{N: float64(m.Workers), Throughput: m.Throughput}
 		}
 		if fit, err := FitUSL(pts); err == nil {
-			c.Fit = &fit
+			if uerr := fit.Usable(); uerr != nil {
+				c.FitRefused = fmt.Sprintf("%s (%s)", strings.TrimSuffix(uerr.Error(), ": "+ErrInvalidArgument.Error()), fit)
+			} else {
+				c.Fit = &fit
+			}
 		}
 	}
 
@@ -382,8 +387,8 @@ func planNotes(ms []Measurement, t Target, plan CapacityPlan) []string {
 		}
 	}
 	for _, c := range plan.Candidates {
-		if c.Fit != nil && c.Fit.RSquared < 0.9 && c.Evidence != EvidenceMeasured {
-			notes = append(notes, fmt.Sprintf("P=%d: USL fit is poor (R²=%.3f); its predictions are weak", c.Partitions, c.Fit.RSquared))
+		if c.FitRefused != "" {
+			notes = append(notes, fmt.Sprintf("P=%d: %s", c.Partitions, c.FitRefused))
 		}
 	}
 	switch {

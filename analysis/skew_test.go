@@ -101,7 +101,7 @@ func TestExpectedIdealSkewHandComputed(t *testing.T) {
 	}
 }
 
-// TestSimulateIdealSkewDesignFacts reproduces DESIGN.md: for 10,000 keys in
+// TestSimulateIdealSkewDesignFacts reproduces docs/seed.md: for 10,000 keys in
 // 64 bins the seed skew averages about 0.37 for a good hash, and 0.18
 // appeared in 0 of 2,000 random trials.
 func TestSimulateIdealSkewDesignFacts(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/gonum/optimize"
 )
@@ -40,6 +41,32 @@ type USLFit struct {
 	PeakThroughput       float64
 	Points               int     // number of points fitted
 	MaxN                 float64 // largest N fitted: extrapolating far past it is guesswork
+}
+
+// MinUSLRSquared is the floor under which a USL fit is not evidence: it
+// explains less than 90 % of the variance of the throughputs it was fitted
+// to, so its curve is not the measured one.
+const MinUSLRSquared = 0.9
+
+// Usable reports why a fit may not be used as evidence (nil when it may):
+// the law holds only for 0 <= σ < 1 and 0 <= κ < 1 (σ >= 1 means adding a
+// caller lowers throughput from the start, outside the law's range), and
+// R² must reach MinUSLRSquared. The error wraps ErrInvalidArgument.
+func (f USLFit) Usable() error {
+	var why []string
+	if !(f.Sigma >= 0 && f.Sigma < 1) {
+		why = append(why, fmt.Sprintf("σ = %.3g outside [0, 1)", f.Sigma))
+	}
+	if !(f.Kappa >= 0 && f.Kappa < 1) {
+		why = append(why, fmt.Sprintf("κ = %.3g outside [0, 1)", f.Kappa))
+	}
+	if !(f.RSquared >= MinUSLRSquared) {
+		why = append(why, fmt.Sprintf("R² = %.3f below %.2f", f.RSquared, MinUSLRSquared))
+	}
+	if len(why) == 0 {
+		return nil
+	}
+	return fmt.Errorf("USL fit refused as evidence: %s: %w", strings.Join(why, ", "), ErrInvalidArgument)
 }
 
 // Predict returns the fitted throughput X(N).

@@ -134,3 +134,26 @@ func TestFitUSLRejectsBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestUSLFitUsable(t *testing.T) {
+	for _, tc := range []struct {
+		fit USLFit
+		ok  bool
+	}{
+		{USLFit{Sigma: 0.05, Kappa: 0.001, RSquared: 0.99}, true},
+		{USLFit{Sigma: 0, Kappa: 0, RSquared: 0.9}, true},
+		{USLFit{Sigma: 1.03, Kappa: 0.001, RSquared: 0.99}, false}, // the report's Figure 5 fits had σ = 1.03-1.27
+		{USLFit{Sigma: 0.1, Kappa: 1, RSquared: 0.99}, false},
+		{USLFit{Sigma: -0.1, Kappa: 0, RSquared: 0.99}, false},
+		{USLFit{Sigma: 0.1, Kappa: 0.01, RSquared: 0.45}, false},
+		{USLFit{Sigma: math.NaN(), Kappa: 0, RSquared: 0.99}, false},
+	} {
+		err := tc.fit.Usable()
+		if (err == nil) != tc.ok {
+			t.Errorf("%v: Usable() = %v, want ok=%v", tc.fit, err, tc.ok)
+		}
+		if err != nil && !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("%v: error %v does not wrap ErrInvalidArgument", tc.fit, err)
+		}
+	}
+}

@@ -117,21 +117,30 @@ func (r CampaignResult) HistoriesPerSecond() float64 {
 	return float64(r.Histories) / r.CheckTime.Seconds()
 }
 
+// DefaultCampaign is the campaign's shape where a field is left zero: 100
+// short histories of 8 clients x 30 operations over 8 IDs, one long one of
+// 8 clients x 2,000 operations over 256 IDs, DefaultTimeout per check.
+// The CLI's flags and the report's quick campaign start from it.
+func DefaultCampaign() Campaign {
+	return Campaign{Histories: 100, Ops: 30, Keys: 8, Long: 1, LongOps: 2000, LongKeys: 256, Clients: 8, Timeout: DefaultTimeout}
+}
+
 func (c Campaign) withDefaults() (Campaign, error) {
+	d := DefaultCampaign()
 	def := func(p *int, v int) {
 		if *p == 0 {
 			*p = v
 		}
 	}
-	def(&c.Histories, 100)
-	def(&c.Ops, 30)
-	def(&c.Keys, 8)
-	def(&c.Long, 1)
-	def(&c.LongOps, 2000)
-	def(&c.LongKeys, 256)
-	def(&c.Clients, 8)
+	def(&c.Histories, d.Histories)
+	def(&c.Ops, d.Ops)
+	def(&c.Keys, d.Keys)
+	def(&c.Long, d.Long)
+	def(&c.LongOps, d.LongOps)
+	def(&c.LongKeys, d.LongKeys)
+	def(&c.Clients, d.Clients)
 	if c.Timeout == 0 {
-		c.Timeout = DefaultTimeout
+		c.Timeout = d.Timeout
 	}
 	if c.StallTimeout == 0 {
 		c.StallTimeout = time.Minute

@@ -7,14 +7,34 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/registries"
+	"github.com/shardlab/shardlab/seed"
 )
 
-// The seed suite's common setup: 10,000 servers and 10,000 transports,
-// transport_i bound to server_(i mod 10,000).
-var seedPreload = spec.PreloadSpec{Servers: 10_000, Transports: 10_000, Bind: true}
+// SeedPreload is the seed suite's common setup (package seed): 10,000
+// servers and 10,000 transports, transport_i bound to server_(i mod
+// 10,000).
+func SeedPreload() spec.PreloadSpec {
+	return spec.PreloadSpec{Servers: seed.PreloadServers, Transports: seed.PreloadTransports, Bind: true}
+}
 
-// SeedBucketsUs are the seed's latency histogram buckets, in µs.
-var SeedBucketsUs = []int64{0, 10, 25, 50, 100, 200, 500, 1000, 5000}
+// seedCheck is the seed's target on metric (and kind) of the claim with
+// this ID (package seed), as a scenario check; the claims audit reads the
+// verdicts these checks record.
+func seedCheck(claim, metric, kind string) spec.Check {
+	t, ok := seed.TargetOf(claim, metric, kind)
+	if !ok {
+		panic(fmt.Sprintf("experiments: seed claim %q has no target on %s %s", claim, metric, kind))
+	}
+	return spec.Check{Metric: t.Metric, Kind: t.Kind, Cmp: t.Cmp, Value: t.Value, Target: t.Text, Claim: t.Claimed}
+}
+
+// withClaim is c with another claimed figure (a target the seed applied
+// to a scenario it stated no result for).
+func withClaim(c spec.Check, claim string) spec.Check {
+	c.Claim = claim
+	return c
+}
 
 const (
 	// lookupSampleEvery: reads are timed one op in 64 per worker. A clock
@@ -42,7 +62,7 @@ func lookupScenario(name, seedTest string, workers int, checks []spec.Check) spe
 	return spec.Scenario{
 		Name: name, SeedTest: seedTest,
 		Title:   fmt.Sprintf("%d workers x 1000 lookups (find_server, uniform over 10,000 servers)", workers),
-		Preload: seedPreload,
+		Preload: SeedPreload(),
 		Groups:  []spec.GroupSpec{{Workers: workers, Workload: "lookup"}},
 		// The seed's op count, and a duration long enough to measure.
 		OpsPerWorker: 1000, Duration: fullMeasure, QuickDuration: quickMeasure,
@@ -54,20 +74,20 @@ func lookupScenario(name, seedTest string, workers int, checks []spec.Check) spe
 // BuiltinScenarios returns the seed's ten stress scenarios with the seed
 // suite's parameters, its targets and its claimed figures.
 func BuiltinScenarios() []spec.Scenario {
-	p99Lookup := spec.Check{Metric: "p99_us", Kind: "find_server", Cmp: "<", Value: 100, Target: "p99 < 100 µs", Claim: "none stated"}
+	p99Lookup := withClaim(seedCheck("p99", "p99_us", "find_server"), "none stated")
 	return []spec.Scenario{
 		lookupScenario("lookup_10", "test_baseline_lookup_10k", 10, []spec.Check{p99Lookup}),
 		lookupScenario("lookup_50", "test_baseline_lookup_50k", 50, []spec.Check{p99Lookup}),
-		lookupScenario("lookup_100", "test_baseline_lookup_100k", 100, []spec.Check{
-			{Metric: "throughput", Cmp: ">", Value: 100_000, Target: "> 100K ops/s", Claim: "140K ops/s"},
-			{Metric: "p50_us", Kind: "find_server", Cmp: "<", Value: 50, Target: "p50 < 50 µs", Claim: "~8 µs"},
-			{Metric: "p95_us", Kind: "find_server", Cmp: "<", Value: 100, Target: "p95 < 100 µs", Claim: "~40 µs"},
-			{Metric: "p99_us", Kind: "find_server", Cmp: "<", Value: 100, Target: "p99 < 100 µs", Claim: "~75 µs"},
+		lookupScenario("lookup_100", "test_baseline_lookup_100k", seed.Workers, []spec.Check{
+			seedCheck("throughput", "throughput", ""),
+			seedCheck("p50p95", "p50_us", "find_server"),
+			seedCheck("p50p95", "p95_us", "find_server"),
+			seedCheck("p99", "p99_us", "find_server"),
 		}),
 		{
 			Name: "register_lookup_storm", SeedTest: "test_concurrent_register_lookup_storm",
 			Title:   "25 workers registering fresh servers + 25 looking up, 20 s",
-			Preload: seedPreload,
+			Preload: SeedPreload(),
 			Groups: []spec.GroupSpec{
 				{Name: "register", Workers: 25, Workload: "register"},
 				{Name: "lookup", Workers: 25, Workload: "lookup"},
@@ -75,26 +95,26 @@ func BuiltinScenarios() []spec.Scenario {
 			Duration: spec.Duration(20 * time.Second), QuickDuration: spec.Duration(1500 * time.Millisecond),
 			SeriesInterval: spec.Duration(100 * time.Millisecond),
 			Checks: []spec.Check{
-				{Metric: "errors", Cmp: "==", Value: 0, Target: "zero timeouts (no failed ops)", Claim: "pass"},
+				seedCheck("timeouts", "errors", ""),
 			},
 			Note: "registrations beyond 10,000 live per worker unregister the worker's oldest first (recorded as unregister_server)",
 		},
 		{
 			Name: "binding_routing", SeedTest: "test_binding_stress_with_routing",
 			Title:   "40 workers, 50 % bind / 50 % route_to_server, 500+ ops each",
-			Preload: seedPreload,
+			Preload: SeedPreload(),
 			Groups:  []spec.GroupSpec{{Workers: 40, Workload: "bind_route"}},
 			// 500 ops each as in the seed, and a duration to measure.
 			OpsPerWorker: 500, Duration: fullMeasure, QuickDuration: quickMeasure,
 			Checks: []spec.Check{
 				{Metric: "ops_per_worker", Cmp: ">=", Value: 500, Target: "500+ ops per worker", Claim: "pass"},
-				{Metric: "errors", Cmp: "==", Value: 0, Target: "zero timeouts (no failed ops)", Claim: "pass"},
+				seedCheck("timeouts", "errors", ""),
 			},
 		},
 		{
 			Name: "routing_100", SeedTest: "test_message_routing_100k",
 			Title:        "100 workers x 1000 route_to_server",
-			Preload:      seedPreload,
+			Preload:      SeedPreload(),
 			Groups:       []spec.GroupSpec{{Workers: 100, Workload: "route"}},
 			OpsPerWorker: 1000, Duration: fullMeasure, QuickDuration: quickMeasure,
 			SampleEvery: lookupSampleEvery,
@@ -106,42 +126,38 @@ func BuiltinScenarios() []spec.Scenario {
 			Name: "partition_balance", SeedTest: "test_partition_balance",
 			Title:   "10,000 servers over 64 partitions: real placements, seed skew (max-min)/(mean+1)",
 			Kind:    spec.KindBalance,
-			Preload: spec.PreloadSpec{Servers: 10_000},
-			Checks: []spec.Check{
-				{Metric: "skew", Cmp: "<", Value: 0.30, Target: "skew < 30 %", Claim: "18 % (0.18)"},
-			},
-			Note: "an ideal hash gives about 0.37 on average (balls into bins); the seed's 0.18 is implausible",
+			Preload: spec.PreloadSpec{Servers: seed.PlacementKeys},
+			Checks:  []spec.Check{seedCheck("skew", "skew", "")},
+			Note:    "an ideal hash gives about 0.37 on average (balls into bins); the seed's 0.18 is implausible",
 		},
 		{
 			Name: "sustained", SeedTest: "test_sustained_load_30sec",
 			Title:    "100 workers, 40 % lookup / 30 % route / 20 % register / 10 % bind, 30 s",
-			Preload:  seedPreload,
+			Preload:  SeedPreload(),
 			Groups:   []spec.GroupSpec{{Workers: 100, Workload: "sustained"}},
 			Duration: spec.Duration(30 * time.Second), QuickDuration: spec.Duration(2 * time.Second),
 			SampleEvery: 4, SeriesInterval: spec.Duration(100 * time.Millisecond),
 			Checks: []spec.Check{
-				{Metric: "throughput", Cmp: ">", Value: 80_000, Target: "> 80K ops/s", Claim: "81,542 ops/s"},
+				seedCheck("sustained", "throughput", ""),
 			},
 			Note: "registrations beyond 10,000 live per worker unregister the worker's oldest first (recorded as unregister_server)",
 		},
 		{
 			Name: "latency_histogram", SeedTest: "test_latency_histogram",
 			Title:        "100 workers x 1000 lookups, every op timed, the seed's buckets",
-			Preload:      seedPreload,
+			Preload:      SeedPreload(),
 			Groups:       []spec.GroupSpec{{Workers: 100, Workload: "lookup"}},
 			OpsPerWorker: 1000, Duration: fullMeasure, QuickDuration: quickMeasure,
 			SampleEvery:        1,
-			HistogramBucketsUs: SeedBucketsUs,
-			Checks: []spec.Check{
-				{Metric: "p99_us", Kind: "find_server", Cmp: "<", Value: 100, Target: "p99 < 100 µs", Claim: "~75 µs (p50 ~8, p95 ~40)"},
-			},
-			Note: "every op timed: latencies include the timer's own cost (see timer_cost_ns)",
+			HistogramBucketsUs: seed.BucketsUs(),
+			Checks:             []spec.Check{withClaim(seedCheck("p99", "p99_us", "find_server"), "~75 µs (p50 ~8, p95 ~40)")},
+			Note:               "every op timed: latencies include the timer's own cost (see timer_cost_ns)",
 		},
 		{
 			Name: "open_loop_lookup", SeedTest: "(none: closed loops only)",
 			Title:   "2 paced workers (one per core here) offering the seed's 140K lookups/s on a schedule; latency from each op's intended start",
 			Kind:    spec.KindOpen,
-			Preload: seedPreload,
+			Preload: SeedPreload(),
 			Groups:  []spec.GroupSpec{{Workers: 2, Workload: "lookup"}},
 			Rate:    openRate, Duration: fullMeasure, QuickDuration: quickMeasure,
 			Checks: []spec.Check{
@@ -154,7 +170,7 @@ func BuiltinScenarios() []spec.Scenario {
 			Name: "open_loop_overload", SeedTest: "(none: closed loops only)",
 			Title:   "100 workers offering 200M lookups/s, beyond any registry here: the backlog must show in latency",
 			Kind:    spec.KindOpen,
-			Preload: seedPreload,
+			Preload: SeedPreload(),
 			Groups:  []spec.GroupSpec{{Workers: 100, Workload: "lookup"}},
 			Rate:    openOverloadRate, Duration: fullMeasure, QuickDuration: quickMeasure,
 			Checks: []spec.Check{
@@ -166,7 +182,7 @@ func BuiltinScenarios() []spec.Scenario {
 			Name: "connections_10k", SeedTest: "(none)",
 			Title:   "10,000 connections: connect storm, route every ~100 ms (exponential think), disconnect storm",
 			Kind:    spec.KindConnections,
-			Preload: spec.PreloadSpec{Servers: 10_000},
+			Preload: spec.PreloadSpec{Servers: seed.PreloadServers},
 			Connections: &spec.ConnSpec{Count: 10_000, Think: spec.Duration(100 * time.Millisecond), ThinkDist: "exp",
 				Mix: map[string]float64{"route_to_server": 1, "route_to_transport": 1}},
 			Duration: fullMeasure, QuickDuration: quickMeasure,
@@ -179,7 +195,7 @@ func BuiltinScenarios() []spec.Scenario {
 			Name: "connections_100k", SeedTest: "(headline claim)",
 			Title:   "100,000 connections, one route per second each (exponential think): the seed's headline, modelled as what it says",
 			Kind:    spec.KindConnections,
-			Preload: spec.PreloadSpec{Servers: 10_000},
+			Preload: spec.PreloadSpec{Servers: seed.PreloadServers},
 			Connections: &spec.ConnSpec{Count: 100_000, QuickCount: 20_000, Think: spec.Duration(time.Second), ThinkDist: "exp",
 				Mix: map[string]float64{"route_to_server": 1, "route_to_transport": 1}},
 			Duration: fullMeasure, QuickDuration: spec.Duration(2 * time.Second),
@@ -193,7 +209,7 @@ func BuiltinScenarios() []spec.Scenario {
 			Name: "contention", SeedTest: "test_contention_under_load",
 			Title:   "4 partitions, alarm at 2 µs mean lock wait: calm, write storm, recovery",
 			Kind:    spec.KindContention,
-			Preload: seedPreload,
+			Preload: SeedPreload(),
 			// Thresholds chosen so that this machine's write storm really
 			// alarms: few partitions concentrate writers, a 10 ms window
 			// reacts quickly, and 2 µs of mean lock wait is far above the
@@ -215,8 +231,8 @@ func BuiltinScenarios() []spec.Scenario {
 					Groups: []spec.GroupSpec{{Workers: 1, Workload: "storm"}}},
 			},
 			Checks: []spec.Check{
-				{Metric: "alarmed_max", Cmp: ">", Value: 2, Target: "alarms fire under extreme load", Claim: "100 % accurate"},
-				{Metric: "rejected", Cmp: ">", Value: 0, Target: "admission control triggers", Claim: "triggers appropriately"},
+				seedCheck("contention", "alarmed_max", ""),
+				seedCheck("contention", "rejected", ""),
 				{Metric: "recovered", Cmp: "==", Value: 1, Target: "registrations admitted after load drops", Claim: "not stated"},
 			},
 			Note: "admission control rejects while more than half the partitions are alarmed; peers have none",
@@ -260,27 +276,27 @@ func BuiltinSweeps() map[string]spec.Sweep {
 	return map[string]spec.Sweep{
 		// quick: a few seconds, for CI and `make experiments`.
 		"quick": {
-			Name: "quick", Registries: []string{"sharded"},
+			Name: "quick", Registries: []string{registries.Sharded},
 			Partitions: []int{1, 4, 16, 64}, Workers: []int{1, 2, 8, 32},
 			Workloads: []spec.WorkloadSpec{{Name: "lookup"}, {Name: "sustained"}},
-			Preload:   seedPreload, Duration: spec.Duration(150 * time.Millisecond),
+			Preload:   SeedPreload(), Duration: spec.Duration(150 * time.Millisecond),
 			SampleEvery: 8,
 		},
 		// partitions: the full grid for choosing a partition count.
 		"partitions": {
-			Name: "partitions", Registries: []string{"sharded", "mutex", "channel", "syncmap", "xsync"},
+			Name: "partitions", Registries: []string{registries.Sharded, registries.Mutex, registries.Channel, registries.SyncMap, registries.XSync},
 			Partitions: pow2, Workers: []int{1, 2, 4, 8, 16, 32, 64, 128},
 			Workloads: []spec.WorkloadSpec{{Name: "lookup"}, {Name: "storm"}, {Name: "sustained"},
 				{Name: "lookup_zipf", Mix: map[string]float64{"find_server": 1}, Keys: &spec.KeysSpec{Dist: "zipfian"}}},
-			Preload: seedPreload, Duration: spec.Duration(time.Second), Repeat: 3, SampleEvery: 8,
+			Preload: SeedPreload(), Duration: spec.Duration(time.Second), Repeat: 3, SampleEvery: 8,
 		},
 		// connections: 1K..100K connections, one op per connection every 100 ms.
 		"connections": {
-			Name: "connections", Registries: []string{"sharded", "mutex", "channel"},
+			Name: "connections", Registries: []string{registries.Sharded, registries.Mutex, registries.Channel},
 			Partitions: []int{16, 64, 256}, Connections: []int{1000, 10_000, 100_000},
 			Think: spec.Duration(100 * time.Millisecond), ThinkDist: "exp",
 			Workloads: []spec.WorkloadSpec{{Name: "mcp", Mix: map[string]float64{"route_to_server": 1, "route_to_transport": 1}}},
-			Preload:   spec.PreloadSpec{Servers: 10_000}, Duration: spec.Duration(5 * time.Second),
+			Preload:   spec.PreloadSpec{Servers: seed.PreloadServers}, Duration: spec.Duration(5 * time.Second),
 		},
 	}
 }

@@ -23,9 +23,8 @@
 //     BuiltinSweeps (quick, partitions, connections).
 //   - Workloads: the built-in mixes (lookup, route, storm, register,
 //     bind_route, sustained, read_mostly, contention).
-//   - NewRegistry, RegistryNames, ParseRegistries: sharded (impl.New with
-//     RegistrySpec's options), the peers of impl/baseline (channel, mutex,
-//     syncmap, xsync), reference (model.NewReference) and null (sim.Null).
+//   - Registries come from package registries (the catalogue); a
+//     scenario's RegistrySpec configures the partitioned one.
 //   - RunScenarios, RunSweep (Config): run, record, print the table.
 //   - Measure, FormatMeasured, WriteTable, WriteSweepTable, DriverCeiling.
 //   - Errors: ErrSpec, ErrUnknownScenario, ErrUnknownSweep,
@@ -119,7 +118,7 @@
 //     percentile can be recomputed (store.Load decodes it into Hist.H;
 //     ValueAtQuantile takes 0..100).
 //   - summary.csv: one row per point, rewritten
-//     atomically after each point (store.SummaryColumns).
+//     atomically after each point (its columns are store's).
 //
 // A rerun with the same flags and folder resumes: finished points are
 // kept and skipped, never rerun or duplicated; a torn last line (a crash

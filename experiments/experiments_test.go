@@ -12,6 +12,7 @@ import (
 
 	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/store"
 )
 
@@ -224,7 +225,7 @@ func TestBadInputs(t *testing.T) {
 	if _, err := experiments.SelectScenarios("lookup_1000"); !errors.Is(err, experiments.ErrUnknownScenario) {
 		t.Errorf("unknown scenario: %v", err)
 	}
-	if _, err := experiments.ParseRegistries("sharded,etcd"); !errors.Is(err, experiments.ErrUnknownRegistry) {
+	if _, err := registries.Parse("sharded,etcd"); !errors.Is(err, experiments.ErrUnknownRegistry) {
 		t.Errorf("unknown registry: %v", err)
 	}
 	if _, err := experiments.ResolveSweep("no-such-sweep"); !errors.Is(err, experiments.ErrUnknownSweep) {

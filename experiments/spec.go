@@ -11,7 +11,9 @@ import (
 	"strings"
 
 	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/model"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/sim"
 )
 
@@ -25,15 +27,8 @@ var (
 	ErrSpec            = errors.New("experiments: invalid spec")
 	ErrUnknownScenario = errors.New("experiments: unknown scenario")
 	ErrUnknownSweep    = errors.New("experiments: unknown sweep")
-	ErrUnknownRegistry = errors.New("experiments: unknown registry")
+	ErrUnknownRegistry = registries.ErrUnknown
 )
-
-// Metrics a Check can name.
-var Metrics = []string{
-	"throughput", "p50_us", "p95_us", "p99_us", "p999_us", "max_us",
-	"ops_per_worker", "errors", "failed", "skew", "max_over_mean",
-	"alarmed_max", "rejected", "recovered",
-}
 
 var comparisons = []string{"<", "<=", ">", ">=", "=="}
 
@@ -114,8 +109,8 @@ func ValidateScenario(s *spec.Scenario) error {
 	if s.SampleEvery < 0 {
 		return specErr(n, "sample_every", "%d (want >= 1, or 0 for 1)", s.SampleEvery)
 	}
-	if s.Registry.Partitions < 0 || s.Registry.Partitions > 4096 {
-		return specErr(n, "registry.partitions", "%d (want 0 for the default, or 1..4096)", s.Registry.Partitions)
+	if s.Registry.Partitions < 0 || s.Registry.Partitions > partition.MaxPartitions {
+		return specErr(n, "registry.partitions", "%d (want 0 for the default, or 1..%d)", s.Registry.Partitions, partition.MaxPartitions)
 	}
 	kind := s.KindOrDefault()
 	switch kind {
@@ -179,8 +174,8 @@ func ValidateScenario(s *spec.Scenario) error {
 	}
 	for i, c := range s.Checks {
 		p := fmt.Sprintf("checks[%d]", i)
-		if !slices.Contains(Metrics, c.Metric) {
-			return specErr(n, p+".metric", "unknown metric %q (want one of %s)", c.Metric, strings.Join(Metrics, ", "))
+		if !slices.Contains(MetricNames(), c.Metric) {
+			return specErr(n, p+".metric", "unknown metric %q (want one of %s)", c.Metric, strings.Join(MetricNames(), ", "))
 		}
 		if !slices.Contains(comparisons, c.Cmp) {
 			return specErr(n, p+".cmp", "%q (want one of %s)", c.Cmp, strings.Join(comparisons, " "))

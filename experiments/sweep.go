@@ -3,10 +3,11 @@ package experiments
 import (
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/impl/partition"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/sim"
 )
 
@@ -23,16 +24,16 @@ func ValidateSweep(s *spec.Sweep) error {
 		return sweepErr("registries", "empty")
 	}
 	for i, r := range s.Registries {
-		if !slices.Contains(RegistryNames(), r) {
-			return fmt.Errorf("%w: sweep.registries[%d]: %q (want one of %s)", ErrUnknownRegistry, i, r, strings.Join(RegistryNames(), ", "))
+		if _, err := registries.Lookup(r); err != nil {
+			return fmt.Errorf("sweep.registries[%d]: %w", i, err)
 		}
 	}
 	if len(s.Partitions) == 0 {
 		return sweepErr("partitions", "empty (give at least one count, e.g. [64])")
 	}
 	for i, p := range s.Partitions {
-		if p < 1 || p > 4096 {
-			return sweepErr(fmt.Sprintf("partitions[%d]", i), "%d (want 1..4096)", p)
+		if p < 1 || p > partition.MaxPartitions {
+			return sweepErr(fmt.Sprintf("partitions[%d]", i), "%d (want 1..%d)", p, partition.MaxPartitions)
 		}
 	}
 	if len(s.Workers)+len(s.Connections) == 0 {

@@ -72,20 +72,17 @@ func WriteTable(w io.Writer, res *store.Results) {
 			p50, p99, p999 = units.Micros(p.Latency.P50), units.Micros(p.Latency.P99), units.Micros(p.Latency.P999)
 		}
 		fmt.Fprintf(details, "%s/%s/%s\t%d\t%v\t%s\t%s\t%s\t%s\t%v\t%s\n", p.Scenario, p.Mode, p.Registry, p.Ops,
-			time.Duration(p.ElapsedNs).Round(time.Millisecond), units.Rate(p.Throughput), p50, p99, p999, errorsText(p.Errors), detail(&p))
+			time.Duration(p.ElapsedNs).Round(time.Millisecond), units.Rate(p.Throughput), p50, p99, p999, errorsText(&p), detail(&p))
 	}
 	details.Flush()
 }
 
-func errorsText(m map[string]int64) string {
-	if len(m) == 0 {
-		return "0"
+// errorsText is a point's failures by code, "0" without any.
+func errorsText(p *store.Point) string {
+	if n, byCode := p.Failures(); n > 0 {
+		return strings.Join(byCode, ",")
 	}
-	var parts []string
-	for k, v := range m {
-		parts = append(parts, fmt.Sprintf("%s=%d", k, v))
-	}
-	return strings.Join(parts, ",")
+	return "0"
 }
 
 func detail(p *store.Point) string {
@@ -138,7 +135,7 @@ func WriteSweepTable(w io.Writer, res *store.Results) {
 			p50, p99 = units.Micros(p.Latency.P50), units.Micros(p.Latency.P99)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t\n", p.Registry, p.Partitions, p.Workload, p.Workers, p.Connections, p.Rep,
-			units.Rate(p.Throughput), p50, p99, errorsText(p.Errors))
+			units.Rate(p.Throughput), p50, p99, errorsText(&p))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nDriver ceiling: %s; timing cost %d ns; results in %s\n", units.Rate(res.Meta.DriverCeiling), res.Meta.TimerCostNs, res.Dir)

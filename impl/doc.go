@@ -6,7 +6,7 @@
 // What it offers:
 //
 //   - New(Options) (*Registry, error): the registry. Options are validated.
-//   - (*Registry).PartitionStats, ContentionStatus, ResetStats: statistics in
+//   - (*Registry).PartitionStats, ContentionStatus: statistics in
 //     real units (entries, reads, writes, lock waits).
 //   - (*Registry).Partitions, PartitionOf: the layout, for experiments.
 //   - WatchOwner: ties an owner's life to a context.Context.

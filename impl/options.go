@@ -43,7 +43,7 @@ const (
 
 // Errors returned by New for invalid Options (wrapped with the value).
 var (
-	ErrPartitions        = errors.New("impl: partition count out of range [1, 4096]")
+	ErrPartitions        = fmt.Errorf("impl: partition count out of range [1, %d]", partition.MaxPartitions)
 	ErrPartitioner       = errors.New("impl: partitioner does not match the partition count")
 	ErrAdmissionFraction = errors.New("impl: admission fraction out of range (0, 1]")
 	ErrThresholds        = errors.New("impl: invalid contention thresholds")
@@ -63,8 +63,8 @@ func SystemClock() Clock {
 
 // Options configure New. The zero value gives the defaults.
 type Options struct {
-	// Partitions is the number of partitions, 1..4096 (default: the
-	// Partitioner's count when one is given, else 64).
+	// Partitions is the number of partitions, 1..partition.MaxPartitions
+	// (default: the Partitioner's count when one is given, else 64).
 	Partitions int
 	// Partitioner places IDs; its Partitions() must equal Partitions
 	// (default: partition.NewHashMod(Partitions)).
@@ -166,8 +166,8 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-// PartitionStat is one partition's statistics. Counts are since New or the
-// last ResetStats, except Entries, which is the live contents.
+// PartitionStat is one partition's statistics. Counts are since New, except
+// Entries, which is the live contents.
 type PartitionStat struct {
 	Partition int
 	// Entries is the number of servers plus transports stored here.

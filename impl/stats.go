@@ -114,16 +114,3 @@ func (r *Registry) ContentionStatus() ContentionStatus {
 	st.Overloaded = !r.opts.DisableAdmission && int64(len(st.Alarmed)) > r.admitLimit
 	return st
 }
-
-// ResetStats zeroes the counters (reads, writes, waits, alarm counts, the
-// rejected count). Contents, current alarms and windows are kept.
-func (r *Registry) ResetStats() {
-	for i := range r.parts {
-		p := &r.parts[i]
-		p.mu.Lock()
-		p.reads.Store(0)
-		p.writes, p.contended, p.waitTotal, p.maxWait, p.alarms = 0, 0, 0, 0, 0
-		p.mu.Unlock()
-	}
-	r.rejected.Store(0)
-}

@@ -21,7 +21,7 @@ func TestStableKeysNeverMissedUnderChurn(t *testing.T) {
 		rounds = 2_000
 	}
 	for _, partitions := range []int{1, 8} {
-		r, err := New(Options{Partitions: partitions})
+		r, err := New(Options{Partitions: partitions, DisableAdmission: true}) // a loaded machine may alarm
 		if err != nil {
 			t.Fatal(err)
 		}

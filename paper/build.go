@@ -17,6 +17,7 @@ import (
 	"github.com/shardlab/shardlab/experiments/spec"
 	"github.com/shardlab/shardlab/internal/atomicfile"
 	"github.com/shardlab/shardlab/internal/units"
+	"github.com/shardlab/shardlab/seed"
 	"github.com/shardlab/shardlab/store"
 )
 
@@ -35,6 +36,9 @@ type Config struct {
 	// Plan is the capacity recommendation, computed by the caller from
 	// the same results (package report).
 	Plan Plan
+	// Capacity, when set, is the capacity model's section (package
+	// report computes it from the results' calibration and validation).
+	Capacity *Capacity
 	// Out receives report.md, report.html and figures/ [paper/build].
 	Out string
 
@@ -53,6 +57,7 @@ type input struct {
 	*store.Inputs
 	Subject  string
 	Describe map[string]string
+	capacity *Capacity
 }
 
 // Built names what Build wrote.
@@ -61,29 +66,29 @@ type Built struct {
 	Figures        int
 }
 
-// ScenarioRow is one scenario point in the results table.
-type ScenarioRow struct {
+// scenarioRow is one scenario point in the results table.
+type scenarioRow struct {
 	Scenario, Registry, Mode, Basis, Sampling string
 	Workers                                   int
 	Throughput, P50, P99, P999, Max           string
 	Errors                                    string
 }
 
-// BalanceRow is one partitioner at one partition count.
-type BalanceRow struct {
+// balanceRow is one partitioner at one partition count.
+type balanceRow struct {
 	Partitioner, Skew, Band, Verdict, Moved, Theory string
 	Partitions                                      int
 }
 
-// CheckRow is one verification campaign.
-type CheckRow struct {
+// checkRow is one verification campaign.
+type checkRow struct {
 	store.CheckRun
 	Seconds string
 }
 
-// Report is everything the templates show. Every figure in it comes from
-// the results directory, except SeedClaims' constants.
-type Report struct {
+// document is everything the templates show. Every figure in it comes from
+// the results directory, except the seed's claims (package seed).
+type document struct {
 	Title     string
 	Created   string
 	Results   string
@@ -93,33 +98,36 @@ type Report struct {
 	Sweep     store.Meta
 	SweepDesc string
 	Method    []string
-	Figures   []Figure
+	Figures   []figure
 	Gaps      []string
-	Rows      []ScenarioRow
-	Claims    []ClaimRow
-	Balance   []BalanceRow
+	Rows      []scenarioRow
+	Claims    []claimRow
+	Balance   []balanceRow
 	BalanceOf string
 	SeedCheck store.SeedCheck
 	SeedLine  string
 	PlanText  string
 	PlanWhy   []string
+	// Capacity, when the results hold a calibration, replaces PlanText
+	// and PlanWhy with the capacity model's answers.
+	Capacity  *Capacity
 	Check     *store.CheckSummary
-	CheckRows []CheckRow
+	CheckRows []checkRow
 	CheckLine string
 	Threats   []string
 	Notes     []string
 	// Peers are the registries the scenarios ran beside the sharded one.
-	Peers []Peer
+	Peers []peer
 }
 
-// Peer is a registry measured beside the sharded one.
-type Peer struct{ Name, What string }
+// peer is a registry measured beside the sharded one.
+type peer struct{ Name, What string }
 
-func peers(in *input) []Peer {
-	var out []Peer
+func peers(in *input) []peer {
+	var out []peer
 	for _, name := range in.Scenarios.Meta.Registries {
 		if name != in.Subject {
-			out = append(out, Peer{Name: name, What: in.Describe[name]})
+			out = append(out, peer{Name: name, What: in.Describe[name]})
 		}
 	}
 	return out
@@ -137,7 +145,7 @@ func Build(cfg Config) (*Built, error) {
 	if cfg.Out == "" {
 		cfg.Out = filepath.Join("paper", "build")
 	}
-	in := &input{Inputs: cfg.Inputs, Subject: cfg.Subject, Describe: cfg.Describe}
+	in := &input{Inputs: cfg.Inputs, Subject: cfg.Subject, Describe: cfg.Describe, capacity: cfg.Capacity}
 	r, err := newReport(in, cfg.Plan, cfg.Out)
 	if err != nil {
 		return nil, err
@@ -160,13 +168,13 @@ func Build(cfg Config) (*Built, error) {
 	return b, nil
 }
 
-func newReport(in *input, plan Plan, out string) (*Report, error) {
+func newReport(in *input, plan Plan, out string) (*document, error) {
 	figs, gaps, err := makeFigures(in, out)
 	if err != nil {
 		return nil, err
 	}
 	h := in.Host()
-	r := &Report{
+	r := &document{
 		Title:   "shardlab: a sharded registry measured against its seed's claims",
 		Created: in.Created().UTC().Format(time.RFC3339), Results: in.Dir, Host: h,
 		Scenarios: in.Scenarios.Meta, Sweep: in.Sweep.Meta, Figures: figs, Gaps: gaps,
@@ -179,8 +187,9 @@ func newReport(in *input, plan Plan, out string) (*Report, error) {
 	r.SeedLine = s.Verdict
 	r.SweepDesc = sweepDesc(in.Sweep)
 	r.PlanText, r.PlanWhy = plan.Text, plan.Why
+	r.Capacity = in.capacity
 	for _, run := range in.Check.Runs {
-		r.CheckRows = append(r.CheckRows, CheckRow{CheckRun: run, Seconds: fmt.Sprintf("%.2g s run, %.2g s check", run.RunSeconds, run.CheckSeconds)})
+		r.CheckRows = append(r.CheckRows, checkRow{CheckRun: run, Seconds: fmt.Sprintf("%.2g s run, %.2g s check", run.RunSeconds, run.CheckSeconds)})
 	}
 	hs, ops := in.Check.Histories()
 	r.CheckLine = fmt.Sprintf("%d campaigns, %s histories, %s operations, %d not linearizable or undecided",
@@ -191,11 +200,11 @@ func newReport(in *input, plan Plan, out string) (*Report, error) {
 	return r, nil
 }
 
-func scenarioRows(res *store.Results) []ScenarioRow {
-	var rows []ScenarioRow
+func scenarioRows(res *store.Results) []scenarioRow {
+	var rows []scenarioRow
 	for i := range res.Points {
 		p := &res.Points[i]
-		row := ScenarioRow{Scenario: p.Scenario, Registry: p.Registry, Mode: p.Mode, Workers: p.Workers,
+		row := scenarioRow{Scenario: p.Scenario, Registry: p.Registry, Mode: p.Mode, Workers: p.Workers,
 			Basis: p.LatencyBasis, Throughput: units.Ops(p.Throughput), Sampling: sampling(p),
 			P50: "—", P99: "—", P999: "—", Max: "—", Errors: "0"}
 		if p.Latency != nil {
@@ -212,14 +221,14 @@ func scenarioRows(res *store.Results) []ScenarioRow {
 	return rows
 }
 
-func balanceRows(st *store.Balance) ([]BalanceRow, string) {
+func balanceRows(st *store.Balance) ([]balanceRow, string) {
 	keys := balanceKeys(st)
-	var rows []BalanceRow
+	var rows []balanceRow
 	for _, c := range st.Cells {
 		if c.Keys != keys || !slices.Contains([]int{1, 4, 16, 64, 256, 1024}, c.Partitions) {
 			continue
 		}
-		row := BalanceRow{Partitioner: c.Partitioner, Partitions: c.Partitions, Skew: "—", Band: "—", Verdict: "one partition",
+		row := balanceRow{Partitioner: c.Partitioner, Partitions: c.Partitions, Skew: "—", Band: "—", Verdict: "one partition",
 			Moved: fmt.Sprintf("%.4f", c.MovedFraction), Theory: fmt.Sprintf("%.4f", c.ExpectedMoved)}
 		if c.SeedSkew != nil {
 			row.Skew = fmt.Sprintf("%.3f", *c.SeedSkew)
@@ -265,7 +274,7 @@ func methodLines(in *input) []string {
 	}
 }
 
-func abstract(in *input, r *Report) []string {
+func abstract(in *input, r *document) []string {
 	met := 0
 	for _, c := range r.Claims {
 		if c.Met {
@@ -278,7 +287,7 @@ func abstract(in *input, r *Report) []string {
 	if p := scenarioPoint(in.Scenarios, "lookup_100", in.Subject); p != nil && p.Latency != nil {
 		if h := kindHist(p, "find_server"); h != nil {
 			out = append(out, fmt.Sprintf("With %d workers, lookups run at %s with p99 %s (closed-loop service time), against the seed's claimed %s and %s.",
-				p.Workers, units.Ops(p.Throughput), units.Ns(float64(h.P99)), seedClaim("throughput").Claimed, seedClaim("p99").Claimed))
+				p.Workers, units.Ops(p.Throughput), units.Ns(float64(h.P99)), quote("throughput").Claimed(), quote("p99").Claimed()))
 		}
 	}
 	s := in.Balance.SeedCheck
@@ -420,7 +429,7 @@ var funcs = map[string]any{
 	},
 }
 
-func renderMarkdown(r *Report) ([]byte, error) {
+func renderMarkdown(r *document) ([]byte, error) {
 	t, err := texttemplate.New("report.md.tmpl").Funcs(funcs).ParseFS(templates, "templates/report.md.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("paper: markdown template: %w", err)
@@ -432,10 +441,10 @@ func renderMarkdown(r *Report) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func renderHTML(r *Report) ([]byte, error) {
+func renderHTML(r *document) ([]byte, error) {
 	fs := map[string]any{
 		"inc": funcs["inc"],
-		"img": func(f Figure) htmltemplate.URL {
+		"img": func(f figure) htmltemplate.URL {
 			return htmltemplate.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(f.png))
 		},
 	}
@@ -448,4 +457,11 @@ func renderHTML(r *Report) ([]byte, error) {
 		return nil, fmt.Errorf("paper: html template: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+// quote is the seed's claim with this ID (package seed); the IDs used here
+// are seed's own, and a test holds them there.
+func quote(id string) seed.Claim {
+	c, _ := seed.ClaimByID(id)
+	return c
 }

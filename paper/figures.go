@@ -11,9 +11,6 @@ import (
 	"strings"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
-	"gonum.org/v1/plot/vg"
 
 	"github.com/shardlab/shardlab/analysis"
 	"github.com/shardlab/shardlab/experiments/spec"
@@ -23,8 +20,8 @@ import (
 	"github.com/shardlab/shardlab/store"
 )
 
-// Figure is one figure of the report, saved as PNG and SVG.
-type Figure struct {
+// figure is one figure of the report, saved as PNG and SVG.
+type figure struct {
 	ID      string
 	Title   string
 	Caption string
@@ -50,10 +47,10 @@ type figureBuilder struct {
 
 // makeFigures builds every figure into outDir/figures. Figures without
 // data are omitted and named in the returned list of gaps.
-func makeFigures(in *input, outDir string) ([]Figure, []string, error) {
-	var figs []Figure
+func makeFigures(in *input, outDir string) ([]figure, []string, error) {
+	var figs []figure
 	var gaps []string
-	for _, b := range figureBuilders(in) {
+	for _, b := range append(figureBuilders(in), capacityFigures(in.capacity)...) {
 		p, err := b.build()
 		if errors.Is(err, plots.ErrNoData) {
 			gaps = append(gaps, fmt.Sprintf("%s: %v", b.title, err))
@@ -73,7 +70,7 @@ func makeFigures(in *input, outDir string) ([]Figure, []string, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		figs = append(figs, Figure{ID: b.id, Title: b.title, Caption: b.caption, Latency: b.latency,
+		figs = append(figs, figure{ID: b.id, Title: b.title, Caption: b.caption, Latency: b.latency,
 			PNG: "figures/" + b.id + ".png", SVG: "figures/" + b.id + ".svg", png: data})
 	}
 	return figs, gaps, nil
@@ -113,7 +110,7 @@ func figureBuilders(in *input) []figureBuilder {
 			caption: "lookup_100 scenario (duration mode), find_server latency per registry; " + samplingNote(scenarioPoint(in.Scenarios, "lookup_100", in.Subject)) + "; HdrHistogram, 3 significant digits.",
 			build:   func() (*plot.Plot, error) { return percentileFigure(in.Scenarios, in.Subject) }},
 		{id: "throughput_over_time", title: "Sustained throughput over time",
-			caption: "sustained scenario, per-interval throughput per registry, with the seed's target (" + seedClaim("sustained").Target + ").",
+			caption: "sustained scenario, per-interval throughput per registry, with the seed's target (" + quote("sustained").Target() + ").",
 			build:   func() (*plot.Plot, error) { return timelineFigure(in.Scenarios) }},
 		{id: "registries", title: "Throughput by registry and scenario",
 			caption: "Duration-mode points of each scenario, completed operations over measured elapsed time.",
@@ -202,7 +199,7 @@ func degenerate(st *store.Balance, partitioner string) bool {
 func skewFigure(st *store.Balance, keys int) (*plot.Plot, error) {
 	f := plots.SkewFigure{
 		Title:      fmt.Sprintf("Partition skew vs partition count (%s keys)", units.Commas(keys)),
-		References: []plots.Reference{{Name: "seed claim 0.18", Value: seed.ClaimedSkew}, {Name: "seed target 0.30", Value: seed.TargetSkew}},
+		References: []plots.Reference{{Name: fmt.Sprintf("seed claim %.2f", seed.ClaimedSkew), Value: seed.ClaimedSkew}, {Name: fmt.Sprintf("seed target %.2f", seed.TargetSkew), Value: seed.TargetSkew}},
 	}
 	seen := map[int]bool{}
 	for _, name := range st.Partitioners {
@@ -232,62 +229,19 @@ func skewFigure(st *store.Balance, keys int) (*plot.Plot, error) {
 }
 
 func movedFigure(st *store.Balance, keys int) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Keys moved growing n → n+1 (%s keys)", units.Commas(keys))
-	p.X.Label.Text = "partitions n (log scale)"
-	p.Y.Label.Text = "fraction of keys moved (log scale)"
-	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-	p.Legend.Top, p.Legend.Left = false, true
-	p.Legend.Top = false
-	var ns []float64
-	lines := 0
-	for i, name := range st.Partitioners {
-		var xy plotter.XYs
+	f := plots.MovedFigure{Title: fmt.Sprintf("Keys moved growing n → n+1 (%s keys)", units.Commas(keys))}
+	for _, name := range st.Partitioners {
+		s := plots.Series{Name: name}
 		for _, c := range st.Cells {
 			if c.Partitioner == name && c.Keys == keys && c.MovedFraction > 0 {
-				xy = append(xy, plotter.XY{X: float64(c.Partitions), Y: c.MovedFraction})
-				if !slices.Contains(ns, float64(c.Partitions)) {
-					ns = append(ns, float64(c.Partitions))
-				}
+				s.X, s.Y = append(s.X, float64(c.Partitions)), append(s.Y, c.MovedFraction)
 			}
 		}
-		if len(xy) == 0 {
-			continue
+		if len(s.X) > 0 {
+			f.Partitioners = append(f.Partitioners, s)
 		}
-		l, s, err := plotter.NewLinePoints(xy)
-		if err != nil {
-			return nil, err
-		}
-		l.Color, s.Color, s.Shape = plotutil.Color(i), plotutil.Color(i), plotutil.Shape(i)
-		p.Add(l, s)
-		p.Legend.Add(name, l, s)
-		lines++
 	}
-	if lines == 0 {
-		return nil, fmt.Errorf("moved figure: %w", plots.ErrNoData)
-	}
-	slices.Sort(ns)
-	var cons, half plotter.XYs
-	for _, n := range ns {
-		cons = append(cons, plotter.XY{X: n, Y: 1 / (n + 1)})
-		half = append(half, plotter.XY{X: n, Y: 0.5})
-	}
-	for _, t := range []struct {
-		name string
-		xy   plotter.XYs
-		dash []vg.Length
-	}{{"theory 1/(n+1)", cons, []vg.Length{vg.Points(4), vg.Points(2)}}, {"theory 1/2 (hashmod)", half, []vg.Length{vg.Points(1), vg.Points(2)}}} {
-		l, err := plotter.NewLine(t.xy)
-		if err != nil {
-			return nil, err
-		}
-		l.Dashes, l.Width = t.dash, vg.Points(1.2)
-		p.Add(l)
-		p.Legend.Add(t.name, l)
-	}
-	return p, nil
+	return plots.KeysMoved(f)
 }
 
 func p99Figure(res *store.Results, subject, workload string) (*plot.Plot, error) {
@@ -296,7 +250,7 @@ func p99Figure(res *store.Results, subject, workload string) (*plot.Plot, error)
 		return nil, fmt.Errorf("%w: %w", plots.ErrNoData, err)
 	}
 	f := plots.LatencyFigure{Kind: "closed-loop service time", Title: "p99 " + workload + " latency vs workers",
-		References: []plots.Reference{{Name: "seed target p99 < 100 µs", Value: 100}}}
+		References: []plots.Reference{seedTarget("p99")}}
 	for _, part := range cellPartitions(cells) {
 		s := plots.Series{Name: fmt.Sprintf("%d partitions", part)}
 		for _, c := range cells {
@@ -430,7 +384,7 @@ func percentileFigure(res *store.Results, subject string) (*plot.Plot, error) {
 
 func timelineFigure(res *store.Results) (*plot.Plot, error) {
 	f := plots.TimelineFigure{Title: "Sustained mix throughput over time",
-		References: []plots.Reference{{Name: "seed target 80K ops/s", Value: 80_000}}}
+		References: []plots.Reference{seedTarget("sustained")}}
 	for _, reg := range registriesOf(res) {
 		p := scenarioPoint(res, "sustained", reg)
 		if p == nil || p.Series == nil || p.Series.IntervalMs <= 0 {
@@ -489,4 +443,15 @@ func longScenario(short string) string {
 		}
 	}
 	return short
+}
+
+// seedTarget is the reference line for a claim with one target: "seed
+// target > 80K ops/s" at the target's value.
+func seedTarget(id string) plots.Reference {
+	c := quote(id)
+	if len(c.Targets) == 0 {
+		return plots.Reference{}
+	}
+	t := c.Targets[0]
+	return plots.Reference{Name: "seed target " + t.Text, Value: t.Value}
 }

@@ -2,16 +2,63 @@ package paper_test
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/shardlab/shardlab/internal/host"
 	"github.com/shardlab/shardlab/report"
+	"github.com/shardlab/shardlab/store"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/report.golden.md from the fixture")
+var (
+	update        = flag.Bool("update", false, "rewrite testdata/report.golden.md from the fixture")
+	updateFixture = flag.Bool("update-fixture", false, "measure testdata/results afresh (report.Collect, a few minutes), then rerun with -update")
+)
+
+// fixtureTime stamps a regenerated fixture's metadata, so the report's
+// header does not change with the day it was measured.
+var fixtureTime = time.Date(2026, 11, 30, 4, 12, 11, 0, time.UTC)
+
+// TestUpdateFixture measures the fixture anew with -update-fixture: the
+// quick report's measurements on this machine, metadata stamped with
+// fixtureTime. Without the flag there is nothing to do.
+func TestUpdateFixture(t *testing.T) {
+	if !*updateFixture {
+		t.Skip("measures only with -update-fixture")
+	}
+	dir := filepath.Join(t.TempDir(), "results")
+	err := report.Collect(context.Background(), report.CollectConfig{
+		Dir: dir, Seed: 1, Host: host.Detect(), CommandLine: []string{"shardlab", "report", "--seed", "1"},
+		Progress: os.Stderr, Now: func() time.Time { return fixtureTime },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The files a report reads, and no others (summaries, CSVs), to keep
+	// the fixture small.
+	for _, f := range []string{
+		filepath.Join(store.ScenariosDir, store.MetaFile), filepath.Join(store.ScenariosDir, store.PointsFile),
+		filepath.Join(store.SweepDir, store.MetaFile), filepath.Join(store.SweepDir, store.PointsFile),
+		filepath.Join(store.BalanceDir, store.BalanceJSONFile), store.CheckFile,
+	} {
+		data, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(fixture, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(fixture, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%s measured afresh; now run go test ./paper -update and review the diff", fixture)
+}
 
 const fixture = "testdata/results"
 
@@ -19,22 +66,7 @@ const fixture = "testdata/results"
 func copyFixture(t *testing.T) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "results")
-	err := filepath.WalkDir(fixture, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(fixture, path)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
-	if err != nil {
+	if err := os.CopyFS(dst, os.DirFS(fixture)); err != nil {
 		t.Fatal(err)
 	}
 	return dst

@@ -13,10 +13,14 @@
 //	PartitionLoad       per-partition load bars with mean and ideal E[max]/E[min]
 //	ThroughputOverTime  per-interval throughput of sustained runs
 //	CompareRegistries   grouped bars: a value per registry per scenario
+//	KeysMoved           keys moved per added partition, with theory 1/(n+1) and 1/2
+//	P99VsPartitions     the capacity model's p99 vs partitions per core
+//	                    count, each line's lock-utilisation knee marked
+//	ModelVsMeasured     predicted vs measured (log-log), y = x and a band
 //	Save                write PNG and SVG atomically (temp file + rename)
 //
 // Figures that show latency take a Kind ("closed-loop service time",
-// "open-loop, from intended start") because DESIGN.md requires every
+// "open-loop, from intended start") because docs/design.md requires every
 // latency figure to say which it shows.
 //
 // What it is not: it computes no statistics beyond what a figure needs to

@@ -94,7 +94,7 @@ func SkewVsPartitions(f SkewFigure) (*plot.Plot, error) {
 // partition count (or registry).
 type LatencyFigure struct {
 	Title string // default "p99 latency vs workers"
-	// Kind says which latency this is, as DESIGN.md requires: e.g.
+	// Kind says which latency this is, as docs/design.md requires ("Metrics"): e.g.
 	// "closed-loop service time" or "open-loop, from intended start".
 	// It is appended to the title.
 	Kind  string

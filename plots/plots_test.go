@@ -67,6 +67,15 @@ type figureCase struct {
 func figureCases() []figureCase {
 	workers := []float64{1, 2, 4, 8, 16, 32, 64, 100}
 	return []figureCase{
+		{"keys_moved", func(t *testing.T) (*plot.Plot, error) {
+			return KeysMoved(MovedFigure{
+				Title: "Keys moved growing n → n+1, 10,000 keys",
+				Partitioners: []Series{
+					{Name: "hashmod", X: []float64{1, 2, 4, 8, 16}, Y: []float64{0.5, 0.5, 0.5, 0.5, 0.5}},
+					{Name: "jump", X: []float64{1, 2, 4, 8, 16}, Y: []float64{0.5, 0.33, 0.2, 0.11, 0.059}},
+				},
+			})
+		}},
 		{"skew_vs_partitions", func(t *testing.T) (*plot.Plot, error) {
 			return SkewVsPartitions(SkewFigure{
 				Title: "Partition skew, 10,000 keys",
@@ -213,6 +222,7 @@ func TestFiguresRejectEmptyData(t *testing.T) {
 		"load":       func() (*plot.Plot, error) { return PartitionLoad(LoadFigure{}) },
 		"timeline":   func() (*plot.Plot, error) { return ThroughputOverTime(TimelineFigure{}) },
 		"registries": func() (*plot.Plot, error) { return CompareRegistries(GroupedBarFigure{}) },
+		"moved":      func() (*plot.Plot, error) { return KeysMoved(MovedFigure{}) },
 		"empty series": func() (*plot.Plot, error) {
 			return P99VsWorkers(LatencyFigure{Lines: []Series{{Name: "P=1"}}})
 		},

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/analysis"
-	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/paper"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/seed"
 	"github.com/shardlab/shardlab/store"
 )
@@ -25,16 +25,6 @@ type Config struct {
 	_ struct{}
 }
 
-// peerWhat says what each peer registry is (impl/baseline's doc).
-var peerWhat = map[string]string{
-	"mutex":     "one global lock",
-	"channel":   "one goroutine serialising every operation, the gen_server analogue",
-	"syncmap":   "sync.Map",
-	"xsync":     "xsync's concurrent map",
-	"reference": "the model behind one mutex",
-	"null":      "a registry that does nothing",
-}
-
 // Build loads cfg.Results (refusing empty, partial, foreign-schema or
 // mixed-host results: store's sentinels), answers the report's capacity
 // question from its sweep, and renders the report (package paper).
@@ -49,10 +39,15 @@ func Build(cfg Config) (*paper.Built, error) {
 	if err != nil {
 		return nil, err
 	}
-	return paper.Build(paper.Config{
-		Inputs: in, Subject: experiments.RegistrySharded, Describe: peerWhat,
-		Plan: capacity(in), Out: cfg.Out,
-	})
+	pc := paper.Config{Inputs: in, Subject: registries.Sharded, Describe: registries.Descriptions(), Out: cfg.Out}
+	if in.Calibration != nil {
+		if pc.Capacity, err = capacitySection(in); err != nil {
+			return nil, err
+		}
+	} else {
+		pc.Plan = sweepPlan(in)
+	}
+	return paper.Build(pc)
 }
 
 // ReportTarget is the capacity question the report answers: the seed's
@@ -62,9 +57,10 @@ func ReportTarget(cores int) analysis.Target {
 	return analysis.Target{Workers: 100, Throughput: 100_000, P99: 100 * time.Microsecond, MaxSkew: seed.TargetSkew, Cores: cores}
 }
 
-// capacity answers ReportTarget from the report's sweep, for paper's
-// capacity section.
-func capacity(in *store.Inputs) paper.Plan {
+// sweepPlan answers ReportTarget from the report's sweep, for paper's
+// capacity section when the results hold no calibration of the capacity
+// model (results measured before it existed).
+func sweepPlan(in *store.Inputs) paper.Plan {
 	res, err := planFrom(in.Sweep, PlanConfig{Target: ReportTarget(in.Host().GOMAXPROCS), Workload: "sustained"})
 	if err != nil {
 		return paper.Plan{Why: []string{"no recommendation: " + err.Error()}}

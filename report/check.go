@@ -3,37 +3,41 @@ package report
 import (
 	"context"
 	"fmt"
-	"github.com/shardlab/shardlab/internal/units"
 	"io"
 	"time"
 
 	"github.com/shardlab/shardlab/check"
-	"github.com/shardlab/shardlab/impl"
+	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/internal/units"
 	"github.com/shardlab/shardlab/model"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/store"
 )
 
-// QuickCheckPartitions are the sharded registry's layouts the quick
+// quickCheckPartitions are the sharded registry's layouts the quick
 // campaign checks: one partition (every operation contends), a few (most
 // cross-partition operations span two locks) and the seed's 64.
-var QuickCheckPartitions = []int{1, 4, 64}
+var quickCheckPartitions = []int{1, 4, 64}
 
-// quickCampaign is the quick campaign's shape (check.Campaign's defaults),
-// spelled out so the report describes what ran.
-var quickCampaign = check.Campaign{Histories: 100, Clients: 8, Ops: 30, Keys: 8, Long: 1, LongOps: 2000, LongKeys: 256}
-
-// RunQuickCheck runs check.Campaign in quickCampaign's shape against the sharded registry at each of QuickCheckPartitions,
-// from seed. Failing histories are kept in artifacts.
-func RunQuickCheck(ctx context.Context, seed uint64, host store.Host, artifacts string, progress io.Writer) (*store.CheckSummary, error) {
+// RunQuickCheck runs check.DefaultCampaign against the sharded registry
+// at 1, 4 and 64 partitions, from seed, stamped now.
+// Failing histories are kept in artifacts.
+func RunQuickCheck(ctx context.Context, seed uint64, host store.Host, now time.Time, artifacts string, progress io.Writer) (*store.CheckSummary, error) {
 	s := &store.CheckSummary{
-		SchemaVersion: store.CheckSchemaVersion, Created: time.Now().UTC(), Host: host, Seed: seed,
+		SchemaVersion: store.CheckSchemaVersion, Created: now.UTC(), Host: host, Seed: seed,
 		Method: "check.Campaign: porcupine linearizability of recorded concurrent histories against model.State, partitioned by key cluster",
 	}
-	for _, p := range QuickCheckPartitions {
+	for _, p := range quickCheckPartitions {
 		parts := p
-		c := quickCampaign
+		c := check.DefaultCampaign()
 		c.Name, c.Seed, c.OutDir = fmt.Sprintf("sharded-p%d", parts), seed, artifacts
-		c.NewRegistry = func() (model.Registry, error) { return impl.New(impl.Options{Partitions: parts}) }
+		c.NewRegistry = func() (model.Registry, error) {
+			in, err := registries.New(registries.Sharded, spec.RegistrySpec{Partitions: parts})
+			if err != nil {
+				return nil, err
+			}
+			return in.Registry, nil
+		}
 		res, err := c.Run(ctx)
 		run := store.CheckRun{
 			Registry: c.Name, Partitions: parts, Outcome: res.Outcome.String(), Histories: res.Histories, Ops: res.Ops,

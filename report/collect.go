@@ -1,22 +1,30 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/experiments/balance"
 	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/paper"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/store"
 )
 
 // CollectConfig configures Collect: the quick measurements a report needs.
 type CollectConfig struct {
-	// Dir is the report's results directory (created; a part already
-	// finished there with the same settings is resumed, not rerun).
+	// Dir is the report's results directory [DefaultDir]. An unfinished
+	// one (an interrupted report) is resumed: finished points, the balance
+	// study and the campaign are kept. A finished one is kept too, moved
+	// aside to Dir-TIMESTAMP (its creation time), and Dir is measured
+	// afresh. Nothing finished is deleted.
 	Dir  string
 	Seed uint64
 	// Registries measured side by side in the scenarios [sharded, mutex,
@@ -30,12 +38,20 @@ type CollectConfig struct {
 	// Progress receives progress; Terminal selects progress bars.
 	Progress io.Writer
 	Terminal bool
+	// Now stamps every part's metadata [time.Now]; a fixed clock makes a
+	// fixture's metadata reproducible.
+	Now func() time.Time
 
 	_ struct{}
 }
 
-// DefaultReportRegistries are the scenarios' registries in a report.
-var DefaultReportRegistries = []string{experiments.RegistrySharded, "mutex", "channel"}
+// DefaultDir is where a report measures unless told otherwise.
+const DefaultDir = "results/latest"
+
+// defaultRegistries are the scenarios' registries in a report.
+func defaultRegistries() []string {
+	return []string{registries.Sharded, registries.Mutex, registries.Channel}
+}
 
 // ReportSweep is the sweep a report runs: partition counts x workers for
 // the lookup and sustained mixes, three repetitions of 250 ms each so
@@ -44,66 +60,137 @@ var DefaultReportRegistries = []string{experiments.RegistrySharded, "mutex", "ch
 // p99). About a minute on 2 cores.
 func ReportSweep() spec.Sweep {
 	return spec.Sweep{
-		Name: "report", Registries: []string{experiments.RegistrySharded},
+		Name: "report", Registries: []string{registries.Sharded},
 		Partitions: []int{1, 4, 16, 64, 256}, Workers: []int{1, 2, 8, 32, 100},
 		Workloads: []spec.WorkloadSpec{{Name: "lookup"}, {Name: "sustained"}},
-		Preload:   spec.PreloadSpec{Servers: 10_000, Transports: 10_000, Bind: true},
+		Preload:   experiments.SeedPreload(),
 		Duration:  spec.Duration(250 * time.Millisecond), Repeat: 3, SampleEvery: 8,
 	}
 }
 
 // Collect runs, into cfg.Dir, every part a report needs: the seed's ten
-// scenarios (quick durations) against cfg.Registries, ReportSweep, the
-// balance study and the quick verification campaign.
+// scenarios and the others (quick durations) against cfg.Registries,
+// ReportSweep, the balance study, the quick verification campaign and the
+// capacity model's calibration and validation (quick; kept when an
+// interrupted run finished them).
 func Collect(ctx context.Context, cfg CollectConfig) error {
 	if cfg.Dir == "" {
-		return fmt.Errorf("%w: no results directory", ErrConfig)
+		cfg.Dir = DefaultDir
 	}
 	regs := cfg.Registries
 	if len(regs) == 0 {
-		regs = DefaultReportRegistries
+		regs = defaultRegistries()
+	}
+	now := func() time.Time {
+		if cfg.Now != nil {
+			return cfg.Now().UTC()
+		}
+		return time.Now().UTC()
 	}
 	say := func(format string, args ...any) {
 		if cfg.Progress != nil {
 			fmt.Fprintf(cfg.Progress, format+"\n", args...)
 		}
 	}
+	if kept, err := archiveFinished(cfg.Dir); err != nil {
+		return err
+	} else if kept != "" {
+		say("report: the finished report in %s is kept as %s; measuring afresh", cfg.Dir, kept)
+	}
 	base := experiments.Config{
 		Registries: regs, Seed: cfg.Seed, Quick: true, Host: cfg.Host, CommandLine: cfg.CommandLine,
-		Progress: cfg.Progress, Terminal: cfg.Terminal,
+		Progress: cfg.Progress, Terminal: cfg.Terminal, Now: cfg.Now,
 	}
 	t0 := time.Now()
-	say("report [1/4]: the seed's ten scenarios, quick, against %v", regs)
+	say("report [1/5]: the built-in scenarios, quick, against %v", regs)
 	sc := base
 	sc.Scenarios, sc.Out = experiments.BuiltinScenarios(), filepath.Join(cfg.Dir, store.ScenariosDir)
 	if _, err := experiments.RunScenarios(ctx, sc); err != nil {
 		return fmt.Errorf("scenarios: %w", err)
 	}
-	say("report [2/4]: sweep over partitions x workers (%s so far)", time.Since(t0).Round(time.Second))
+	say("report [2/5]: sweep over partitions x workers (%s so far)", time.Since(t0).Round(time.Second))
 	sw := base
 	s := ReportSweep()
 	sw.Sweep, sw.Registries, sw.Out = &s, nil, filepath.Join(cfg.Dir, store.SweepDir)
 	if _, err := experiments.RunSweep(ctx, sw); err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
-	say("report [3/4]: partition balance study (%s so far)", time.Since(t0).Round(time.Second))
-	st, err := balance.Run(ctx, balance.Config{Seed: cfg.Seed, Host: cfg.Host, Keys: cfg.BalanceKeys, Progress: cfg.Progress})
-	if st != nil {
-		if werr := store.WriteBalance(filepath.Join(cfg.Dir, store.BalanceDir), st); werr != nil {
-			return werr
+	balanceDir := filepath.Join(cfg.Dir, store.BalanceDir)
+	if old, err := store.LoadBalance(balanceDir); err == nil && old.Seed == cfg.Seed && (cfg.BalanceKeys == nil || slices.Equal(old.Keys, cfg.BalanceKeys)) {
+		say("report [3/5]: partition balance study: kept from the interrupted run (%s so far)", time.Since(t0).Round(time.Second))
+	} else {
+		say("report [3/5]: partition balance study (%s so far)", time.Since(t0).Round(time.Second))
+		st, err := balance.Run(ctx, balance.Config{Seed: cfg.Seed, Host: cfg.Host, Keys: cfg.BalanceKeys, Progress: cfg.Progress, Now: cfg.Now})
+		if st != nil {
+			if werr := store.WriteBalance(balanceDir, st); werr != nil {
+				return werr
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("balance: %w", err)
 		}
 	}
-	if err != nil {
-		return fmt.Errorf("balance: %w", err)
+	checkPath := filepath.Join(cfg.Dir, store.CheckFile)
+	if old, err := store.LoadCheck(checkPath); err == nil && old.Seed == cfg.Seed {
+		say("report [4/5]: verification campaign: kept from the interrupted run")
+	} else {
+		say("report [4/5]: verification campaign, quick (%s so far)", time.Since(t0).Round(time.Second))
+		cs, err := RunQuickCheck(ctx, cfg.Seed, cfg.Host, now(), filepath.Join(cfg.Dir, "check-artifacts"), cfg.Progress)
+		if err != nil {
+			return fmt.Errorf("check: %w", err)
+		}
+		if err := store.WriteCheck(checkPath, cs); err != nil {
+			return err
+		}
 	}
-	say("report [4/4]: verification campaign, quick (%s so far)", time.Since(t0).Round(time.Second))
-	cs, err := RunQuickCheck(ctx, cfg.Seed, cfg.Host, filepath.Join(cfg.Dir, "check-artifacts"), cfg.Progress)
-	if err != nil {
-		return fmt.Errorf("check: %w", err)
-	}
-	if err := store.WriteCheck(filepath.Join(cfg.Dir, store.CheckFile), cs); err != nil {
-		return err
+	say("report [5/5]: capacity model: calibrate and validate against measurement, quick (%s so far)", time.Since(t0).Round(time.Second))
+	if err := collectCapacity(ctx, cfg.Dir, cfg.Seed, cfg.Progress); err != nil {
+		return fmt.Errorf("capacity: %w", err)
 	}
 	say("report: measurements done in %s", time.Since(t0).Round(time.Second))
 	return nil
+}
+
+// archiveFinished moves a finished report's directory aside, to
+// DIR-YYYYMMDDTHHMMSSZ after its creation time, and returns where; an
+// unfinished or absent one stays to be resumed ("" and nil).
+func archiveFinished(dir string) (string, error) {
+	in, err := store.LoadReport(dir, true)
+	if err != nil {
+		return "", nil
+	}
+	to := dir + "-" + in.Created().UTC().Format("20060102T150405Z")
+	if _, err := os.Stat(to); err == nil {
+		return "", fmt.Errorf("%w: cannot keep the finished report in %s: %s exists", store.ErrOutput, dir, to)
+	}
+	if err := os.Rename(dir, to); err != nil {
+		return "", fmt.Errorf("%w: %w", store.ErrOutput, err)
+	}
+	return to, nil
+}
+
+// RunConfig configures Run.
+type RunConfig struct {
+	// Collect is what to measure; ignored when Results is set.
+	Collect CollectConfig
+	// Results rebuilds the report from this directory without measuring.
+	Results string
+	// Out and AllowMixedHosts are Build's.
+	Out             string
+	AllowMixedHosts bool
+
+	_ struct{}
+}
+
+// Run measures into cfg.Collect.Dir (resuming an interrupted report), or
+// takes cfg.Results as measured, and builds the report from it.
+func Run(ctx context.Context, cfg RunConfig) (*paper.Built, error) {
+	dir := cfg.Results
+	if dir == "" {
+		if err := Collect(ctx, cfg.Collect); err != nil {
+			return nil, err
+		}
+		dir = cmp.Or(cfg.Collect.Dir, DefaultDir)
+	}
+	return Build(Config{Results: dir, Out: cfg.Out, AllowMixedHosts: cfg.AllowMixedHosts})
 }

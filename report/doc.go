@@ -6,11 +6,16 @@
 //	                        balance study (experiments/balance) and
 //	                        RunQuickCheck (check.Campaign at 1, 4 and 64
 //	                        partitions, summarised as store.CheckSummary)
+//	                        and the capacity model's calibration and
+//	                        validation (capacity/calibrate, quick)
 //	Build, Config           load such a directory (store.LoadReport), answer
-//	                        the capacity question, render (package paper)
-//	Plan, PlanConfig,       the capacity planner over sweep results, running
-//	PlanReport              a focused quick sweep first when given none
-//	                        (analysis.PlanCapacity decides)
+//	                        the capacity questions from the calibrated model
+//	                        (capacity.Plan: this machine, CapacityTargets
+//	                        cores; from the sweep when the results hold no
+//	                        calibration), render (package paper)
+//	Plan, PlanConfig,       the sweep-based planner over sweep results,
+//	PlanReport              running a focused quick sweep first when given
+//	                        none (analysis.PlanCapacity decides)
 //
 // What it is not: a renderer (paper turns results into Markdown and
 // HTML), a results format (store) or a measurement method (experiments,

@@ -12,6 +12,8 @@ import (
 	"github.com/shardlab/shardlab/analysis"
 	"github.com/shardlab/shardlab/experiments"
 	"github.com/shardlab/shardlab/experiments/spec"
+	"github.com/shardlab/shardlab/impl/partition"
+	"github.com/shardlab/shardlab/registries"
 	"github.com/shardlab/shardlab/sim"
 	"github.com/shardlab/shardlab/store"
 )
@@ -113,8 +115,8 @@ func (c *PlanConfig) Validate() error {
 		}
 	}
 	for _, p := range c.Partitions {
-		if p < 1 || p > 4096 {
-			return fmt.Errorf("%w: partitions %d (want 1..4096)", ErrConfig, p)
+		if p < 1 || p > partition.MaxPartitions {
+			return fmt.Errorf("%w: partitions %d (want 1..%d)", ErrConfig, p, partition.MaxPartitions)
 		}
 	}
 	return nil
@@ -133,9 +135,9 @@ func (c *PlanConfig) focusedSweep() spec.Sweep {
 		wl.Keys = &spec.KeysSpec{Dist: c.Dist}
 	}
 	sw := spec.Sweep{
-		Name: "plan", Registries: []string{experiments.RegistrySharded}, Partitions: parts,
+		Name: "plan", Registries: []string{registries.Sharded}, Partitions: parts,
 		Workloads: []spec.WorkloadSpec{wl},
-		Preload:   spec.PreloadSpec{Servers: 10_000, Transports: 10_000, Bind: true},
+		Preload:   experiments.SeedPreload(),
 		Duration:  spec.Duration(150 * time.Millisecond), Repeat: 2, SampleEvery: 8,
 	}
 	w := c.Target.Workers
@@ -197,7 +199,7 @@ func Plan(ctx context.Context, cfg PlanConfig) (*PlanReport, error) {
 }
 
 func planFrom(res *store.Results, cfg PlanConfig) (*PlanReport, error) {
-	cells, err := store.SweepCells(res, experiments.RegistrySharded, cfg.Workload, cfg.Dist)
+	cells, err := store.SweepCells(res, registries.Sharded, cfg.Workload, cfg.Dist)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shardlab/shardlab/check"
 	"github.com/shardlab/shardlab/store"
@@ -72,5 +73,35 @@ func TestPlanConfigValidate(t *testing.T) {
 func TestOutcomeOkIsChecks(t *testing.T) {
 	if got := check.Ok.String(); got != store.OutcomeOk {
 		t.Fatalf("check.Ok prints %q, store.OutcomeOk is %q", got, store.OutcomeOk)
+	}
+}
+
+// TestPlanRequestDefaults: the defaults a request leaves to the package.
+func TestPlanRequestDefaults(t *testing.T) {
+	c, err := PlanRequest{Workers: 100, Ops: 1000, Seed: 3}.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Workload != "sustained" || c.Connections || c.Out != "results/plan-sustained-w100-seed3" || c.Target.Workers != 100 {
+		t.Errorf("workers request: %+v", c)
+	}
+	c, err = PlanRequest{Connections: 1000, Think: 100 * time.Millisecond, P99: time.Millisecond}.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Workload != "route" || !c.Connections || c.Target.Throughput != 10_000 || c.Target.Unit != "connections" {
+		t.Errorf("connections request: %+v", c)
+	}
+	c, err = PlanRequest{Workers: 8, Ops: 1, Mix: map[string]float64{"find_server": 1}, Results: "x"}.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Workload != "custom" || c.Out != "" {
+		t.Errorf("mix request: %+v", c)
+	}
+	for i, r := range []PlanRequest{{}, {Workers: 1, Connections: 1, Ops: 1}, {Workers: -1, Ops: 1}, {Workers: 10}} {
+		if _, err := r.Config(); !errors.Is(err, ErrConfig) {
+			t.Errorf("case %d: %v, want ErrConfig", i, err)
+		}
 	}
 }

@@ -8,7 +8,8 @@
 //   - Mix, NewMix, ParseMix: weights over every registry operation
 //     (model.OpKind); each op is drawn independently.
 //   - Keys, KeyGen, KeyStream: key distributions uniform, zipfian (YCSB's
-//     scrambled zipfian, theta 0.99), hotspot (20 % of keys get 80 % of
+//     scrambled zipfian, theta 0.99 by default; any theta in (0, 1), ranks
+//     drawn exactly by rejection-inversion), hotspot (20 % of keys get 80 % of
 //     ops), latest (the highest preloaded indices are hottest) and
 //     sequential (each worker walks the keys from its own offset).
 //   - Preload, ServerID, TransportID: server_N / transport_N entries

@@ -112,6 +112,36 @@ func TestDistributions(t *testing.T) {
 			t.Errorf("hottest key frequency %.4f, want about 0.0378", f)
 		}
 	})
+	// Every theta reaches every key, and the hottest key's share moves
+	// continuously with theta (it jumped from 0.038 at 0.99 to 0.098 at
+	// 0.9899 when other thetas drew ranks over the key count and hashed
+	// them mod n, which also left 27 % of the keys unreachable).
+	t.Run("zipfian-any-theta", func(t *testing.T) {
+		const n, draws = 10_000, 1_000_000
+		var tops []float64
+		for _, theta := range []float64{0.5, 0.9, 0.9899, 0.99} {
+			c := draw(t, sim.Keys{Dist: sim.DistZipfian, Theta: theta}, n, draws)
+			never, top := 0, 0
+			for _, x := range c {
+				if x == 0 {
+					never++
+				}
+				top = max(top, x)
+			}
+			if never > 0 {
+				t.Errorf("theta %v: %d of %d keys never drawn in %d draws", theta, never, n, draws)
+			}
+			tops = append(tops, float64(top)/draws)
+		}
+		// 0.9899 and 0.99: 1/zeta(10^10, theta) differs by 0.0001; the
+		// sampling error of a 0.038 share over 10^6 draws is 0.0002.
+		if d := math.Abs(tops[3] - tops[2]); d > 0.002 {
+			t.Errorf("hottest key share %.4f at theta 0.9899 vs %.4f at 0.99: not continuous in theta", tops[2], tops[3])
+		}
+		if !(tops[0] < tops[1] && tops[1] < tops[3]) {
+			t.Errorf("hottest key shares %v at theta 0.5, 0.9, 0.9899, 0.99: want increasing with theta", tops)
+		}
+	})
 	t.Run("hotspot", func(t *testing.T) {
 		c := draw(t, sim.Keys{Dist: sim.DistHotspot}, n, draws)
 		hot := 0

@@ -154,27 +154,36 @@ func Distributions() []string {
 
 // Defaults for Keys, from YCSB's CoreWorkload.
 const (
-	DefaultTheta       = 0.99 // YCSB's zipfian constant
-	DefaultHotKeys     = 0.2  // hotspot: the hot set is 20 % of the keys ...
-	DefaultHotOps      = 0.8  // ... and receives 80 % of the operations
-	ycsbZipfItems      = 10_000_000_000
-	ycsbZetanTheta0_99 = 26.46902820178302 // zeta(10^10, 0.99), YCSB's ScrambledZipfianGenerator.ZETAN
+	DefaultTheta   = 0.99 // YCSB's zipfian constant
+	DefaultHotKeys = 0.2  // hotspot: the hot set is 20 % of the keys ...
+	DefaultHotOps  = 0.8  // ... and receives 80 % of the operations
+	// ScrambledItems is the rank space of the scrambled zipfian, YCSB's
+	// ScrambledZipfianGenerator.ITEM_COUNT: ranks are drawn over it and
+	// hashed onto the keys.
+	ScrambledItems = 10_000_000_000
 )
 
 // Keys says how a worker picks which existing key an operation touches.
 // The zero value is uniform.
 //
 //   - uniform: every key equally likely.
-//   - zipfian: YCSB's scrambled zipfian. A zipfian rank over 10^10 items
-//     (theta 0.99, YCSB's precomputed zeta) is hashed with FNV-1a-64 and
-//     reduced modulo the key count, so the popular keys are spread over
-//     the key space rather than being the lowest indices. With another
-//     Theta the ranks are drawn over the key count itself.
+//   - zipfian: YCSB's scrambled zipfian. A zipfian rank r over
+//     ScrambledItems (10^10) ranks, P(r) = (r+1)^-theta / zeta(10^10,
+//     theta), is hashed with FNV-1a-64 and reduced modulo the key count,
+//     so the popular keys are spread over the key space rather than being
+//     the lowest indices. The same rank space serves every Theta, so each
+//     rank's share is continuous in Theta and every key is reachable
+//     (10^10 ranks cover any key count); at theta 0.99 the hottest key
+//     gets 1/zeta(10^10, 0.99) = 3.78 % plus whatever other ranks hash
+//     onto it. Ranks are drawn exactly (see zipfRanks), not by Gray's
+//     approximation.
 //   - hotspot: HotOps of the operations go to the first HotKeys of the
 //     keys (the hot set), uniformly; the rest go uniformly to the others.
 //   - latest: the highest indices (the most recently preloaded keys) are
-//     the most popular: index = n-1-zipf(n), YCSB's SkewedLatest over a
-//     fixed key count.
+//     the most popular: index = n-1-r with r an exact zipfian rank over
+//     the n keys, YCSB's SkewedLatest over a fixed key count. Here the
+//     map from rank to key is one-to-one: P(index n-1-r) = (r+1)^-theta /
+//     zeta(n, theta).
 //   - sequential: each worker walks the keys in order from its own
 //     starting offset, wrapping around.
 type Keys struct {
@@ -189,7 +198,7 @@ type Keys struct {
 type KeyGen struct {
 	keys  Keys
 	n     int
-	zipf  *zipfian
+	zipf  *zipfRanks
 	hotN  int
 	hotOp float64
 }
@@ -218,11 +227,11 @@ func NewKeyGen(k Keys, n int) (*KeyGen, error) {
 		if !(k.Theta > 0 && k.Theta < 1) {
 			return nil, fmt.Errorf("%w: theta %v (want 0 < theta < 1)", ErrDistribution, k.Theta)
 		}
-		if k.Dist == DistZipfian && k.Theta == DefaultTheta {
-			g.zipf = newZipfian(ycsbZipfItems, k.Theta, ycsbZetanTheta0_99)
-		} else {
-			g.zipf = newZipfian(uint64(n), k.Theta, zeta(uint64(n), k.Theta))
+		items := uint64(n)
+		if k.Dist == DistZipfian {
+			items = ScrambledItems
 		}
+		g.zipf = newZipfRanks(items, k.Theta)
 	case DistHotspot:
 		if !(k.HotKeys > 0 && k.HotKeys < 1) || !(k.HotOps >= 0 && k.HotOps <= 1) {
 			return nil, fmt.Errorf("%w: hotspot hot_keys %v (want in (0,1)), hot_ops %v (want in [0,1])", ErrDistribution, k.HotKeys, k.HotOps)
@@ -318,49 +327,6 @@ func (s *KeyStream) Next() int {
 	default:
 		return int(s.r.Uint64N(n))
 	}
-}
-
-// zipfian is YCSB's ZipfianGenerator (Gray et al., "Quickly generating
-// billion-record synthetic databases", SIGMOD 1994): ranks in [0, items)
-// with P(rank i) proportional to 1/(i+1)^theta.
-type zipfian struct {
-	items                    uint64
-	theta, zetan, alpha, eta float64
-	halfPowTheta             float64
-}
-
-func newZipfian(items uint64, theta, zetan float64) *zipfian {
-	zeta2 := zeta(2, theta)
-	return &zipfian{
-		items:        items,
-		theta:        theta,
-		zetan:        zetan,
-		alpha:        1 / (1 - theta),
-		eta:          (1 - math.Pow(2/float64(items), 1-theta)) / (1 - zeta2/zetan),
-		halfPowTheta: 1 + math.Pow(0.5, theta),
-	}
-}
-
-func (z *zipfian) next(r *rand.Rand) uint64 {
-	u := r.Float64()
-	uz := u * z.zetan
-	if uz < 1 {
-		return 0
-	}
-	if uz < z.halfPowTheta {
-		return 1
-	}
-	v := uint64(float64(z.items) * math.Pow(z.eta*u-z.eta+1, z.alpha))
-	return min(v, z.items-1)
-}
-
-// zeta is sum_{i=1..n} 1/i^theta; O(n), computed once per KeyGen.
-func zeta(n uint64, theta float64) float64 {
-	s := 0.0
-	for i := uint64(1); i <= n; i++ {
-		s += 1 / math.Pow(float64(i), theta)
-	}
-	return s
 }
 
 // fnv64 is YCSB's Utils.fnvhash64: FNV-1a over the value's 8 bytes, low

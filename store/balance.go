@@ -111,8 +111,8 @@ func (s *Balance) Cell(partitioner string, partitions, keys int) *BalanceCell {
 	return nil
 }
 
-// BalanceCSVColumns are balance.csv's columns.
-var BalanceCSVColumns = []string{
+// balanceCSVColumns are balance.csv's columns.
+var balanceCSVColumns = []string{
 	"partitioner", "partitions", "keys", "min", "max", "seed_skew", "max_over_mean", "cv",
 	"chi_square_p_value", "ideal_expected_seed_skew", "ideal_sim_mean", "ideal_sim_p025", "ideal_sim_p975",
 	"verdict", "moved_to_next", "moved_fraction", "expected_moved_fraction",
@@ -133,7 +133,7 @@ func WriteBalance(dir string, st *Balance) error {
 	}
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	_ = w.Write(BalanceCSVColumns)
+	_ = w.Write(balanceCSVColumns)
 	f := func(p *float64) string {
 		if p == nil {
 			return ""

@@ -7,7 +7,7 @@
 //
 //	meta.json     Meta: what ran (kind, the resolved spec, seed, host, command line)
 //	points.jsonl  one Point per finished point, with full HdrHistograms
-//	summary.csv   one row per point (SummaryColumns)
+//	summary.csv   one row per point
 //
 // A report's folder (`shardlab report`) holds one part per name:
 //

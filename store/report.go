@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shardlab/shardlab/capacity"
 	"github.com/shardlab/shardlab/internal/atomicfile"
 )
 
@@ -45,6 +46,10 @@ type Inputs struct {
 	Sweep     *Results
 	Balance   *Balance
 	Check     *CheckSummary
+	// Calibration and Validation are the capacity model's inputs
+	// (DIR/capacity/), nil when the directory has none.
+	Calibration *capacity.Calibration
+	Validation  *capacity.Validation
 	// Notes are findings about the inputs a reader must know (a torn
 	// tail, hosts that differ, different builds).
 	Notes []string
@@ -126,6 +131,9 @@ func LoadReport(dir string, allowMixed bool) (*Inputs, error) {
 			ErrPartial, dir, strings.Join(missing, ", "))
 	}
 	if err := in.checkHosts(allowMixed); err != nil {
+		return nil, err
+	}
+	if err := in.loadCapacity(allowMixed); err != nil {
 		return nil, err
 	}
 	return in, nil

@@ -243,6 +243,17 @@ type Point struct {
 	Note         string            `json:"note,omitempty"`
 }
 
+// Failures is how many of the point's operations failed, and how many by
+// code, sorted: ["overloaded=3", "server_not_found=1"].
+func (p *Point) Failures() (total int64, byCode []string) {
+	for code, n := range p.Errors {
+		total += n
+		byCode = append(byCode, fmt.Sprintf("%s=%d", code, n))
+	}
+	slices.Sort(byCode)
+	return total, byCode
+}
+
 func (p *Point) decode() error {
 	if err := p.Latency.decode(); err != nil {
 		return err
@@ -459,8 +470,8 @@ func (s *Writer) Results() *Results {
 	return &Results{Dir: s.dir, Meta: *m, Points: slices.Clone(s.points)}
 }
 
-// SummaryColumns are summary.csv's columns.
-var SummaryColumns = []string{
+// summaryColumns are summary.csv's columns.
+var summaryColumns = []string{
 	"id", "scenario", "sweep", "mode", "registry", "partitions", "workers", "connections",
 	"workload", "dist", "rep", "ops", "elapsed_s", "throughput_ops_per_s",
 	"latency_basis", "p50_ns", "p95_ns", "p99_ns", "p999_ns", "max_ns", "errors", "checks_failed",
@@ -469,12 +480,9 @@ var SummaryColumns = []string{
 func (s *Writer) writeSummary() error {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	_ = w.Write(SummaryColumns)
+	_ = w.Write(summaryColumns)
 	for _, p := range s.points {
-		var errs int64
-		for _, n := range p.Errors {
-			errs += n
-		}
+		errs, _ := p.Failures()
 		failed := 0
 		for _, c := range p.Checks {
 			if !c.Pass {

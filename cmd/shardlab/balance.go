@@ -6,11 +6,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/experiments/balance"
+	"github.com/shardlab/shardlab/internal/host"
 	"github.com/shardlab/shardlab/store"
 )
 
@@ -43,7 +43,7 @@ Writes balance.json and balance.csv to --out atomically.`,
 			if cfg.Partitions, err = intList("--partitions", partsArg); err != nil {
 				return err
 			}
-			cfg.Host, cfg.Progress = detectHost(), c.ErrOrStderr()
+			cfg.Host, cfg.Progress = host.Detect(), c.ErrOrStderr()
 			st, err := balance.Run(c.Context(), cfg)
 			if errors.Is(err, balance.ErrConfig) {
 				return usageError("%v", err)
@@ -56,22 +56,8 @@ Writes balance.json and balance.csv to --out atomically.`,
 			if err != nil {
 				return withStatus(exitFailure, err)
 			}
-			w := tabwriter.NewWriter(c.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(w, "PARTITIONER\tN\tKEYS\tSKEW\tIDEAL MEAN [95% BAND]\tVERDICT\tMOVED N->N+1\tTHEORY")
-			for _, cell := range st.Cells {
-				skew, band := "-", "-"
-				if cell.SeedSkew != nil {
-					skew = fmt.Sprintf("%.3f", *cell.SeedSkew)
-				}
-				if cell.Ideal != nil {
-					band = fmt.Sprintf("%.3f [%.3f, %.3f]", cell.Ideal.Mean, cell.Ideal.P025, cell.Ideal.P975)
-				}
-				fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\t%s\t%.4f\t%.4f\n", cell.Partitioner, cell.Partitions, cell.Keys, skew, band, cell.Verdict, cell.MovedFraction, cell.ExpectedMoved)
-			}
-			w.Flush()
-			s := st.SeedCheck
-			fmt.Fprintf(c.OutOrStdout(), "\nseed claim (%d server_N keys, %d partitions): impl placement equals partition.Counts: %v; %s\n%s\n",
-				s.Keys, s.Partitions, s.Agree, s.Verdict, filepath.Join(out, store.BalanceJSONFile))
+			balance.WriteTable(c.OutOrStdout(), st)
+			fmt.Fprintln(c.OutOrStdout(), filepath.Join(out, store.BalanceJSONFile))
 			return nil
 		},
 	}

@@ -62,6 +62,9 @@ func newRootCmd() *cobra.Command {
 		newReportCmd(),
 		newPlanCmd(),
 		newBalanceCmd(),
+		newCalibrateCmd(),
+		newPredictCmd(),
+		newValidateModelCmd(),
 	)
 	return root
 }
@@ -87,7 +90,7 @@ func run(args []string) int {
 		return exitOK
 	}
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		fmt.Fprintln(os.Stderr, "shardlab: interrupted (a run or sweep keeps its finished points; the same command resumes it)")
+		fmt.Fprintln(os.Stderr, "shardlab: interrupted (a run, sweep or report keeps what it finished; the same command resumes it)")
 		return exitFailure
 	}
 	fmt.Fprintln(os.Stderr, "shardlab:", err)

@@ -1,149 +1,75 @@
 package main
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
+	"errors"
+	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/shardlab/shardlab/analysis"
-	"github.com/shardlab/shardlab/report"
+	"github.com/shardlab/shardlab/capacity"
+	"github.com/shardlab/shardlab/capacity/calibrate"
 )
 
 func newPlanCmd() *cobra.Command {
-	var (
-		cfg         report.PlanConfig
-		workers     int
-		connections int
-		ops         float64
-		p99         time.Duration
-		maxSkew     float64
-		cores       int
-		mix         string
-		partsArg    string
-	)
+	var cfg calibrate.PlanConfig
 	c := &cobra.Command{
 		Use:   "plan",
-		Short: "Recommend the smallest partition count that meets a target, from measured sweep results",
-		Long: `plan answers "we expect this load on these cores: how many partitions?".
-
-Give the concurrency (--workers, closed-loop callers, or --connections with
---think), and any of --ops (required ops/s; with connections it defaults to
-connections/think), --p99, --max-skew, --cores. The recommendation is the
-smallest measured partition count meeting every requirement
-(analysis.PlanCapacity); the table it decided from and the reason for each
-rejection are printed. With --results DIR (a sweep, or a report's results
-directory) it plans from those measurements; without, it first runs a focused
-quick sweep of the --workload (or --mix) and --dist into --out.
-
-Where the target lies beyond what this machine measured, it says what the USL
-fit extrapolates and how far to trust it.
+		Short: "Recommend the smallest partition count that meets a target, from the calibrated model for the target's cores",
+		Long: `plan answers "we expect this load on these cores: how many partitions?" from
+the capacity model (a discrete-event simulation of the registry calibrated on
+this machine; see predict), for the target's --cores (default: this
+machine's). The load is --workers (closed-loop callers), --connections with
+--think, or --rate (open loop); the target is --ops (required ops/s; with
+connections or a rate, the offered load, which the prediction must keep up
+with within 2 %) and --p99. The recommendation is the smallest of
+--partitions whose predicted p99 and throughput meet the target with
+--margin (default 20 %), judged on the pessimistic end of each interval;
+candidates whose intervals overlap are indistinguishable and the smaller
+wins. The plan names the limiting resource (cores, the hottest partition's
+lock, or the hottest key, which no partition count can split) and writes its
+decision as prose above the table. Where the target is this machine and a
+closed loop, each candidate is also measured here (--measure) and shown
+beside the model's figures; --results shows a sweep's measured cells
+instead.
 
 Exit status: 0 a recommendation, 1 none meets the target, 2 bad input.`,
-		Example: `  shardlab plan --workers 100 --ops 100000 --p99 100us --max-skew 0.3
-  shardlab plan --results results/latest --workload sustained --workers 64 --ops 500000
+		Example: `  shardlab plan --cores 16 --workers 16 --p99 100us --mix bind:60,unbind:20,find_server:20 --keys zipfian
+  shardlab plan --cores 64 --connections 100000 --think 100ms --p99 100us
   shardlab plan --connections 10000 --think 100ms --p99 1ms --mix route_to_server:90,find_server:10`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			switch {
-			case workers > 0 && connections > 0:
-				return usageError("give --workers or --connections, not both")
-			case workers < 0 || connections < 0:
-				return usageError("--workers and --connections must be positive")
-			case workers == 0 && connections == 0:
-				return usageError("give the target concurrency: --workers N (closed-loop callers) or --connections N (with --think)")
-			case ops < 0:
-				return usageError("--ops %v: want >= 0", ops)
-			case p99 < 0:
-				return usageError("--p99 %v: want >= 0", p99)
-			case maxSkew < 0:
-				return usageError("--max-skew %v: want >= 0", maxSkew)
-			case cores < 0:
-				return usageError("--cores %d: want >= 0", cores)
+			cfg.Out, cfg.Progress = c.OutOrStdout(), c.ErrOrStderr()
+			_, err := calibrate.Plan(c.Context(), cfg)
+			if errors.Is(err, calibrate.ErrNoPlan) {
+				return withStatus(exitFailure, err)
 			}
-			if connections > 0 {
-				cfg.Connections = true
-				workers = connections
-				if ops == 0 && cfg.Think > 0 {
-					ops = float64(connections) / cfg.Think.Seconds()
-				}
-				// A connection registers when it connects and only reads
-				// and routes after; sustained's writes are not for it.
-				if mix == "" && !c.Flags().Changed("workload") {
-					cfg.Workload = "route"
-				}
-			}
-			if mix != "" {
-				m, err := parseMix(mix)
-				if err != nil {
-					return err
-				}
-				cfg.Mix = m
-				if !c.Flags().Changed("workload") {
-					cfg.Workload = "custom"
-				}
-			}
-			var err error
-			if cfg.Partitions, err = intList("--partitions", partsArg); err != nil {
-				return err
-			}
-			cfg.Target = analysis.Target{Workers: workers, Throughput: ops, P99: p99, MaxSkew: maxSkew, Cores: cores}
-			if cfg.Connections {
-				cfg.Target.Unit = "connections"
-			}
-			if cfg.Results == "" && cfg.Out == "" {
-				cfg.Out = filepath.Join("results", fmt.Sprintf("plan-%s-w%d-seed%d", sanitize(cfg.Workload), workers, cfg.Seed))
-			}
-			if err := cfg.Validate(); err != nil {
-				return usageError("%v", err)
-			}
-			cfg.Host, cfg.Progress, cfg.Terminal = detectHost(), c.ErrOrStderr(), isTerminal(os.Stderr)
-			rep, err := report.Plan(c.Context(), cfg)
-			if err != nil {
-				return reportStatus(err)
-			}
-			fmt.Fprint(c.OutOrStdout(), rep.Text())
-			if rep.Plan.Recommended == 0 {
-				return withStatus(exitFailure, fmt.Errorf("no measured partition count meets the target"))
-			}
-			return nil
+			return capacityStatus(err)
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&cfg.Results, "results", "", "plan from these sweep results (a sweep directory or a report's results directory)")
-	f.StringVar(&cfg.Out, "out", "", "where the focused sweep writes its results (default results/plan-...)")
-	f.IntVar(&workers, "workers", 0, "target concurrency: callers issuing operations back to back")
-	f.IntVar(&connections, "connections", 0, "target concurrency as connections, each issuing one op per --think")
-	f.DurationVar(&cfg.Think, "think", 100*time.Millisecond, "think time per connection (with --connections)")
-	f.Float64Var(&ops, "ops", 0, "required throughput, ops/s (0: none, or connections/think)")
-	f.DurationVar(&p99, "p99", 0, "p99 latency goal, e.g. 100us (0: none)")
-	f.Float64Var(&maxSkew, "max-skew", 0, "skew limit, (max-min)/(mean+1) (0: none)")
-	f.IntVar(&cores, "cores", 0, "cores in production (0: not stated)")
-	f.StringVar(&cfg.Workload, "workload", "sustained", "built-in operation mix (shardlab scenarios lists them; route with --connections)")
-	f.StringVar(&mix, "mix", "", "custom operation mix, e.g. find_server:90,register_server:10 (replaces --workload)")
-	f.StringVar(&cfg.Dist, "dist", "", "key distribution: uniform (default), zipfian, hotspot or latest")
-	f.StringVar(&partsArg, "partitions", "", "partition counts the focused sweep measures (default 1,4,16,64,256)")
-	f.Uint64Var(&cfg.Seed, "seed", 1, "seed of the focused sweep")
+	f.StringVar(&cfg.Calibration, "calibration", "", "calibration file (default: calibrate now, briefly)")
+	f.BoolVar(&cfg.AllowOtherHost, "allow-other-host", false, "use a calibration measured on another machine kind")
+	f.StringVar(&cfg.Validation, "validation", "", "validate-model file: up to how many cores the model was checked (default "+calibrate.DefaultValidationFile+" if present)")
+	f.IntVar(&cfg.Cores, "cores", runtime.NumCPU(), "cores of the target machine (default: this machine's)")
+	f.IntVar(&cfg.Workers, "workers", 0, "target concurrency: closed-loop callers")
+	f.IntVar(&cfg.Connections, "connections", 0, "target concurrency as connections, each issuing one op per --think")
+	f.DurationVar(&cfg.Think, "think", 100*time.Millisecond, "think time per connection")
+	f.StringVar(&cfg.ThinkDist, "think-dist", "", "think time distribution: fixed (default) or exp")
+	f.Float64Var(&cfg.Rate, "rate", 0, "open-loop arrival rate, ops/s")
+	f.Float64Var(&cfg.Ops, "ops", 0, "required throughput, ops/s (0: none; with --connections or --rate the offered load)")
+	f.DurationVar(&cfg.P99, "p99", 0, "p99 latency goal, e.g. 100us (0: none)")
+	f.Float64Var(&cfg.Margin, "margin", 0, "margin the target must be met by (default 0.2)")
+	f.StringVar(&cfg.Mix, "mix", "", "operation mix (default "+capacity.DefaultMix+")")
+	f.StringVar(&cfg.Dist, "keys", "", "key distribution: uniform (default), zipfian, hotspot, latest")
+	f.Float64Var(&cfg.Theta, "theta", 0, "zipfian/latest theta (default 0.99)")
+	f.StringVar(&cfg.Partitions, "partitions", "", "candidate partition counts (default 1,2,4,...,512)")
+	f.BoolVar(&cfg.Measure, "measure", true, "also measure each candidate here when the target is this machine and a closed loop")
+	f.StringVar(&cfg.Results, "results", "", "show this sweep's measured cells (a sweep or report results directory) beside the model")
+	f.StringVar(&cfg.Workload, "workload", "", "the sweep workload --results shows (default sustained)")
+	f.Int64Var(&cfg.SimOps, "sim-ops", 0, "simulated ops per replicate (default 200000)")
+	f.IntVar(&cfg.Replicates, "replicates", 0, "simulated replicates (default 5)")
+	f.Uint64Var(&cfg.Seed, "seed", 1, "seed of the simulation and measurements")
+	f.BoolVar(&cfg.JSON, "json", false, "print JSON instead of prose and a table")
 	return c
-}
-
-// parseMix reads "op:weight,op:weight".
-func parseMix(s string) (map[string]float64, error) {
-	m := map[string]float64{}
-	for _, part := range strings.Split(s, ",") {
-		op, w, ok := strings.Cut(strings.TrimSpace(part), ":")
-		if !ok {
-			return nil, usageError("--mix %q: want op:weight,op:weight", s)
-		}
-		v, err := strconv.ParseFloat(w, 64)
-		if err != nil {
-			return nil, usageError("--mix %q: weight %q is not a number", s, w)
-		}
-		m[op] = v
-	}
-	return m, nil
 }

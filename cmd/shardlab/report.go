@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/experiments/balance"
+	"github.com/shardlab/shardlab/internal/host"
 	"github.com/shardlab/shardlab/paper"
 	"github.com/shardlab/shardlab/report"
 	"github.com/shardlab/shardlab/store"
@@ -18,6 +19,7 @@ import (
 func newReportCmd() *cobra.Command {
 	var (
 		results    string
+		dir        string
 		out        string
 		seed       uint64
 		allowMixed bool
@@ -30,37 +32,29 @@ func newReportCmd() *cobra.Command {
 figures, the claims audit, the capacity recommendation and the verification
 summary.
 
-Without --results it first measures, quick, into results/latest: the seed's
-ten scenarios (sharded, mutex, channel), a partitions x workers sweep, the
+Without --results it first measures, quick, into --dir (results/latest): the
+built-in scenarios (sharded, mutex, channel), a partitions x workers sweep, the
 partition balance study and a verification campaign (a few minutes on 2 cores).
-With --results DIR it only rebuilds the report from that directory.
+An interrupted report resumes where it stopped when run again; a finished one
+in --dir is kept, renamed after its creation time, and --dir is measured
+afresh. With --results DIR it only rebuilds the report from that directory.
 
 Exit status: 0 ok, 1 a failure while measuring, 2 bad input (missing, partial
 or empty results, another schema version, results from different machines).`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			t0 := time.Now()
-			if results == "" {
-				results = filepath.Join("results", "latest")
-				if _, err := os.Stat(results); err == nil {
-					// A new measurement replaces the previous one.
-					if err := os.RemoveAll(results); err != nil {
-						return withStatus(exitFailure, err)
-					}
-				}
-				var keys []int
-				if fullKeys {
-					keys = append(balance.DefaultKeys(), 1_000_000)
-				}
-				err := report.Collect(c.Context(), report.CollectConfig{
-					Dir: results, Seed: seed, Host: detectHost(), CommandLine: os.Args, BalanceKeys: keys,
-					Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr),
-				})
-				if err != nil {
-					return experimentStatus(err)
-				}
+			var keys []int
+			if fullKeys {
+				keys = append(balance.DefaultKeys(), 1_000_000)
 			}
-			built, err := report.Build(report.Config{Results: results, Out: out, AllowMixedHosts: allowMixed})
+			built, err := report.Run(c.Context(), report.RunConfig{
+				Collect: report.CollectConfig{
+					Dir: dir, Seed: seed, Host: host.Detect(), CommandLine: os.Args, BalanceKeys: keys,
+					Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr),
+				},
+				Results: results, Out: out, AllowMixedHosts: allowMixed,
+			})
 			if err != nil {
 				return reportStatus(err)
 			}
@@ -71,6 +65,7 @@ or empty results, another schema version, results from different machines).`,
 	}
 	f := c.Flags()
 	f.StringVar(&results, "results", "", "rebuild from this results directory without measuring")
+	f.StringVar(&dir, "dir", report.DefaultDir, "measure into this directory (an interrupted report there is resumed; a finished one is kept beside it)")
 	f.StringVar(&out, "out", filepath.Join("paper", "build"), "where report.md, report.html and figures/ go")
 	f.Uint64Var(&seed, "seed", 1, "seed for every random choice when measuring")
 	f.BoolVar(&allowMixed, "allow-mixed-hosts", false, "build from parts measured on different machines, stating it in the report")

@@ -3,18 +3,18 @@ package main
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/experiments"
-	"github.com/shardlab/shardlab/impl/partition"
+	"github.com/shardlab/shardlab/internal/host"
+	"github.com/shardlab/shardlab/registries"
 )
 
 func newRunCmd() *cobra.Command {
 	var (
-		registries string
+		regList    string
 		partitions int
 		seed       uint64
 		out        string
@@ -35,65 +35,33 @@ flags and --out.`,
 			if err != nil {
 				return experimentStatus(err)
 			}
-			regs, err := experiments.ParseRegistries(registries)
+			regs, err := registries.Parse(regList)
 			if err != nil {
 				return experimentStatus(err)
 			}
-			if partitions < 0 || partitions > partition.MaxPartitions {
-				return usageError("--partitions %d: want 0 (scenario default) or 1..4096", partitions)
-			}
 			if out == "" {
-				name := args[0]
-				if strings.HasSuffix(name, ".json") {
-					name = strings.TrimSuffix(filepath.Base(name), ".json")
-				}
-				q := ""
-				if quick {
-					q = "-quick"
-				}
-				out = filepath.Join("results", fmt.Sprintf("run-%s-%s-seed%d%s", sanitize(name), sanitize(registries), seed, q))
-				if partitions > 0 {
-					out += fmt.Sprintf("-p%d", partitions)
-				}
+				out = experiments.RunDir(args[0], regList, seed, quick, partitions)
 			}
 			res, err := experiments.RunScenarios(c.Context(), experiments.Config{
 				Scenarios: scs, Registries: regs, Partitions: partitions, Seed: seed, Quick: quick,
-				Out: out, Host: detectHost(), CommandLine: os.Args,
+				Out: out, Host: host.Detect(), CommandLine: os.Args,
 				Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr), Report: c.OutOrStdout(),
 			})
 			if err != nil {
 				return experimentStatus(err)
 			}
-			if strict {
-				for _, p := range res.Points {
-					for _, ch := range p.Checks {
-						if !ch.Pass {
-							return withStatus(exitFailure, fmt.Errorf("%s on %s: %s measured %s", p.Scenario, p.Registry, ch.Target, experiments.FormatMeasured(ch.Metric, ch.Measured)))
-						}
-					}
-				}
+			if p, ch, failed := experiments.FirstFailure(res); strict && failed {
+				return withStatus(exitFailure, fmt.Errorf("%s on %s: %s measured %s", p.Scenario, p.Registry, ch.Target, experiments.FormatMeasured(ch.Metric, ch.Measured)))
 			}
 			return nil
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&registries, "registry", "sharded", "registries, comma-separated: "+strings.Join(experiments.RegistryNames(), ", "))
+	f.StringVar(&regList, "registry", "sharded", "registries, comma-separated: "+strings.Join(registries.Names(), ", "))
 	f.IntVar(&partitions, "partitions", 0, "partition count for the sharded registry (0: each scenario's own)")
 	f.Uint64Var(&seed, "seed", 1, "seed for every random choice")
 	f.StringVar(&out, "out", "", "results directory (default results/run-SCENARIOS-REGISTRIES-seedN[-quick])")
 	f.BoolVar(&quick, "quick", false, "run each scenario for about 1-2 s instead of the seed's 10-30 s")
 	f.BoolVar(&strict, "strict", false, "exit 1 when any seed target fails")
 	return c
-}
-
-func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '-':
-			return r
-		case r == ',':
-			return '+'
-		}
-		return '_'
-	}, s)
 }

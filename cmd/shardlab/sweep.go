@@ -1,21 +1,19 @@
 package main
 
 import (
-	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/shardlab/shardlab/experiments"
-	"github.com/shardlab/shardlab/experiments/spec"
-	"github.com/shardlab/shardlab/impl/partition"
+	"github.com/shardlab/shardlab/internal/host"
+	"github.com/shardlab/shardlab/registries"
 )
 
 func newSweepCmd() *cobra.Command {
 	var (
-		registries string
+		regList    string
 		partitions int
 		seed       uint64
 		out        string
@@ -34,36 +32,27 @@ Results go to --out; rerunning with the same flags resumes an interrupted sweep.
 				return experimentStatus(err)
 			}
 			var regs []string
-			if registries != "" {
-				if regs, err = experiments.ParseRegistries(registries); err != nil {
+			if regList != "" {
+				if regs, err = registries.Parse(regList); err != nil {
 					return experimentStatus(err)
 				}
 			}
-			if partitions < 0 || partitions > partition.MaxPartitions {
-				return usageError("--partitions %d: want 0 (the sweep's own) or 1..4096", partitions)
-			}
 			if quick {
-				// --quick trims any sweep to a smoke test: each point runs
-				// 100 ms.
-				sw.Duration = spec.Duration(100e6)
-				sw.Repeat = 1
+				*sw = experiments.QuickSweep(*sw)
 			}
 			if out == "" {
-				out = filepath.Join("results", fmt.Sprintf("sweep-%s-seed%d", sanitize(sw.Name), seed))
-				if quick {
-					out += "-quick"
-				}
+				out = experiments.SweepDir(sw.Name, seed, quick)
 			}
 			_, err = experiments.RunSweep(c.Context(), experiments.Config{
 				Sweep: sw, Registries: regs, Partitions: partitions, Seed: seed, Quick: quick,
-				Out: out, Host: detectHost(), CommandLine: os.Args,
+				Out: out, Host: host.Detect(), CommandLine: os.Args,
 				Progress: c.ErrOrStderr(), Terminal: isTerminal(os.Stderr), Report: c.OutOrStdout(),
 			})
 			return experimentStatus(err)
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&registries, "registry", "", "registries, comma-separated, replacing the sweep's: "+strings.Join(experiments.RegistryNames(), ", "))
+	f.StringVar(&regList, "registry", "", "registries, comma-separated, replacing the sweep's: "+strings.Join(registries.Names(), ", "))
 	f.IntVar(&partitions, "partitions", 0, "run only this partition count (0: the sweep's list)")
 	f.Uint64Var(&seed, "seed", 1, "seed for every random choice")
 	f.StringVar(&out, "out", "", "results directory (default results/sweep-NAME-seedN)")

@@ -44,6 +44,9 @@ type Config struct {
 	Host store.Host
 	// Progress receives one line per partitioner and key count; nil is quiet.
 	Progress io.Writer
+	// Now stamps the study's creation [time.Now]; elapsed time is always
+	// measured on the real clock.
+	Now func() time.Time
 
 	_ struct{}
 }
@@ -133,9 +136,12 @@ func Run(ctx context.Context, cfg Config) (*store.Balance, error) {
 	if err != nil {
 		return nil, err
 	}
-	t0 := time.Now()
+	t0, created := time.Now(), time.Now()
+	if cfg.Now != nil {
+		created = cfg.Now()
+	}
 	st := &store.Balance{
-		SchemaVersion: store.BalanceSchemaVersion, Created: t0.UTC(), Host: cfg.Host, Seed: cfg.Seed,
+		SchemaVersion: store.BalanceSchemaVersion, Created: created.UTC(), Host: cfg.Host, Seed: cfg.Seed,
 		Partitioners: cfg.Partitioners, Partitions: cfg.Partitions, Keys: cfg.Keys, Alpha: cfg.Alpha,
 	}
 	maxKeys := slices.Max(cfg.Keys)
@@ -220,6 +226,32 @@ func measureCell(name string, n int, ids []string, alpha float64, idealFor func(
 	return c, nil
 }
 
+// ImplCounts is a real registry's placement: its live entries per
+// partition, from its own statistics.
+func ImplCounts(reg *impl.Registry) []int64 {
+	var counts []int64
+	for _, s := range reg.PartitionStats() {
+		counts = append(counts, int64(s.Entries))
+	}
+	return counts
+}
+
+// Record measures a placement (entries per partition, from source): the
+// seed skew and the other spread measures, beside the ideal hash's
+// expected seed skew for as many keys and partitions.
+func Record(source string, counts []int64) (*store.BalanceRecord, error) {
+	sk, err := analysis.Skew(counts)
+	if err != nil {
+		return nil, fmt.Errorf("balance: %w", err)
+	}
+	b := &store.BalanceRecord{Source: source, Counts: counts,
+		SeedSkew: sk.SeedSkew, MaxOverMean: sk.MaxOverMean, CV: sk.CV, PValue: sk.PValue}
+	if ideal, err := analysis.ExpectedIdealSkew(sk.Total, len(counts)); err == nil {
+		b.IdealSeedSkew = ideal.SeedSkew
+	}
+	return b, nil
+}
+
 // seedCheck places the seed's 10,000 server_N keys in a real 64-partition
 // registry and compares with the partitioner's own counts and with theory.
 func seedCheck(ids []string, cfg Config) (store.SeedCheck, error) {
@@ -232,30 +264,24 @@ func seedCheck(ids []string, cfg Config) (store.SeedCheck, error) {
 	if err := (sim.Preload{Servers: len(ids)}).Apply(reg); err != nil {
 		return sc, fmt.Errorf("balance: seed check preload: %w", err)
 	}
-	for _, s := range reg.PartitionStats() {
-		sc.ImplCounts = append(sc.ImplCounts, int64(s.Entries))
-	}
+	sc.ImplCounts = ImplCounts(reg)
 	p, err := partition.ByName(sc.Partitioner, seed.Partitions)
 	if err != nil {
 		return sc, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	sc.PartitionerCounts = partition.Counts(p, ids)
 	sc.Agree = slices.Equal(sc.ImplCounts, sc.PartitionerCounts)
-	s, err := analysis.Skew(sc.ImplCounts)
+	rec, err := Record("impl.PartitionStats", sc.ImplCounts)
 	if err != nil {
 		return sc, fmt.Errorf("balance: seed check: %w", err)
 	}
-	sc.SeedSkew, sc.MaxOverMean, sc.PValue = s.SeedSkew, s.MaxOverMean, s.PValue
-	exp, err := analysis.ExpectedIdealSkew(int64(len(ids)), seed.Partitions)
-	if err != nil {
-		return sc, err
-	}
+	sc.SeedSkew, sc.MaxOverMean, sc.PValue = rec.SeedSkew, rec.MaxOverMean, rec.PValue
 	// Stream 0 is free: cell streams put the key count in the high bits.
 	simu, err := analysis.SimulateIdealSkew(rand.New(rand.NewPCG(cfg.Seed, 0)), int64(len(ids)), seed.Partitions, cfg.SeedTrials)
 	if err != nil {
 		return sc, err
 	}
-	sc.Ideal = store.Ideal{Expected: exp.SeedSkew, Mean: simu.SeedSkew.Mean, P025: simu.SeedSkew.P025, P975: simu.SeedSkew.P975, Trials: cfg.SeedTrials}
+	sc.Ideal = store.Ideal{Expected: rec.IdealSeedSkew, Mean: simu.SeedSkew.Mean, P025: simu.SeedSkew.P025, P975: simu.SeedSkew.P975, Trials: cfg.SeedTrials}
 	sc.IdealSimStdDev = simu.SeedSkew.StdDev
 	sc.ClaimFraction = simu.SeedSkew.FractionAtMost(sc.Claimed)
 	sc.TargetFraction = simu.SeedSkew.FractionAtMost(math.Nextafter(sc.Target, 0))

@@ -97,7 +97,7 @@ func TestSeedCheckImplPlacementEqualsCounts(t *testing.T) {
 	if total != seed.PlacementKeys {
 		t.Fatalf("impl holds %d entries, want %d", total, seed.PlacementKeys)
 	}
-	// DESIGN.md: an ideal hash averages about 0.37 here and 0.18 is
+	// docs/seed.md: an ideal hash averages about 0.37 here and 0.18 is
 	// implausible (0 of 2,000 trials).
 	if sc.Ideal.Mean < 0.33 || sc.Ideal.Mean > 0.42 {
 		t.Errorf("seed %d: simulated ideal mean %.3f, want about 0.37", st.Seed, sc.Ideal.Mean)

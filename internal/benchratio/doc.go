@@ -2,7 +2,7 @@
 // benchmarks (package impl's bench_test.go) into a table of ratios: for each
 // benchmark configuration and -cpu value, the sharded registry's throughput
 // relative to each peer, beside its allocations and the performance goals
-// the design states (shardlab DESIGN.md, "Performance intent").
+// the design states (docs/design.md, "Performance intent").
 //
 // What it offers:
 //
