@@ -33,18 +33,43 @@ testfull: ## the full test suite without -short
 	$(GO) test -race ./...
 
 .PHONY: bench
-bench: ## registry benchmarks (impl vs peers, -cpu 1,2) and the ratio table
+bench: ## registry benchmarks: impl vs bare maps and registry peers, -cpu 1,2, 10k keys COUNT rounds (10), 1M keys BIGCOUNT rounds (3), BENCHTIME (50ms); ratio tables with intervals; callgrind counts
 	@mkdir -p $(RESULTS)
 	@rm -f $(RESULTS)/bench.txt
-	@# COUNT separate runs rather than -count: each run measures every
-	@# registry within seconds of the others, so a busy spell on a shared
-	@# machine lands in one repeat of all of them, and the median drops it.
-	@for i in $$(seq $${COUNT:-6}); do \
-		$(GO) test -run '^$$' -bench '^Benchmark(FindServer|RouteToServer|RegisterUnregister|Mix)$$' \
-			-benchmem -cpu 1,2 -benchtime $${BENCHTIME:-200ms} -count 1 ./impl/ 2>&1 | tee -a $(RESULTS)/bench.txt; \
+	@# Rounds in one process per key space (the million keys load once);
+	@# each round measures every target of a configuration within seconds
+	@# of the others, so a busy spell on a shared machine lands in one
+	@# round of all of them, and the per-round ratios carry the noise. The
+	@# million-key space runs fewer rounds: with its gigabyte heap, the
+	@# collection go test forces before each timed run costs seconds.
+	SHARDLAB_BENCH_KEYS=10000 SHARDLAB_BENCH_ROUNDS=$${COUNT:-10} $(GO) test -run '^$$' -bench '^Benchmark(FindServer|RouteToServer|RegisterUnregister|Mix)$$' \
+		-benchmem -cpu 1,2 -benchtime $${BENCHTIME:-50ms} -count 1 -timeout 0 ./impl/ 2>&1 | tee -a $(RESULTS)/bench.txt
+	SHARDLAB_BENCH_KEYS=1000000 SHARDLAB_BENCH_ROUNDS=$${BIGCOUNT:-3} $(GO) test -run '^$$' -bench '^Benchmark(FindServer|RouteToServer|Mix)$$' \
+		-benchmem -cpu 1,2 -benchtime $${BENCHTIME:-50ms} -count 1 -timeout 0 ./impl/ 2>&1 | tee -a $(RESULTS)/bench.txt
+	@if grep -q '^FAIL' $(RESULTS)/bench.txt || [ $$(grep -c '^ok' $(RESULTS)/bench.txt) -ne 2 ]; then echo "benchmarks failed; see $(RESULTS)/bench.txt"; exit 1; fi
+	@$(MAKE) --no-print-directory callgrind
+	$(GO) run ./cmd/shardlab benchratio --callgrind $(RESULTS)/callgrind.txt $(RESULTS)/bench.txt
+
+# CALLGRIND_OPS lookups per target per pass (lookupinstr runs two passes).
+CALLGRIND_OPS ?= 20000
+
+.PHONY: callgrind
+callgrind: ## instruction counts of FindServer, RouteToServer and Register+Unregister beside bare maps (valgrind's callgrind), into $(RESULTS)/callgrind.txt
+	@mkdir -p $(RESULTS)
+	@if ! command -v valgrind >/dev/null || ! command -v callgrind_annotate >/dev/null; then \
+		echo "valgrind is missing: installing Debian's valgrind with apt-get"; \
+		apt-get update -qq && apt-get install -y -qq valgrind >/dev/null || \
+		{ echo "make callgrind: could not install valgrind (apt-get install valgrind, as root)"; exit 1; }; \
+	fi
+	$(GO) build -o $(RESULTS)/lookupinstr ./impl/internal/lookupinstr
+	@rm -f $(RESULTS)/callgrind.txt
+	@set -e; for p in 1 64 256; do \
+		echo "callgrind: lookupinstr -partitions $$p"; \
+		GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --callgrind-out-file=$(RESULTS)/callgrind.p$$p.out \
+			$(RESULTS)/lookupinstr -partitions $$p -ops $(CALLGRIND_OPS) >>$(RESULTS)/callgrind.txt 2>$(RESULTS)/callgrind.p$$p.log || \
+			{ echo "valgrind failed; see $(RESULTS)/callgrind.p$$p.log"; exit 1; }; \
+		callgrind_annotate --inclusive=yes --auto=no --threshold=100 $(RESULTS)/callgrind.p$$p.out >>$(RESULTS)/callgrind.txt; \
 	done
-	@if grep -q '^FAIL' $(RESULTS)/bench.txt; then echo "benchmarks failed; see $(RESULTS)/bench.txt"; exit 1; fi
-	$(GO) run ./cmd/shardlab benchratio $(RESULTS)/bench.txt
 
 .PHONY: fuzz
 fuzz: ## each fuzz target of check for FUZZTIME (default 30s), minimisation capped so a find cannot stall

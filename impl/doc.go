@@ -17,7 +17,10 @@
 // Owners: the registry keeps a small record per owner (its incarnation and
 // the entries it registered) until OwnerDown is called for it, so a
 // long-running process should declare owners down when they end, directly
-// or through WatchOwner, as erlmcp relied on process monitors to do.
+// or through WatchOwner, as erlmcp relied on process monitors to do. An
+// owner ID may be reused once its owner is down: the next registration under
+// it starts a new incarnation, which no late death notice or watch of the
+// old one can touch (see WatchOwner).
 //
 // What it is not: a distributed registry. Everything here is in one process.
 package impl

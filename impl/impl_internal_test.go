@@ -355,6 +355,11 @@ func (d downRecorder) OwnerDown(o model.Owner) (int, error) {
 	return n, err
 }
 
+func (d downRecorder) pinOwner(o model.Owner) func() {
+	down := d.Registry.pinOwner(o)
+	return func() { down(); d.done <- o }
+}
+
 func TestWatchOwner(t *testing.T) {
 	r, err := New(Options{Partitions: 4})
 	if err != nil {
@@ -465,5 +470,15 @@ func TestShardLayout(t *testing.T) {
 	var e entry
 	if end := unsafe.Offsetof(e.cfg) + unsafe.Sizeof(e.cfg); end > 64 {
 		t.Errorf("a lookup's fields end at byte %d of entry, want within the first 64", end)
+	}
+	if size := unsafe.Sizeof(e); size != 80 {
+		t.Errorf("entry is %d bytes, want 80 (a size class; see BenchmarkMemory)", size)
+	}
+	if size := unsafe.Sizeof(bucket{}); size != 64 {
+		t.Errorf("bucket is %d bytes, want 64 (one cache line)", size)
+	}
+	var r Registry
+	if off := unsafe.Offsetof(r.dying); off != 64 {
+		t.Errorf("dying at offset %d, want 64 (its own line)", off)
 	}
 }

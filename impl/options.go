@@ -3,6 +3,8 @@ package impl
 import (
 	"errors"
 	"fmt"
+	"math/big"
+	"strconv"
 	"time"
 
 	"github.com/shardlab/shardlab/impl/partition"
@@ -78,7 +80,11 @@ type Options struct {
 	ClearWait        time.Duration
 	MinWindowWrites  int
 	// AdmissionFraction: registrations fail with model.ErrOverloaded while
-	// more than this fraction of partitions is alarmed (default 0.5).
+	// more than this fraction of partitions is alarmed (default 0.5). The
+	// number of alarms allowed is floor(AdmissionFraction x Partitions),
+	// computed exactly on the shortest decimal that prints as the
+	// fraction: 0.29 of 100 partitions allows 29 (float64 multiplication
+	// would give 28.999999999999996, so 28), 0.5 of 3 allows 1.
 	AdmissionFraction float64
 	// DisableAdmission turns admission control off (alarms still fire).
 	DisableAdmission bool
@@ -87,6 +93,18 @@ type Options struct {
 	ReadSampling int
 
 	_ struct{}
+}
+
+// admissionLimit is the number of alarmed partitions admission control
+// tolerates: floor(fraction x partitions) on the fraction's shortest
+// decimal form (see Options.AdmissionFraction). fraction is in (0, 1].
+func admissionLimit(fraction float64, partitions int) int64 {
+	f, ok := new(big.Rat).SetString(strconv.FormatFloat(fraction, 'g', -1, 64))
+	if !ok { // cannot happen for a finite float64
+		return int64(fraction * float64(partitions))
+	}
+	f.Mul(f, new(big.Rat).SetInt64(int64(partitions)))
+	return new(big.Int).Quo(f.Num(), f.Denom()).Int64() // both positive: Quo floors
 }
 
 // withDefaults fills zero fields and validates the rest.

@@ -37,7 +37,7 @@ type ownerRec struct {
 func (o *ownerRec) add(e *entry) {
 	o.listMu.Lock()
 	if len(o.entries) >= o.compactAt {
-		o.entries = slices.DeleteFunc(o.entries, func(e *entry) bool { return e.removed.Load() })
+		o.entries = slices.DeleteFunc(o.entries, func(e *entry) bool { return e.state.Load() != 0 })
 		o.compactAt = max(8, 2*len(o.entries))
 	}
 	o.entries = append(o.entries, e)
@@ -81,30 +81,37 @@ func (os *owners) current(o model.Owner) *ownerRec {
 	return rec
 }
 
-// kill declares o's current incarnation dead and returns how many of its
-// entries were live at that instant, with every entry it registered for the
-// caller to clean up. The shard lock is held across the dead store so that
-// no registration can pick up a fresh incarnation of o before the old one
-// is dead: registrations ordered after this OwnerDown are exactly those
-// that survive it. Nothing that holds the owner's read lock ever waits for
-// a shard lock, so waiting for the write lock here cannot deadlock.
-func (os *owners) kill(o model.Owner) (live int, entries []*entry) {
+// kill declares o's current incarnation dead (only if it is only, when
+// only is not nil) and returns how many of its entries were live at that
+// instant, with every entry it registered for the caller to clean up. The
+// shard lock is held across the dead store so that no registration can
+// pick up a fresh incarnation of o before the old one is dead:
+// registrations ordered after this OwnerDown are exactly those that
+// survive it. Nothing that holds the owner's read lock ever waits for a
+// shard lock, so waiting for the write lock here cannot deadlock.
+//
+// dying is raised before the dead store and lowered once every entry is
+// marked entryGone (see Registry.live).
+func (os *owners) kill(o model.Owner, only *ownerRec, dying *atomic.Int64) (live int, entries []*entry) {
 	s := &os.shards[os.shard(o)]
 	s.mu.Lock()
 	rec := s.m[o]
-	if rec == nil {
+	if rec == nil || (only != nil && rec != only) {
 		s.mu.Unlock()
 		return 0, nil
 	}
 	delete(s.m, o)
 	rec.mu.Lock()
+	dying.Add(1)
 	rec.dead.Store(true) // the linearization point of OwnerDown
 	s.mu.Unlock()
 	for _, e := range rec.entries {
-		if !e.removed.Load() {
+		if e.state.Load() == 0 {
 			live++
 		}
+		e.state.Or(entryGone)
 	}
+	dying.Add(-1)
 	entries, rec.entries = rec.entries, nil
 	rec.mu.Unlock()
 	return live, entries
@@ -157,6 +164,36 @@ func ownerBefore(a, b *ownerRec) bool {
 // removing everything the owner registered. The returned stop function
 // cancels the watch and reports whether it did so before the owner was
 // declared down. It works with any model.Registry.
+//
+// With this package's Registry the watch belongs to one incarnation of the
+// owner: the one current when WatchOwner is called, or, if the owner has
+// no entries then, the one its next registrations join. If that
+// incarnation goes down another way (OwnerDown) and the owner ID is reused
+// by later registrations, those form a new incarnation, and the watch,
+// when its context ends, leaves them alone. So the way to reuse an owner
+// ID is: declare the old owner down (or let its watch fire), then register
+// under the same ID again, with a new watch if one is wanted. Other
+// registries have no incarnations; for them the watch calls OwnerDown
+// with the ID, whatever registered under it since.
 func WatchOwner(ctx context.Context, reg model.Registry, owner model.Owner) (stop func() bool) {
+	if p, ok := reg.(incarnationPinner); ok {
+		return context.AfterFunc(ctx, p.pinOwner(owner))
+	}
 	return context.AfterFunc(ctx, func() { _, _ = reg.OwnerDown(owner) })
+}
+
+// incarnationPinner is implemented by registries with owner incarnations.
+type incarnationPinner interface {
+	// pinOwner returns a function that declares down the incarnation of
+	// owner current now (created if there is none), if it is still the
+	// current one when called.
+	pinOwner(owner model.Owner) (down func())
+}
+
+func (r *Registry) pinOwner(owner model.Owner) func() {
+	if owner == 0 {
+		return func() {}
+	}
+	rec := r.owners.current(owner)
+	return func() { r.ownerDown(owner, rec) }
 }

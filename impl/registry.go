@@ -2,7 +2,6 @@ package impl
 
 import (
 	"math/bits"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,75 +15,85 @@ import (
 // against, and counts only while that entry is live, so unregistering a
 // server or its owner's death is one store on the server's side and stale
 // bindings are ignored by readers and cleared lazily.
+//
+// It is 80 bytes, a size class of its own: adding a field costs 16 bytes
+// per entry (see BenchmarkMemory). A server's bound transports live in its
+// partition's bound map, not here.
 type entry struct {
-	// The fields a lookup touches come first, so that a lookup reads one
-	// cache line of the entry: hash and next to walk the chain, id to
-	// compare, owner and removed to decide liveness, cfg to answer.
-	hash    uint64                // partition.Hash64(id)
-	next    atomic.Pointer[entry] // the next entry in its table's chain
+	// The fields a lookup touches come first: id to compare, state to
+	// decide liveness, ownerID and cfg to answer.
 	id      string
 	owner   *ownerRec
-	removed atomic.Bool
-	// pruneAt is the boundSet size at which stale members are dropped.
-	pruneAt int32
+	ownerID model.Owner
+	// state is 0 while the entry is registered; entryRemoved and
+	// entryGone only ever get set.
+	state   atomic.Uint32
 	cfg     model.Config
 	handler model.Handler
 	// binding is, for a transport, the server entry it is bound to (nil
 	// when unbound). It counts only while that server is live.
 	binding atomic.Pointer[entry]
-	// boundSet is, for a server, the transports that bound to it, possibly
-	// stale (moved or gone since): Broadcast and cleanup check each against
-	// its binding. Guarded by the server's partition lock.
-	boundSet map[*entry]struct{}
 }
 
+const (
+	// entryRemoved: unregistered (the linearization point of an
+	// unregistration, set under the owner's read lock).
+	entryRemoved = 1 << iota
+	// entryGone: the owner's incarnation died. Set after the owner's dead
+	// flag, which is the linearization point; it lets readers decide
+	// liveness from the entry alone (see Registry.live).
+	entryGone
+)
+
 // live reports whether e is registered: not unregistered and its owner not
-// down. Both flags only ever go from false to true, which is what makes the
-// lock-free reads linearizable (see the read methods).
+// down. Both only ever go from false to true, which is what makes the
+// lock-free reads linearizable (see findLive). Registry.live is the
+// readers' faster equivalent.
 func (e *entry) live() bool {
-	return !e.removed.Load() && !e.owner.dead.Load()
+	return e.state.Load() == 0 && !e.owner.dead.Load()
 }
 
 // shard is one partition. Its fields are grouped by who writes them so that
 // readers' cache lines are not invalidated by writers' bookkeeping.
 type shard struct {
-	// Read-mostly: loaded by every lookup, stored only when a table grows.
+	// Read-mostly: loaded by every lookup, stored only when a table is
+	// rebuilt. The counts beside them change with every write and live in
+	// the writers' lines below.
 	servers    atomic.Pointer[table]
 	transports atomic.Pointer[table]
-	// resizes is odd while a table of this shard is growing; readers that
-	// miss retry if it moved (see table).
-	resizes atomic.Uint64
-	_       [40]byte
+	_          [48]byte
 
 	// Written by readers, one read in Options.ReadSampling.
 	reads atomic.Int64
 	_     [56]byte
 
 	// Writers only, under mu.
-	mu          sync.Mutex
-	nServers    int
-	nTransports int
-	writes      int64
-	contended   int64
-	waitTotal   time.Duration
-	maxWait     time.Duration
-	winStart    time.Duration
-	winWrites   int64
-	winWait     time.Duration
-	lastMean    time.Duration
-	alarmed     bool
-	alarms      int64
-	_           [88]byte // to a multiple of 64 bytes, so shards in a slice share no line
+	mu        sync.Mutex
+	srv, trn  kindTable // their t fields alias servers and transports
+	writes    int64
+	contended int64
+	waitTotal time.Duration
+	maxWait   time.Duration
+	winStart  time.Duration
+	winWrites int64
+	winWait   time.Duration
+	lastMean  time.Duration
+	alarmed   bool
+	alarms    int64
+	// bound maps a server entry of this partition to the transports that
+	// bound to it, possibly stale (moved or gone since): Broadcast and
+	// cleanup check each against its binding. A server without bindings
+	// has no element, so registrations allocate nothing here.
+	bound map[*entry][]*entry
+	_     [48]byte // to a multiple of 64 bytes, so shards in a slice share no line
 }
 
-// snapSlots bounds how many reader-writer locks a snapshot (a list or a
-// broadcast) takes. Writers take one slot's read lock, chosen by partition,
-// so with up to 64 partitions no two partitions' writers share a slot.
-const snapSlots = 64
-
-type paddedRW struct {
-	sync.RWMutex
-	_ [40]byte
+// kind returns the table of servers or of transports.
+func (p *shard) kind(servers bool) *kindTable {
+	if servers {
+		return &p.srv
+	}
+	return &p.trn
 }
 
 // Registry is the sharded registry. Create it with New; all methods are
@@ -97,17 +106,30 @@ type paddedRW struct {
 // stop writers (never readers) so that what they return existed at one
 // instant.
 type Registry struct {
+	// Read by every lookup, written only by New.
 	parts       []shard
 	partitioner partition.Partitioner
 	// hashModN is the partition count when the partitioner is package
 	// partition's hashmod, whose reduction locate then inlines (an interface call costs
 	// about as much as the rest of the reduction); 0 otherwise.
 	hashModN uint64
-	slots    []paddedRW
-	owners   owners
-	opts     Options
-	clock    Clock
 	readMask uint32 // ReadSampling-1
+	_        [12]byte
+
+	// dying counts OwnerDown calls between their dead store and the moment
+	// every entry of the dead incarnation is marked entryGone. While it is
+	// 0, an entry's own state word says whether it is live, and a lookup
+	// reads no owner record. Written only by OwnerDown: on its own line.
+	dying atomic.Int64
+	_     [56]byte
+
+	// snapMu orders snapshots against owner deaths: a snapshot holds it
+	// exclusively (and every partition lock), OwnerDown holds it shared
+	// for its dead store. See snapshot.
+	snapMu sync.RWMutex
+	owners owners
+	opts   Options
+	clock  Clock
 
 	// Admission control: alarmed counts alarmed partitions; registrations
 	// are rejected while it exceeds admitLimit.
@@ -128,11 +150,10 @@ func New(opts Options) (*Registry, error) {
 	r := &Registry{
 		parts:       make([]shard, o.Partitions),
 		partitioner: o.Partitioner,
-		slots:       make([]paddedRW, min(o.Partitions, snapSlots)),
 		opts:        o,
 		clock:       o.Clock,
 		readMask:    uint32(o.ReadSampling - 1),
-		admitLimit:  int64(o.AdmissionFraction * float64(o.Partitions)),
+		admitLimit:  admissionLimit(o.AdmissionFraction, o.Partitions),
 	}
 	// Compare values, not Name(): a caller's own partitioner may call
 	// itself "hashmod" without reducing like it. Interfaces whose dynamic
@@ -141,8 +162,10 @@ func New(opts Options) (*Registry, error) {
 		r.hashModN = uint64(o.Partitions)
 	}
 	for i := range r.parts {
-		r.parts[i].servers.Store(newTable(minBuckets))
-		r.parts[i].transports.Store(newTable(minBuckets))
+		p := &r.parts[i]
+		p.servers.Store(newTable(minBuckets))
+		p.transports.Store(newTable(minBuckets))
+		p.srv.tp, p.trn.tp = &p.servers, &p.transports
 	}
 	return r, nil
 }
@@ -178,30 +201,74 @@ func (r *Registry) countRead(p *shard) {
 	}
 }
 
-// findLive returns id's live entry of the given kind, or nil.
+// live reports whether e is live, like e.live, reading only e's state
+// word when no owner is dying.
 //
-// Linearizability: the chain is read newest first, and a new entry for id
-// is only published after the previous one stopped being live. If the entry
-// found is live when its flags are read, it was the current entry then. If
-// it is not live, then at the instant its flags flipped (or at the start of
-// the read, if earlier) no newer entry had been published, so id was absent.
+// dying is loaded before state. If it is 0, no owner died between the
+// last completed OwnerDown and this load, so every entry of a dead
+// incarnation already has entryGone set (OwnerDown marks them all before
+// it decrements dying), and a state of 0 read afterwards means e was live
+// at the load of dying. Otherwise the owner record decides.
+func (r *Registry) live(e *entry) bool {
+	if r.dying.Load() == 0 {
+		return e.state.Load() == 0
+	}
+	return e.live()
+}
+
+// findLive returns id's live entry of the given kind, or nil. It is the
+// whole read path in one function (locate, countRead and table.find by
+// hand): each call it saves is a tenth of a lookup. The caller has checked
+// that id is 1..MaxIDLen bytes long.
+//
+// Linearizability: at most one entry per ID is linked in a table at a
+// time, a new one is linked only after the previous one stopped being
+// live, and a table replaced by a rebuild is never written again. If the
+// entry found is live when its flags are read, it was the current entry
+// then. If it is not live, or none is found, then there was an instant
+// during the read at which no live entry for id existed: a newer entry
+// is linked (in the same slot, or in a slot the probe had passed, or in a
+// newer table) only after the older one died.
 func (r *Registry) findLive(id string, servers bool) *entry {
-	h, p, _ := r.locate(id)
-	r.countRead(p)
-	for {
-		seq := p.resizes.Load()
-		t := p.transports.Load()
-		if servers {
-			t = p.servers.Load()
+	h := partition.Hash64(id)
+	var p *shard
+	if r.hashModN != 0 {
+		hi, _ := bits.Mul64(h, r.hashModN) // hashmod's multiply-shift, inlined
+		p = &r.parts[hi]
+	} else {
+		p = &r.parts[r.partitioner.PartitionHash(h)]
+	}
+	if r.readMask == 0 {
+		p.reads.Add(1)
+	} else if cheaprand()&r.readMask == 0 {
+		p.reads.Add(int64(r.readMask) + 1)
+	}
+	t := p.transports.Load()
+	if servers {
+		t = p.servers.Load()
+	}
+	tags := tagOf(h) * lowBits
+	for i := h; ; i++ {
+		b := t.bucket(i)
+		meta := b.meta.Load()
+		x := meta ^ tags
+		for m := (x - lowBits) &^ x & highBits; m != 0; m &= m - 1 {
+			e := b.slot(m).Load()
+			if e != nil && e.id == id {
+				if r.dying.Load() == 0 {
+					if e.state.Load() == 0 {
+						return e
+					}
+					return nil
+				}
+				if e.live() {
+					return e
+				}
+				return nil
+			}
 		}
-		if e := t.find(h, id); e != nil && e.live() {
-			return e
-		}
-		if seq&1 == 0 && p.resizes.Load() == seq {
+		if ^meta&highBits != 0 { // an unused slot ends the probe
 			return nil
-		}
-		if seq&1 == 1 {
-			runtime.Gosched() // a resize is relinking: let the writer finish
 		}
 	}
 }
@@ -211,58 +278,66 @@ func (r *Registry) findLive(id string, servers bool) *entry {
 // full ValidateID runs only on a miss; the length bound is checked first so
 // that no oversized ID is hashed.
 func (r *Registry) lookupID(id string, servers bool) (*entry, error) {
-	if len(id) == 0 || len(id) > model.MaxIDLen {
-		return nil, model.ErrInvalidID
+	if uint(len(id)-1) < model.MaxIDLen { // 1..MaxIDLen; a 0 wraps below
+		if e := r.findLive(id, servers); e != nil {
+			return e, nil
+		}
 	}
-	if e := r.findLive(id, servers); e != nil {
-		return e, nil
-	}
+	return nil, missError(id, servers)
+}
+
+// missError is the error for a lookup of id that found nothing.
+func missError(id string, servers bool) error {
 	if err := model.ValidateID(id); err != nil {
-		return nil, err
+		return err
 	}
 	if servers {
-		return nil, model.ErrServerNotFound
+		return model.ErrServerNotFound
 	}
-	return nil, model.ErrTransportNotFound
+	return model.ErrTransportNotFound
 }
 
 // FindServer implements model.Registry.
 func (r *Registry) FindServer(id string) (model.Entry, error) {
-	e, err := r.lookupID(id, true)
-	if err != nil {
-		return model.Entry{}, err
+	if uint(len(id)-1) < model.MaxIDLen { // 1..MaxIDLen; a 0 wraps below
+		if e := r.findLive(id, true); e != nil {
+			return model.Entry{ID: e.id, Owner: e.ownerID, Config: e.cfg}, nil
+		}
 	}
-	return model.Entry{ID: e.id, Owner: e.owner.id, Config: e.cfg}, nil
+	return model.Entry{}, missError(id, true)
 }
 
 // FindTransport implements model.Registry.
 func (r *Registry) FindTransport(id string) (model.Entry, error) {
-	e, err := r.lookupID(id, false)
-	if err != nil {
-		return model.Entry{}, err
+	if uint(len(id)-1) < model.MaxIDLen {
+		if e := r.findLive(id, false); e != nil {
+			return model.Entry{ID: e.id, Owner: e.ownerID, Config: e.cfg}, nil
+		}
 	}
-	return model.Entry{ID: e.id, Owner: e.owner.id, Config: e.cfg}, nil
+	return model.Entry{}, missError(id, false)
 }
 
 // RouteToServer implements model.Registry. The handler runs on the
 // caller's goroutine, outside any lock.
 func (r *Registry) RouteToServer(serverID string, msg model.Message) error {
-	e, err := r.lookupID(serverID, true)
-	if err != nil {
-		return err
+	if uint(len(serverID)-1) < model.MaxIDLen {
+		if e := r.findLive(serverID, true); e != nil {
+			e.handler.Handle(msg)
+			return nil
+		}
 	}
-	e.handler.Handle(msg)
-	return nil
+	return missError(serverID, true)
 }
 
 // RouteToTransport implements model.Registry.
 func (r *Registry) RouteToTransport(transportID string, msg model.Message) error {
-	e, err := r.lookupID(transportID, false)
-	if err != nil {
-		return err
+	if uint(len(transportID)-1) < model.MaxIDLen {
+		if e := r.findLive(transportID, false); e != nil {
+			e.handler.Handle(msg)
+			return nil
+		}
 	}
-	e.handler.Handle(msg)
-	return nil
+	return missError(transportID, false)
 }
 
 // ServerForTransport implements model.Registry.
@@ -280,11 +355,11 @@ func (r *Registry) ServerForTransport(transportID string) (string, error) {
 	}
 	for {
 		b := t.binding.Load()
-		bound := b != nil && b.live() // read b's flags once: the answer rests on this reading
+		bound := b != nil && r.live(b) // read b's flags once: the answer rests on this reading
 		if b != nil && !bound && t.binding.Load() != b {
 			continue // rebound meanwhile: look again
 		}
-		if !t.live() {
+		if !r.live(t) {
 			return "", model.ErrTransportNotFound
 		}
 		if !bound {

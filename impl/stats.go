@@ -41,29 +41,43 @@ func (r *Registry) reevaluate() {
 	r.closeExpiredWindows(now)
 }
 
+// closeExpiredWindows closes every alarmed partition's window that has run
+// its length. The writes the window recorded are judged at its due end. If
+// a whole window or more has passed since then, no writer waited for the
+// lock in that time (a waiting writer closes an expired window itself), so
+// that time is judged as the quiet window it was, which clears the alarm:
+// an alarm does not outlive its load by more than two windows, however
+// long ago the last write was.
 func (r *Registry) closeExpiredWindows(now time.Duration) {
+	w := r.opts.ContentionWindow
 	for i := range r.parts {
 		p := &r.parts[i]
 		p.mu.Lock()
-		if p.alarmed && now-p.winStart >= r.opts.ContentionWindow {
-			r.closeWindow(p, now)
+		if p.alarmed && now-p.winStart >= w {
+			quiet := now-p.winStart >= 2*w
+			r.closeWindow(p, p.winStart+w)
+			if quiet {
+				r.closeWindow(p, now)
+			}
 		}
 		p.mu.Unlock()
 	}
 }
 
-// PartitionStats returns every partition's statistics. Each partition is
-// read under its lock; the set as a whole is not one instant.
+// PartitionStats closes any expired windows of alarmed partitions (as
+// ContentionStatus does) and returns every partition's statistics. Each
+// partition is read under its lock; the set as a whole is not one instant.
 func (r *Registry) PartitionStats() []PartitionStat {
+	r.closeExpiredWindows(r.clock())
 	out := make([]PartitionStat, len(r.parts))
 	for i := range r.parts {
 		p := &r.parts[i]
 		p.mu.Lock()
 		out[i] = PartitionStat{
 			Partition:       i,
-			Entries:         p.nServers + p.nTransports,
-			Servers:         p.nServers,
-			Transports:      p.nTransports,
+			Entries:         p.srv.linked + p.trn.linked,
+			Servers:         p.srv.linked,
+			Transports:      p.trn.linked,
 			Reads:           p.reads.Load(),
 			Writes:          p.writes,
 			ContendedWrites: p.contended,

@@ -1,21 +1,17 @@
 package impl
 
 import (
+	"reflect"
 	"slices"
 	"strings"
-	"sync/atomic"
 
 	"github.com/shardlab/shardlab/model"
 )
 
-// Lock order, everywhere: one snapshot slot (read lock), then partitions in
-// ascending index, then owners (ownerLocks' order). OwnerDown holds a slot
-// and one owner's write lock but never a partition while it does, so no
-// cycle can form.
-
-func (r *Registry) slotFor(partitionIdx int) *paddedRW {
-	return &r.slots[partitionIdx%len(r.slots)]
-}
+// Lock order, everywhere: snapMu (OwnerDown shared, a snapshot
+// exclusive), then partitions in ascending index, then owners (ownerLocks'
+// order). OwnerDown holds snapMu and one owner's write lock but never a
+// partition while it does, so no cycle can form.
 
 // lockPart locks p, measuring the wait only when the lock is taken: the
 // uncontended path reads no clock.
@@ -40,19 +36,15 @@ func (r *Registry) lockPart(p *shard) {
 	}
 }
 
-// lockFor takes the locks a write to one partition needs, in the global
-// order: its snapshot slot (read), then its partition. unlockFor(idx)
-// releases them.
+// lockFor locks the partition that holds id; unlockFor(idx) releases it.
 func (r *Registry) lockFor(id string) (hash uint64, p *shard, idx int) {
 	hash, p, idx = r.locate(id)
-	r.slotFor(idx).RLock()
 	r.lockPart(p)
 	return hash, p, idx
 }
 
 func (r *Registry) unlockFor(idx int) {
 	r.parts[idx].mu.Unlock()
-	r.slotFor(idx).RUnlock()
 }
 
 // lockParts locks the partitions a and b (b may be -1 or equal to a) in
@@ -104,51 +96,88 @@ func (r *Registry) lockOwnerFor(ol *ownerLocks, owner model.Owner, other *ownerR
 	}
 }
 
-// insert publishes e in the table tp of shard p, growing the table first
-// when it holds as many entries as buckets. The caller holds p's lock.
-func insert(p *shard, tp *atomic.Pointer[table], n *int, e *entry) {
-	t := tp.Load()
-	if *n >= len(t.buckets) {
-		p.resizes.Add(1) // odd: readers that miss will retry
-		t = t.grow()
-		tp.Store(t)
-		p.resizes.Add(1)
+// addBound records t in s's bound list, dropping members that are no
+// longer bound to s whenever the list is full. p is s's partition; the
+// caller holds its lock.
+func addBound(p *shard, s, t *entry) {
+	if p.bound == nil {
+		p.bound = map[*entry][]*entry{}
 	}
-	t.insert(e)
-	*n++
+	ts := p.bound[s]
+	if len(ts) == cap(ts) && len(ts) >= 8 {
+		ts = compactBound(s, ts)
+	}
+	p.bound[s] = append(ts, t)
 }
 
-// addBound records t in s's bound set, dropping members that are no longer
-// bound to s whenever the set has doubled. The caller holds s's partition lock.
-func addBound(s, t *entry) {
-	if s.boundSet == nil {
-		s.boundSet = make(map[*entry]struct{}, 1)
-		s.pruneAt = 8
+// compactBound keeps, in place and once each, the members of ts that are
+// live and bound to s. (A transport bound to s, moved and bound back is
+// listed twice.) The caller holds s's partition lock.
+func compactBound(s *entry, ts []*entry) []*entry {
+	var seen map[*entry]bool
+	if len(ts) > 1 {
+		seen = make(map[*entry]bool, len(ts))
 	}
-	if len(s.boundSet) >= int(s.pruneAt) {
-		for m := range s.boundSet {
-			if m.binding.Load() != s || !m.live() {
-				delete(s.boundSet, m)
+	kept := ts[:0]
+	for _, t := range ts {
+		if t.binding.Load() == s && t.live() && !seen[t] {
+			if seen != nil {
+				seen[t] = true
 			}
+			kept = append(kept, t)
 		}
-		s.pruneAt = int32(max(8, 2*len(s.boundSet)))
 	}
-	s.boundSet[t] = struct{}{}
+	clear(ts[len(kept):])
+	return kept
 }
 
 // clearBindings drops bindings to the dead server s. Readers already treat
 // them as unbound; this only lets the memory go. A CAS leaves alone any
-// transport that has moved on. The caller holds s's partition lock.
-func clearBindings(s *entry) {
-	for t := range s.boundSet {
+// transport that has moved on. p is s's partition; the caller holds its
+// lock.
+func clearBindings(p *shard, s *entry) {
+	if len(p.bound) == 0 {
+		return
+	}
+	ts, ok := p.bound[s]
+	if !ok {
+		return
+	}
+	for _, t := range ts {
 		t.binding.CompareAndSwap(s, nil)
 	}
-	s.boundSet = nil
+	delete(p.bound, s)
+}
+
+// checkRegistration is model.CheckRegistration, plus the refusal of
+// handlers that are nil inside a non-nil interface (a nil HandlerFunc, a
+// nil pointer, ...): the model cannot tell them from real handlers, and a
+// route to one would panic on the caller's goroutine.
+func checkRegistration(id string, owner model.Owner, h model.Handler, bindTo string) error {
+	if err := model.CheckRegistration(id, owner, h, bindTo); err != nil {
+		return err
+	}
+	if isNilHandler(h) {
+		return model.ErrNilHandler
+	}
+	return nil
+}
+
+func isNilHandler(h model.Handler) bool {
+	if f, ok := h.(model.HandlerFunc); ok { // the common case, without reflection
+		return f == nil
+	}
+	v := reflect.ValueOf(h)
+	switch v.Kind() {
+	case reflect.Func, reflect.Pointer, reflect.Map, reflect.Chan, reflect.Slice, reflect.Interface, reflect.UnsafePointer:
+		return v.IsNil()
+	}
+	return false
 }
 
 // RegisterServer implements model.Registry.
 func (r *Registry) RegisterServer(id string, owner model.Owner, h model.Handler, cfg model.Config) error {
-	if err := model.CheckRegistration(id, owner, h, ""); err != nil {
+	if err := checkRegistration(id, owner, h, ""); err != nil {
 		return err
 	}
 	if err := r.admit(); err != nil {
@@ -164,18 +193,18 @@ func (r *Registry) RegisterServer(id string, owner model.Owner, h model.Handler,
 	var ol ownerLocks
 	rec := r.lockOwnerFor(&ol, owner, nil)
 	defer ol.unlock()
-	e := &entry{id: id, hash: hash, owner: rec, handler: h, cfg: cfg}
+	e := &entry{id: id, owner: rec, ownerID: owner, handler: h, cfg: cfg}
 	rec.add(e)
-	if old != nil && p.servers.Load().remove(old) {
-		p.nServers--
+	p.srv.link(hash, e, old) // the linearization point
+	if old != nil {
+		clearBindings(p, old)
 	}
-	insert(p, &p.servers, &p.nServers, e) // the linearization point
 	return nil
 }
 
 // RegisterTransport implements model.Registry.
 func (r *Registry) RegisterTransport(id string, owner model.Owner, h model.Handler, cfg model.Config, bindTo string) error {
-	if err := model.CheckRegistration(id, owner, h, bindTo); err != nil {
+	if err := checkRegistration(id, owner, h, bindTo); err != nil {
 		return err
 	}
 	if err := r.admit(); err != nil {
@@ -190,9 +219,6 @@ func (r *Registry) RegisterTransport(id string, owner model.Owner, h model.Handl
 	if bindTo != "" {
 		sh, sp, si = r.locate(bindTo)
 	}
-	slot := r.slotFor(ti)
-	slot.RLock()
-	defer slot.RUnlock()
 	r.lockParts(ti, si)
 	defer r.unlockParts(ti, si)
 
@@ -215,16 +241,16 @@ func (r *Registry) RegisterTransport(id string, owner model.Owner, h model.Handl
 	if srv != nil && !srv.live() { // its owner died before we held the lock
 		return model.ErrServerNotFound
 	}
-	e := &entry{id: id, hash: th, owner: rec, handler: h, cfg: cfg}
+	e := &entry{id: id, owner: rec, ownerID: owner, handler: h, cfg: cfg}
 	if srv != nil {
 		e.binding.Store(srv)
-		addBound(srv, e)
+		addBound(sp, srv, e)
 	}
 	rec.add(e)
-	if old != nil && tp.transports.Load().remove(old) {
-		tp.nTransports--
+	if old != nil {
+		old.binding.Store(nil)
 	}
-	insert(tp, &tp.transports, &tp.nTransports, e) // registered and bound in one store
+	tp.trn.link(th, e, old) // registered and bound in one store
 	return nil
 }
 
@@ -241,19 +267,17 @@ func (r *Registry) unregister(id string, server bool) error {
 	}
 	hash, p, idx := r.lockFor(id)
 	defer r.unlockFor(idx)
-	tp, n, notFound := &p.transports, &p.nTransports, model.ErrTransportNotFound
+	k, notFound := p.kind(server), model.ErrTransportNotFound
 	if server {
-		tp, n, notFound = &p.servers, &p.nServers, model.ErrServerNotFound
+		notFound = model.ErrServerNotFound
 	}
-	e := tp.Load().find(hash, id)
+	b, j, e := k.tp.Load().findSlot(hash, id)
 	if !r.markRemoved(e) {
 		return notFound
 	}
-	if tp.Load().remove(e) {
-		*n--
-	}
+	k.unlinkAt(b, j)
 	if server {
-		clearBindings(e)
+		clearBindings(p, e)
 	} else {
 		e.binding.Store(nil)
 	}
@@ -267,7 +291,7 @@ func ownerOf(e *entry) *ownerRec {
 	return e.owner
 }
 
-// markRemoved sets e.removed if e is live, holding e's owner so that the
+// markRemoved marks e removed if it is live, holding e's owner so that the
 // owner cannot die between the check and the store. The caller holds e's
 // partition lock. It reports whether e was live.
 func (r *Registry) markRemoved(e *entry) bool {
@@ -280,7 +304,7 @@ func (r *Registry) markRemoved(e *entry) bool {
 	if e.owner.dead.Load() {
 		return false
 	}
-	e.removed.Store(true) // the linearization point
+	e.state.Or(entryRemoved) // the linearization point
 	return true
 }
 
@@ -294,9 +318,6 @@ func (r *Registry) BindTransportToServer(transportID, serverID string) error {
 	}
 	th, tp, ti := r.locate(transportID)
 	sh, sp, si := r.locate(serverID)
-	slot := r.slotFor(ti)
-	slot.RLock()
-	defer slot.RUnlock()
 	r.lockParts(ti, si)
 	defer r.unlockParts(ti, si)
 
@@ -316,8 +337,9 @@ func (r *Registry) BindTransportToServer(transportID, serverID string) error {
 	if t == nil || !t.live() {
 		return model.ErrTransportNotFound
 	}
-	t.binding.Store(s) // the linearization point; the old server's set goes stale
-	addBound(s, t)
+	if t.binding.Swap(s) != s { // the linearization point; the old server's list goes stale
+		addBound(sp, s, t) // (a transport bound to s is on s's list already)
+	}
 	return nil
 }
 
@@ -349,42 +371,47 @@ func (r *Registry) OwnerDown(owner model.Owner) (int, error) {
 	if owner == 0 {
 		return 0, model.ErrInvalidOwner
 	}
-	shard := r.owners.shard(owner)
-	slot := &r.slots[shard%len(r.slots)]
-	slot.RLock()
-	defer slot.RUnlock()
-	n, entries := r.owners.kill(owner)
+	return r.ownerDown(owner, nil), nil
+}
+
+// ownerDown declares owner's current incarnation dead, or only the
+// incarnation only when it is not nil and still current, and cleans up.
+func (r *Registry) ownerDown(owner model.Owner, only *ownerRec) int {
+	r.snapMu.RLock()
+	n, entries := r.owners.kill(owner, only, &r.dying)
+	r.snapMu.RUnlock()
 	for _, e := range entries {
 		r.cleanup(e)
 	}
-	return n, nil
+	return n
 }
 
 // cleanup unlinks the dead entry e from its partition, if a newer
 // registration has not already replaced it, and drops bindings to it.
 func (r *Registry) cleanup(e *entry) {
-	_, p, _ := r.locate(e.id)
+	h, p, _ := r.locate(e.id)
 	r.lockPart(p)
 	defer p.mu.Unlock()
-	switch {
-	case p.servers.Load().remove(e):
-		p.nServers--
-	case p.transports.Load().remove(e):
-		p.nTransports--
+	if !p.srv.unlink(h, e) {
+		p.trn.unlink(h, e)
 	}
-	clearBindings(e)
+	clearBindings(p, e)
 }
 
 // snapshot stops every writer (readers carry on) until the returned
-// function is called, so that what is read meanwhile existed at one instant.
+// function is called, so that what is read meanwhile existed at one
+// instant: it takes snapMu, which excludes owner deaths, then every
+// partition lock in index order, which excludes every other write.
 func (r *Registry) snapshot() (release func()) {
-	for i := range r.slots {
-		r.slots[i].Lock()
+	r.snapMu.Lock()
+	for i := range r.parts {
+		r.parts[i].mu.Lock()
 	}
 	return func() {
-		for i := range r.slots {
-			r.slots[i].Unlock()
+		for i := range r.parts {
+			r.parts[i].mu.Unlock()
 		}
+		r.snapMu.Unlock()
 	}
 }
 
@@ -392,13 +419,9 @@ func (r *Registry) list(servers bool) []model.Entry {
 	release := r.snapshot()
 	var out []model.Entry
 	for i := range r.parts {
-		t := r.parts[i].transports.Load()
-		if servers {
-			t = r.parts[i].servers.Load()
-		}
-		t.each(func(e *entry) {
+		r.parts[i].kind(servers).each(func(e *entry) {
 			if e.live() {
-				out = append(out, model.Entry{ID: e.id, Owner: e.owner.id, Config: e.cfg})
+				out = append(out, model.Entry{ID: e.id, Owner: e.ownerID, Config: e.cfg})
 			}
 		})
 	}
@@ -426,13 +449,15 @@ func (r *Registry) Broadcast(serverID string, msg model.Message) (int, error) {
 		release()
 		return 0, model.ErrServerNotFound
 	}
-	var handlers []model.Handler
-	for t := range s.boundSet {
-		if t.binding.Load() == s && t.live() {
-			handlers = append(handlers, t.handler)
-		} else {
-			delete(s.boundSet, t) // safe: no writer runs during a snapshot
-		}
+	ts := compactBound(s, p.bound[s]) // safe: no writer runs during a snapshot
+	if len(ts) == 0 {
+		delete(p.bound, s)
+	} else {
+		p.bound[s] = ts
+	}
+	handlers := make([]model.Handler, len(ts))
+	for i, t := range ts {
+		handlers[i] = t.handler
 	}
 	release()
 	for _, h := range handlers {

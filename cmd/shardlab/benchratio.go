@@ -40,5 +40,6 @@ missing or holds no registry benchmarks.`,
 	}
 	cmd.Flags().StringVar(&cfg.Impl, "impl", cfg.Impl, "registry= value of the implementation compared with the others")
 	cmd.Flags().BoolVar(&cfg.Strict, "strict", false, "exit 1 when a goal is not met")
+	cmd.Flags().StringVar(&cfg.Callgrind, "callgrind", "", "also print the instruction counts in this file (make callgrind writes it)")
 	return cmd
 }

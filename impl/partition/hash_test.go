@@ -101,3 +101,26 @@ func TestHash64Avalanche(t *testing.T) {
 		}
 	}
 }
+
+// TestHashShortConstants: hashShort's folded constants are wyhash's, and it
+// agrees with the general path for every short length.
+func TestHashShortConstants(t *testing.T) {
+	if got := wymix(wySecret[0], wySecret[1]); got != wySeed0 {
+		t.Fatalf("wySeed0 = %#x, want %#x", uint64(wySeed0), got)
+	}
+	if wySecret[0] != wyS0 || wySecret[1] != wyS1 {
+		t.Fatal("wyS0/wyS1 differ from wySecret")
+	}
+	buf := []byte("0123456789abcdefXYZ")
+	for n := 4; n <= 16; n++ {
+		for off := 0; off+n <= len(buf); off++ {
+			s := string(buf[off : off+n])
+			if got, want := hashShort(s, n), wyhash(s, 0); got != want {
+				t.Fatalf("hashShort(%q) = %#x, wyhash = %#x", s, got, want)
+			}
+			if got, want := Hash64(s), wyhash(s, 0); got != want {
+				t.Fatalf("Hash64(%q) = %#x, wyhash = %#x", s, got, want)
+			}
+		}
+	}
+}

@@ -55,6 +55,7 @@ func Parse(r io.Reader) ([]Result, error) {
 		}
 		res := Result{Iters: iters, Values: map[string]float64{}}
 		res.Name, res.Procs = splitProcs(fields[0])
+		res.Name = stripRepeat(res.Name)
 		for i := 2; i < len(fields); i += 2 {
 			v, err := strconv.ParseFloat(fields[i], 64)
 			if err != nil {
@@ -65,6 +66,22 @@ func Parse(r io.Reader) ([]Result, error) {
 		out = append(out, res)
 	}
 	return out, sc.Err()
+}
+
+// stripRepeat drops the "#NN" suffix the testing package gives a
+// sub-benchmark run again under the same name (the in-process rounds of
+// package impl's benchmarks), so that rounds group as repeats.
+func stripRepeat(name string) string {
+	i := strings.LastIndexByte(name, '#')
+	if i < 0 || i == len(name)-1 {
+		return name
+	}
+	for _, c := range name[i+1:] {
+		if c < '0' || c > '9' {
+			return name
+		}
+	}
+	return name[:i]
 }
 
 // splitProcs splits "Name-4" into ("Name", 4). The testing package adds the
@@ -94,6 +111,12 @@ type Row struct {
 	AllocsPerOp float64
 	BytesPerOp  float64
 	Runs        int
+	// NsRuns are the ns/op of each repeat, in input order: the k-th
+	// repeat of every registry in one configuration ran in the same round.
+	NsRuns []float64
+	// NsLo and NsHi are a distribution-free confidence interval for the
+	// median ns/op (see MedianCI); both NaN with fewer than 6 repeats.
+	NsLo, NsHi float64
 }
 
 // Summarize groups results by name and GOMAXPROCS and takes medians. Results
@@ -119,7 +142,17 @@ func Summarize(results []Result) []Row {
 			continue
 		}
 		rs := groups[k]
+		var runs []float64
+		for _, r := range rs {
+			if v, ok := r.Values["ns/op"]; ok {
+				runs = append(runs, v)
+			}
+		}
+		lo, hi := MedianCI(runs)
 		rows = append(rows, Row{
+			NsRuns:      runs,
+			NsLo:        lo,
+			NsHi:        hi,
 			Config:      config,
 			Procs:       k.procs,
 			Registry:    registry,
@@ -172,6 +205,54 @@ func median(rs []Result, unit string) float64 {
 	return (vs[n/2-1] + vs[n/2]) / 2
 }
 
+// Confidence is the level of the intervals MedianCI returns, as benchstat
+// uses by default.
+const Confidence = 0.95
+
+// MedianCI returns a distribution-free interval that covers the median of
+// the population xs was drawn from with probability at least Confidence:
+// the order statistics x(k) and x(n+1-k) for the largest k with
+// P(Binomial(n, 1/2) < k) <= (1-Confidence)/2, the method benchstat uses.
+// With 10 repeats it is [x(2), x(9)] (97.9 %). Fewer than 6 repeats cannot
+// reach 95 %, and both bounds are NaN.
+func MedianCI(xs []float64) (lo, hi float64) {
+	n := len(xs)
+	k := 0
+	cum := 0.0 // P(B <= j-1)
+	for j := 0; j < n; j++ {
+		cum += binomHalf(n, j)
+		if cum > (1-Confidence)/2 {
+			break
+		}
+		k = j + 1 // P(B < k) <= alpha/2
+	}
+	if k == 0 {
+		return math.NaN(), math.NaN()
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[k-1], s[n-k]
+}
+
+// binomHalf is P(Binomial(n, 1/2) = j).
+func binomHalf(n, j int) float64 {
+	lg := func(x int) float64 { v, _ := math.Lgamma(float64(x + 1)); return v }
+	return math.Exp(lg(n) - lg(j) - lg(n-j) - float64(n)*math.Ln2)
+}
+
+func medianOf(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
 // Goal is one stated performance goal. Applies says whether a comparison
 // row is one the goal speaks about; Met judges it.
 type Goal struct {
@@ -180,15 +261,33 @@ type Goal struct {
 	Met     func(Comparison) bool
 }
 
-// Goals returns the goals of docs/design.md's "Performance intent", as the issue
-// that asked for the benchmarks made them measurable:
+// Peer names: registry= values of the bare maps and of the registry peers.
+const (
+	BareXSync  = "bare-xsync"
+	BarePrefix = "bare-"
+)
+
+// IsBare reports whether a registry= value names a bare map peer.
+func IsBare(registry string) bool { return strings.HasPrefix(registry, BarePrefix) }
+
+// Goals returns the goals checked: docs/design.md's "Performance intent"
+// as the issues that asked for the benchmarks made them measurable.
+// Against the bare maps (the floor a Go user would otherwise pick):
 //
-//   - zero-alloc: FindServer and RouteToServer allocate nothing (0 allocs/op);
-//   - lookup-vs-peers: pure and 99 % lookups (FindServer, Mix reads=100 and
-//     reads=99) run at >= 0.9x xsync's throughput and >= 1.2x sync.Map's, at
-//     -cpu 2;
-//   - mixed-vs-locks: at reads=90 the impl is ahead of sync.Map and the
-//     mutex (> 1x), at -cpu 2.
+//   - 0 allocs/op: FindServer and RouteToServer allocate nothing;
+//   - lookups >=1.0x bare-xsync: FindServer, RouteToServer and the 99 %
+//     mix at every -cpu, key count and partition count;
+//   - 90/10 >=1.0x bare-xsync: the 90 % mix (bare xsync writing with
+//     LoadOrStore and LoadAndDelete);
+//   - register+unregister >=0.5x bare-xsync (at most twice its time).
+//
+// Against the registry peers (package impl/baseline), as before:
+//
+//   - >=0.9x xsync, >=1.2x syncmap for lookups and the 99 % mix at -cpu 2;
+//   - >1x syncmap, >1x mutex for the 90 % mix at -cpu 2.
+//
+// A ratio goal is met when the median ratio reaches it; the ratio's
+// interval says whether a miss is within the noise.
 func Goals() []Goal {
 	isBench := func(c Comparison, names ...string) bool {
 		for _, n := range names {
@@ -225,6 +324,23 @@ func Goals() []Goal {
 			Met:     func(c Comparison) bool { return c.Impl.AllocsPerOp == 0 },
 		},
 		{
+			Name: "lookups >=1.0x bare-xsync",
+			Applies: func(c Comparison) bool {
+				return isBench(c, "BenchmarkFindServer", "BenchmarkRouteToServer") || reads(c, "100", "99")
+			},
+			Met: func(c Comparison) bool { return atLeast(c, BareXSync, 1) },
+		},
+		{
+			Name:    "90/10 >=1.0x bare-xsync",
+			Applies: func(c Comparison) bool { return reads(c, "90") },
+			Met:     func(c Comparison) bool { return atLeast(c, BareXSync, 1) },
+		},
+		{
+			Name:    "register+unregister >=0.5x bare-xsync",
+			Applies: func(c Comparison) bool { return isBench(c, "BenchmarkRegisterUnregister") },
+			Met:     func(c Comparison) bool { return atLeast(c, BareXSync, 0.5) },
+		},
+		{
 			Name: ">=0.9x xsync, >=1.2x syncmap",
 			Applies: func(c Comparison) bool {
 				return c.Impl.Procs == 2 && (isBench(c, "BenchmarkFindServer") || reads(c, "100", "99"))
@@ -246,8 +362,13 @@ type Comparison struct {
 	// Peers by registry name.
 	Peers map[string]Row
 	// Ratio maps a peer to peer ns/op / impl ns/op: >1 means the impl is
-	// faster.
+	// faster. It is the median of the per-round ratios when both rows have
+	// the same number of repeats (each round ran both within seconds), and
+	// the ratio of the medians otherwise.
 	Ratio map[string]float64
+	// RatioLo and RatioHi bound Ratio at Confidence (MedianCI of the
+	// per-round ratios); NaN when the repeats do not pair or are too few.
+	RatioLo, RatioHi map[string]float64
 	// Goals maps the name of each goal that applies to whether it was met.
 	Goals map[string]bool
 }
@@ -275,10 +396,24 @@ func Compare(rows []Row, impl string, goals []Goal) []Comparison {
 		if r.Registry != impl {
 			continue
 		}
-		c := Comparison{Impl: r, Peers: peers[key{r.Config, r.Procs}], Ratio: map[string]float64{}, Goals: map[string]bool{}}
+		c := Comparison{
+			Impl: r, Peers: peers[key{r.Config, r.Procs}],
+			Ratio: map[string]float64{}, RatioLo: map[string]float64{}, RatioHi: map[string]float64{},
+			Goals: map[string]bool{},
+		}
 		for name, p := range c.Peers {
-			if r.NsPerOp > 0 {
-				c.Ratio[name] = p.NsPerOp / r.NsPerOp
+			if !(r.NsPerOp > 0) {
+				continue
+			}
+			c.Ratio[name] = p.NsPerOp / r.NsPerOp
+			c.RatioLo[name], c.RatioHi[name] = math.NaN(), math.NaN()
+			if len(p.NsRuns) == len(r.NsRuns) && len(r.NsRuns) > 0 {
+				ratios := make([]float64, len(r.NsRuns))
+				for i := range ratios {
+					ratios[i] = p.NsRuns[i] / r.NsRuns[i]
+				}
+				c.Ratio[name] = medianOf(ratios)
+				c.RatioLo[name], c.RatioHi[name] = MedianCI(ratios)
 			}
 		}
 		for _, g := range goals {
@@ -291,24 +426,65 @@ func Compare(rows []Row, impl string, goals []Goal) []Comparison {
 	return out
 }
 
-// Write prints the comparison table, then one summary line per goal.
+// Write prints two tables, impl against the bare maps and against the
+// registry peers, then one summary line per goal.
 func Write(w io.Writer, impl string, comps []Comparison, goals []Goal) error {
-	peerSet := map[string]bool{}
+	var bare, registry []string
+	seen := map[string]bool{}
 	for _, c := range comps {
 		for p := range c.Peers {
-			peerSet[p] = true
-		}
-	}
-	peerNames := slices.Sorted(func(yield func(string) bool) {
-		for p := range peerSet {
-			if !yield(p) {
-				return
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+			if IsBare(p) {
+				bare = append(bare, p)
+			} else {
+				registry = append(registry, p)
 			}
 		}
-	})
+	}
+	slices.Sort(bare)
+	slices.Sort(registry)
+	var bareGoals, regGoals []Goal
+	for _, g := range goals {
+		if strings.Contains(g.Name, BarePrefix) || g.Name == "0 allocs/op" {
+			bareGoals = append(bareGoals, g)
+		} else {
+			regGoals = append(regGoals, g)
+		}
+	}
+	for _, t := range []struct {
+		title string
+		peers []string
+		goals []Goal
+	}{
+		{"against the bare maps a Go user would pick instead (" + BarePrefix + "*)", bare, bareGoals},
+		{"against the registry peers (impl/baseline)", registry, regGoals},
+	} {
+		if len(t.peers) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "%s %s:\n\n", impl, t.title)
+		if err := writeTable(w, impl, comps, t.peers, t.goals); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "vs PEER = PEER ns/op / %s ns/op: >1 means %s is faster. Each figure is the median over the\n", impl, impl)
+	fmt.Fprintf(w, "rounds of the per-round ratio, with its %.0f %% distribution-free interval in brackets (as\n", Confidence*100)
+	fmt.Fprintln(w, "benchstat computes it; '~' marks an interval containing 1: indistinguishable). ns/op: median")
+	fmt.Fprintln(w, "± the interval's largest distance from it, in percent.")
+	for _, line := range Summary(comps, goals) {
+		fmt.Fprintln(w, line)
+	}
+	return nil
+}
+
+func writeTable(w io.Writer, impl string, comps []Comparison, peers []string, goals []Goal) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	header := []string{"benchmark", "cpu", "partitions", impl + " ns/op", "allocs/op"}
-	for _, p := range peerNames {
+	header := []string{"benchmark", "cpu", "P", impl + " ns/op", "allocs"}
+	for _, p := range peers {
 		header = append(header, "vs "+p)
 	}
 	header = append(header, "runs", "goals")
@@ -316,26 +492,45 @@ func Write(w io.Writer, impl string, comps []Comparison, goals []Goal) error {
 	for _, c := range comps {
 		cells := []string{
 			c.Impl.Config, strconv.Itoa(c.Impl.Procs), strconv.Itoa(c.Impl.Partitions),
-			formatFloat(c.Impl.NsPerOp), formatFloat(c.Impl.AllocsPerOp),
+			formatNs(c.Impl), formatFloat(c.Impl.AllocsPerOp),
 		}
-		for _, p := range peerNames {
-			if r, ok := c.Ratio[p]; ok {
-				cells = append(cells, fmt.Sprintf("%.2f", r))
-			} else {
+		any := false
+		for _, p := range peers {
+			r, ok := c.Ratio[p]
+			if !ok {
 				cells = append(cells, "-")
+				continue
 			}
+			any = true
+			cells = append(cells, formatRatio(r, c.RatioLo[p], c.RatioHi[p]))
+		}
+		if !any {
+			continue
 		}
 		cells = append(cells, strconv.Itoa(c.Impl.Runs), goalCell(c, goals))
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
+	return tw.Flush()
+}
+
+func formatNs(r Row) string {
+	s := formatFloat(r.NsPerOp)
+	if math.IsNaN(r.NsLo) || !(r.NsPerOp > 0) {
+		return s
 	}
-	fmt.Fprintf(w, "\nvs PEER = PEER ns/op / %s ns/op, medians over the runs: >1 means %s is faster.\n", impl, impl)
-	for _, line := range Summary(comps, goals) {
-		fmt.Fprintln(w, line)
+	pct := 100 * max(r.NsPerOp-r.NsLo, r.NsHi-r.NsPerOp) / r.NsPerOp
+	return fmt.Sprintf("%s ±%.0f%%", s, pct)
+}
+
+func formatRatio(r, lo, hi float64) string {
+	if math.IsNaN(lo) {
+		return fmt.Sprintf("%.2f", r)
 	}
-	return nil
+	mark := ""
+	if lo <= 1 && hi >= 1 {
+		mark = "~"
+	}
+	return fmt.Sprintf("%.2f [%.2f,%.2f]%s", r, lo, hi, mark)
 }
 
 func goalCell(c Comparison, goals []Goal) string {
@@ -378,13 +573,13 @@ func Summary(comps []Comparison, goals []Goal) []string {
 		}
 		switch {
 		case total == 0:
-			lines = append(lines, fmt.Sprintf("goal %-30s no rows (benchmark or -cpu 2 missing)", g.Name+":"))
+			lines = append(lines, fmt.Sprintf("goal %-40s no rows (benchmark, peer or -cpu 2 missing)", g.Name+":"))
 		default:
 			verdict := "met"
 			if met < total {
 				verdict = "NOT MET"
 			}
-			lines = append(lines, fmt.Sprintf("goal %-30s %-7s (met in %d/%d rows; partitions=64: %d/%d)", g.Name+":", verdict, met, total, met64, total64))
+			lines = append(lines, fmt.Sprintf("goal %-40s %-7s (met in %d/%d rows; partitions=64: %d/%d)", g.Name+":", verdict, met, total, met64, total64))
 		}
 	}
 	return lines
@@ -423,6 +618,10 @@ type Config struct {
 	Impl string
 	// Strict makes Run return ErrGoalsNotMet when a goal is not met.
 	Strict bool
+	// Callgrind, if set, is the output of `make callgrind` (see
+	// ParseCallgrind); its instruction counts are printed after the
+	// timings.
+	Callgrind string
 	// Out receives the table (default os.Stdout).
 	Out io.Writer
 
@@ -466,6 +665,21 @@ func Run(cfg Config) error {
 	comps := Compare(rows, cfg.Impl, goals)
 	if err := Write(cfg.Out, cfg.Impl, comps, goals); err != nil {
 		return err
+	}
+	if cfg.Callgrind != "" {
+		cf, err := os.Open(cfg.Callgrind)
+		if err != nil {
+			return fmt.Errorf("benchratio: %w", err)
+		}
+		defer cf.Close()
+		instr, err := ParseCallgrind(cf)
+		if err != nil {
+			return fmt.Errorf("%s: %w", cfg.Callgrind, err)
+		}
+		fmt.Fprintln(cfg.Out)
+		if err := WriteInstr(cfg.Out, instr); err != nil {
+			return err
+		}
 	}
 	if cfg.Strict && !AllMet(comps) {
 		return ErrGoalsNotMet

@@ -3,6 +3,7 @@ package benchratio_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -87,6 +88,9 @@ func TestGoals(t *testing.T) {
 	comps := load(t)
 	const (
 		allocs  = "0 allocs/op"
+		floor   = "lookups >=1.0x bare-xsync"
+		mix90   = "90/10 >=1.0x bare-xsync"
+		writes  = "register+unregister >=0.5x bare-xsync"
 		lookups = ">=0.9x xsync, >=1.2x syncmap"
 		mixed   = ">1x syncmap, >1x mutex"
 	)
@@ -96,14 +100,17 @@ func TestGoals(t *testing.T) {
 		partitions int
 		want       map[string]bool
 	}{
-		// cpu=1: only the allocation goal applies.
-		{"BenchmarkFindServer", 1, 64, map[string]bool{allocs: true}},
-		// 10 vs xsync 10 (1.0x) and syncmap 11 (1.1x < 1.2x).
-		{"BenchmarkFindServer", 2, 64, map[string]bool{allocs: true, lookups: false}},
-		{"BenchmarkRouteToServer", 2, 64, map[string]bool{allocs: false}},
-		// 20 vs syncmap 40 and mutex 60: met; 50 vs 40: not.
-		{"BenchmarkMix/reads=90/keys=uniform", 2, 64, map[string]bool{mixed: true}},
-		{"BenchmarkMix/reads=90/keys=uniform", 2, 1, map[string]bool{mixed: false}},
+		// cpu=1: per-round ratios vs bare-xsync 20/20, 33/30, 25/25: median 1.0.
+		{"BenchmarkFindServer", 1, 64, map[string]bool{allocs: true, floor: true}},
+		// 10 vs xsync 10 (1.0x) and syncmap 11 (1.1x < 1.2x); bare 9 (0.9x).
+		{"BenchmarkFindServer", 2, 64, map[string]bool{allocs: true, floor: false, lookups: false}},
+		// No bare peer measured: a goal against it is not met.
+		{"BenchmarkRouteToServer", 2, 64, map[string]bool{allocs: false, floor: false}},
+		// 20 vs syncmap 40, mutex 60 and bare 30: met; 50: not.
+		{"BenchmarkMix/reads=90/keys=uniform", 2, 64, map[string]bool{mixed: true, mix90: true}},
+		{"BenchmarkMix/reads=90/keys=uniform", 2, 1, map[string]bool{mixed: false, mix90: false}},
+		// 100 vs 60: 0.6x, within twice the bare map's time.
+		{"BenchmarkRegisterUnregister", 2, 64, map[string]bool{writes: true}},
 	} {
 		c := find(t, comps, tc.config, tc.procs, tc.partitions)
 		if len(c.Goals) != len(tc.want) {
@@ -121,13 +128,96 @@ func TestGoals(t *testing.T) {
 	}
 }
 
+func TestMedianCI(t *testing.T) {
+	xs := []float64{10, 3, 8, 1, 5, 9, 2, 7, 4, 6}
+	if lo, hi := benchratio.MedianCI(xs); lo != 2 || hi != 9 {
+		t.Fatalf("10 values 1..10: interval [%v, %v], want [2, 9] (order statistics 2 and 9)", lo, hi)
+	}
+	if lo, hi := benchratio.MedianCI(xs[:6]); lo != 1 || hi != 10 {
+		t.Fatalf("6 values: interval [%v, %v], want [min, max] = [1, 10]", lo, hi)
+	}
+	if lo, hi := benchratio.MedianCI(xs[:5]); !math.IsNaN(lo) || !math.IsNaN(hi) {
+		t.Fatalf("5 values: interval [%v, %v], want NaN (95 %% unreachable)", lo, hi)
+	}
+	// The input is not reordered.
+	if xs[0] != 10 || xs[9] != 6 {
+		t.Fatalf("MedianCI sorted its input: %v", xs)
+	}
+}
+
+// TestPairedRatioInterval: ratios are taken round by round, so a busy
+// spell that slows both sides of one round moves no ratio.
+func TestPairedRatioInterval(t *testing.T) {
+	var in strings.Builder
+	for i := range 10 {
+		slow := 1.0
+		if i == 3 {
+			slow = 5 // one round on a busy machine
+		}
+		fmt.Fprintf(&in, "BenchmarkFindServer/registry=sharded/partitions=64#%02d 1 %v ns/op\n", i, 10*slow)
+		fmt.Fprintf(&in, "BenchmarkFindServer/registry=bare-xsync#%02d 1 %v ns/op\n", i, float64(8+i%3)*slow)
+	}
+	rs, err := benchratio.Parse(strings.NewReader(in.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	comps := benchratio.Compare(benchratio.Summarize(rs), "sharded", benchratio.Goals())
+	if len(comps) != 1 || comps[0].Impl.Runs != 10 {
+		t.Fatalf("comparisons %+v, want one over 10 runs", comps)
+	}
+	c := comps[0]
+	// Per-round ratios: 0.8, 0.9, 1.0 repeating; median 0.9, interval [0.8, 1.0].
+	if r, lo, hi := c.Ratio["bare-xsync"], c.RatioLo["bare-xsync"], c.RatioHi["bare-xsync"]; math.Abs(r-0.9) > 1e-9 || math.Abs(lo-0.8) > 1e-9 || math.Abs(hi-1.0) > 1e-9 {
+		t.Fatalf("ratio %v [%v, %v], want 0.9 [0.8, 1.0]", r, lo, hi)
+	}
+}
+
+func TestParseCallgrind(t *testing.T) {
+	in := `partitions=64 keys=10000 ops=1000 writes=100
+--------------------------------------------------------------------------------
+Ir                 file:function
+--------------------------------------------------------------------------------
+ 250,000 ( 4.91%)  /x/impl/internal/lookupinstr/main.go:main.findImpl [/tmp/lookupinstr]
+ 150,000 ( 4.91%)  /x/impl/internal/lookupinstr/main.go:main.findXSync
+ 999,999 ( 4.91%)  /usr/local/go/src/sync/map.go:main.findXSync
+ 200,000 ( 1.00%)  /x/impl/internal/lookupinstr/main.go:main.regImpl
+   7,000 ( 0.01%)  /x/impl/internal/lookupinstr/main.go:main.loopBaseline
+`
+	rows, err := benchratio.ParseCallgrind(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"find/impl": 250, "find/bare-xsync": 150, "register+unregister/impl": 2000, "loop/loop": 7}
+	if len(rows) != len(want) {
+		t.Fatalf("rows %+v, want %d", rows, len(want))
+	}
+	for _, r := range rows {
+		if w, ok := want[r.Op+"/"+r.Target]; !ok || r.PerOp != w || r.Partitions != 64 {
+			t.Errorf("row %+v, want %v per op at 64 partitions", r, w)
+		}
+	}
+	var out bytes.Buffer
+	if err := benchratio.WriteInstr(&out, rows); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "1.67") {
+		t.Errorf("no impl/bare-xsync ratio 1.67 in:\n%s", out.String())
+	}
+	if _, err := benchratio.ParseCallgrind(strings.NewReader("PASS\n")); !errors.Is(err, benchratio.ErrNoResults) {
+		t.Fatalf("no counts: error %v, want ErrNoResults", err)
+	}
+	if _, err := benchratio.ParseCallgrind(strings.NewReader(" 1 ( 1%)  a/lookupinstr/main.go:main.findImpl\n")); !errors.Is(err, benchratio.ErrMalformed) {
+		t.Fatalf("count before header: error %v, want ErrMalformed", err)
+	}
+}
+
 func TestRun(t *testing.T) {
 	var out bytes.Buffer
 	if err := benchratio.Run(benchratio.Config{Input: "testdata/bench.txt", Out: &out}); err != nil {
 		t.Fatal(err)
 	}
 	text := out.String()
-	for _, want := range []string{"vs syncmap", "NOT MET", "goal 0 allocs/op:", "met in 2/3 rows; partitions=64: 2/3", "BenchmarkMix/reads=90/keys=uniform"} {
+	for _, want := range []string{"vs syncmap", "vs bare-xsync", "NOT MET", "goal 0 allocs/op:", "met in 2/3 rows; partitions=64: 2/3", "BenchmarkMix/reads=90/keys=uniform"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
