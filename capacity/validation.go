@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -89,14 +88,7 @@ func median(xs []float64) float64 {
 
 // Save writes v as JSON, atomically.
 func (v *Validation) Save(path string) error {
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return atomicfile.Write(path, append(data, '\n'))
+	return atomicfile.WriteJSON(path, v)
 }
 
 // Summary is the median absolute relative error per figure over a set of

@@ -2,6 +2,7 @@ package atomicfile
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,20 @@ const Perm = 0o644
 // Write replaces path with data.
 func Write(path string, data []byte) error {
 	return WriteFrom(path, bytes.NewReader(data))
+}
+
+// WriteJSON replaces path with v as indented JSON and a final newline,
+// creating path's directory when it is missing: the one way shardlab
+// writes its JSON files (meta, calibrations, summaries).
+func WriteJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return Write(path, append(data, '\n'))
 }
 
 // WriteFrom replaces path with what w writes: it goes to a temporary file

@@ -71,3 +71,23 @@ func assertOnly(t *testing.T, dir, name string) {
 		t.Fatalf("directory holds %v, want only %s (no temporary files left)", names, name)
 	}
 }
+
+func TestWriteJSONIndentsCreatesTheFolderAndRefusesTheUnencodable(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sub", "v.json")
+	if err := WriteJSON(path, map[string]int{"a": 1}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil || string(got) != "{\n  \"a\": 1\n}\n" {
+		t.Fatalf("read %q, %v", got, err)
+	}
+	if err := WriteJSON(path, func() {}); err == nil {
+		t.Fatal("a function encoded as JSON")
+	}
+	got, _ = os.ReadFile(path)
+	if string(got) != "{\n  \"a\": 1\n}\n" {
+		t.Fatalf("a failed write changed the file: %q", got)
+	}
+	assertOnly(t, filepath.Join(dir, "sub"), "v.json")
+}
