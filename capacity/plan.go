@@ -282,7 +282,7 @@ func (r *PlanResult) decide() {
 func (r *PlanResult) prose(best PlanRow) string {
 	c := r.Config
 	var b strings.Builder
-	fmt.Fprintf(&b, "On %s, for %s with mix %s over %s keys, ", plural(c.Cores, "core"), r.loadText(), c.Mix, keysName(c.Keys))
+	fmt.Fprintf(&b, "On %s, for %s with mix %s over %s keys, ", plural(c.Cores, "core"), LoadText(c.Workers, c.Connections, c.Think, c.ThinkDist, c.Rate), c.Mix, KeysText(c.Keys))
 	target := r.targetText()
 	p := best.Prediction
 	if r.Recommended > 0 {
@@ -345,19 +345,20 @@ func (r *PlanResult) Remeasure() {
 	r.Prose = r.prose(r.Rows[slices.IndexFunc(r.Rows, func(x PlanRow) bool { return x.Partitions == r.Best })])
 }
 
-func (r *PlanResult) loadText() string {
-	c := r.Config
+// LoadText describes a load in words: "8 closed-loop workers", "10,000
+// connections thinking 100ms (fixed), offering 100k ops/s" or "open-loop
+// arrivals at 50k ops/s".
+func LoadText(workers, connections int, think time.Duration, thinkDist string, arrivals float64) string {
 	switch {
-	case c.Workers > 0:
-		return plural(c.Workers, "closed-loop worker")
-	case c.Connections > 0:
-		d := c.ThinkDist
-		if d == "" {
-			d = sim.ThinkFixed
+	case workers > 0:
+		return plural(workers, "closed-loop worker")
+	case connections > 0:
+		if thinkDist == "" {
+			thinkDist = sim.ThinkFixed
 		}
-		return fmt.Sprintf("%s thinking %v (%s), offering %s ops/s", plural(c.Connections, "connection"), c.Think, d, rate(r.Offered))
+		return fmt.Sprintf("%s thinking %v (%s), offering %s ops/s", plural(connections, "connection"), think, thinkDist, rate(float64(connections)/think.Seconds()))
 	}
-	return fmt.Sprintf("open-loop arrivals at %s ops/s", rate(c.Rate))
+	return fmt.Sprintf("open-loop arrivals at %s ops/s", rate(arrivals))
 }
 
 func (r *PlanResult) targetText() string {
@@ -428,7 +429,8 @@ func wrap(s string, width int) string {
 	return b.String()
 }
 
-func keysName(k sim.Keys) string {
+// KeysText names a key distribution: "uniform", "zipfian (theta 0.99)".
+func KeysText(k sim.Keys) string {
 	switch k.Dist {
 	case "", sim.DistUniform:
 		return "uniform"

@@ -145,7 +145,7 @@ func Predict(ctx context.Context, cfg PredictConfig) error {
 			Predictions []capacity.Prediction `json:"predictions"`
 		}{note, mix.String(), keys, preds})
 	}
-	fmt.Fprintf(cfg.Out, "Model prediction for %d cores, %s, mix %s, keys %s; %s.\n", cfg.Cores, loadText(base), mix, keysText(keys), note)
+	fmt.Fprintf(cfg.Out, "Model prediction for %d cores, %s, mix %s, keys %s; %s.\n", cfg.Cores, capacity.LoadText(base.Workers, base.Connections, base.Think, base.ThinkDist, base.Rate), mix, capacity.KeysText(keys), note)
 	fmt.Fprintf(cfg.Out, "Medians over %d replicates, [95 %% interval]. Latency is service time as shardlab's closed loop measures it (open loop: from arrival).\n\n", preds[0].Replicates)
 	fmt.Fprint(cfg.Out, PredictionTable(preds))
 	return nil
@@ -176,42 +176,6 @@ func flagged(err error) error {
 		}
 	}
 	return err
-}
-
-func loadText(c capacity.Config) string {
-	switch {
-	case c.Workers > 0:
-		return plural(c.Workers, "closed-loop worker")
-	case c.Connections > 0:
-		d := c.ThinkDist
-		if d == "" {
-			d = sim.ThinkFixed
-		}
-		return fmt.Sprintf("%s thinking %v (%s), offering %s ops/s", plural(c.Connections, "connection"), c.Think, d, capacity.FormatRate(float64(c.Connections)/c.Think.Seconds()))
-	}
-	return fmt.Sprintf("open-loop arrivals at %s ops/s", capacity.FormatRate(c.Rate))
-}
-
-func keysText(k sim.Keys) string {
-	if k.Dist == "" || k.Dist == sim.DistUniform {
-		return "uniform"
-	}
-	if k.Dist == sim.DistZipfian || k.Dist == sim.DistLatest {
-		th := k.Theta
-		if th == 0 {
-			th = sim.DefaultTheta
-		}
-		return fmt.Sprintf("%s (theta %g)", k.Dist, th)
-	}
-	return k.Dist
-}
-
-// plural writes "1 partition", "4 partitions".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // PredictionTable renders predictions, one row per partition count.
