@@ -120,6 +120,8 @@ type document struct {
 	CheckLine string
 	Threats   []string
 	Notes     []string
+	// Beam is the section on registries in other languages; never nil.
+	Beam *beamSection
 	// Peers are the registries the scenarios ran beside the sharded one.
 	Peers []peer
 	// Findings are the up-front statements (findings.go); Busy is set
@@ -197,6 +199,7 @@ func newReport(in *input, plan Plan, out string) (*document, error) {
 	r.SweepDesc = sweepDesc(in.Sweep)
 	r.PlanText, r.PlanWhy = plan.Text, plan.Why
 	r.Capacity = in.capacity
+	r.Beam = newBeamSection(in.Beam)
 	for _, run := range in.Check.Runs {
 		r.CheckRows = append(r.CheckRows, checkRow{CheckRun: run, Seconds: fmt.Sprintf("%.2g s run, %.2g s check", run.RunSeconds, run.CheckSeconds)})
 	}
@@ -474,7 +477,8 @@ func renderMarkdown(r *document) ([]byte, error) {
 
 func renderHTML(r *document) ([]byte, error) {
 	fs := map[string]any{
-		"inc": funcs["inc"],
+		"inc":  funcs["inc"],
+		"code": codeHTML,
 		"img": func(f figure) htmltemplate.URL {
 			return htmltemplate.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(f.svg))
 		},

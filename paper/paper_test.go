@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,9 +33,16 @@ func TestUpdateFixture(t *testing.T) {
 		t.Skip("measures only with -update-fixture")
 	}
 	dir := filepath.Join(t.TempDir(), "results")
+	// The Go drivers of the registries-in-other-languages part are served
+	// by the shardlab binary, not by this test's.
+	exe := filepath.Join(t.TempDir(), "shardlab")
+	if out, err := exec.Command("go", "build", "-o", exe, "../cmd/shardlab").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
 	err := report.Collect(context.Background(), report.CollectConfig{
 		Dir: dir, Seed: 1, Host: host.Detect(), CommandLine: []string{"shardlab", "report", "--seed", "1"},
-		Progress: os.Stderr, Now: func() time.Time { return fixtureTime },
+		Progress: os.Stderr, Now: func() time.Time { return fixtureTime }, Shardlab: exe,
+		FindingsDir: filepath.Join("..", "docs", "findings"),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +52,7 @@ func TestUpdateFixture(t *testing.T) {
 	for _, f := range []string{
 		filepath.Join(store.ScenariosDir, store.MetaFile), filepath.Join(store.ScenariosDir, store.PointsFile),
 		filepath.Join(store.SweepDir, store.MetaFile), filepath.Join(store.SweepDir, store.PointsFile),
-		filepath.Join(store.BalanceDir, store.BalanceJSONFile), store.CheckFile,
+		filepath.Join(store.BalanceDir, store.BalanceJSONFile), store.CheckFile, store.BeamFile,
 	} {
 		data, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil {
@@ -142,5 +150,46 @@ func TestMixedHostsStated(t *testing.T) {
 	md, _ := os.ReadFile(b.Markdown)
 	if !strings.Contains(string(md), "different machines") {
 		t.Error("a report over mixed hosts does not state it")
+	}
+}
+
+// TestBeamSectionNeverOmitted: results without the BEAM part, or with it
+// not measured, still get the section, saying so and how to measure it.
+func TestBeamSectionNeverOmitted(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		write func(dir string)
+		want  string
+	}{
+		{"predates the part", func(dir string) { os.Remove(filepath.Join(dir, store.BeamFile)) }, "predate the section"},
+		{"no BEAM here", func(dir string) {
+			if err := store.WriteBeam(filepath.Join(dir, store.BeamFile), &store.Beam{NotMeasured: "not measured on this machine: erl not on PATH"}); err != nil {
+				t.Fatal(err)
+			}
+		}, "not measured on this machine"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copyFixture(t)
+			tc.write(dir)
+			b, err := report.Build(report.Config{Results: dir, Out: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []string{b.Markdown, b.HTML} {
+				data, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s := string(data)
+				for _, w := range []string{"Registries in other languages", tc.want, "apt-get install erlang-nox elixir", "make report"} {
+					if !strings.Contains(s, w) {
+						t.Errorf("%s lacks %q", filepath.Base(f), w)
+					}
+				}
+				if strings.Contains(s, "ops/s (median)") {
+					t.Errorf("%s shows a measurement table with nothing measured", filepath.Base(f))
+				}
+			}
+		})
 	}
 }

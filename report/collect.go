@@ -47,6 +47,12 @@ type CollectConfig struct {
 	// instead of the quick settings: a report to base a decision on, in
 	// about half an hour on 2 cores.
 	Full bool
+	// FindingsDir holds the kept BEAM histories the report rechecks
+	// [DefaultFindingsDir, relative to the working directory].
+	FindingsDir string
+	// Shardlab is the shardlab executable that serves the Go drivers
+	// [this process's own executable: right for the CLI, not for a test].
+	Shardlab string
 
 	_ struct{}
 }
@@ -86,7 +92,9 @@ func FullSweep() spec.Sweep {
 // scenarios and the others (quick durations) against cfg.Registries,
 // ReportSweep, the balance study, the quick verification campaign and the
 // capacity model's calibration and validation (quick; kept when an
-// interrupted run finished them).
+// interrupted run finished them), and the registries in other languages
+// (Elixir's Registry beside impl through the driver protocol when erl and
+// elixir are on PATH, and the kept BEAM findings rechecked).
 func Collect(ctx context.Context, cfg CollectConfig) error {
 	if cfg.Dir == "" {
 		cfg.Dir = DefaultDir
@@ -129,13 +137,13 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 	if cfg.Full {
 		length = "full length"
 	}
-	say("report [1/5]: the built-in scenarios, %s, against %v", length, regs)
+	say("report [1/6]: the built-in scenarios, %s, against %v", length, regs)
 	sc := base
 	sc.Scenarios, sc.Out = experiments.BuiltinScenarios(), filepath.Join(cfg.Dir, store.ScenariosDir)
 	if _, err := experiments.RunScenarios(ctx, sc); err != nil {
 		return fmt.Errorf("scenarios: %w", err)
 	}
-	say("report [2/5]: sweep over partitions x workers (%s so far)", time.Since(t0).Round(time.Second))
+	say("report [2/6]: sweep over partitions x workers (%s so far)", time.Since(t0).Round(time.Second))
 	sw := base
 	s := ReportSweep()
 	if cfg.Full {
@@ -147,9 +155,9 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 	}
 	balanceDir := filepath.Join(cfg.Dir, store.BalanceDir)
 	if old, err := store.LoadBalance(balanceDir); err == nil && old.Seed == cfg.Seed && (cfg.BalanceKeys == nil || slices.Equal(old.Keys, cfg.BalanceKeys)) {
-		say("report [3/5]: partition balance study: kept from the interrupted run (%s so far)", time.Since(t0).Round(time.Second))
+		say("report [3/6]: partition balance study: kept from the interrupted run (%s so far)", time.Since(t0).Round(time.Second))
 	} else {
-		say("report [3/5]: partition balance study (%s so far)", time.Since(t0).Round(time.Second))
+		say("report [3/6]: partition balance study (%s so far)", time.Since(t0).Round(time.Second))
 		st, err := balance.Run(ctx, balance.Config{Seed: cfg.Seed, Host: cfg.Host, Keys: cfg.BalanceKeys, Progress: cfg.Progress, Now: cfg.Now})
 		if st != nil {
 			if werr := store.WriteBalance(balanceDir, st); werr != nil {
@@ -162,9 +170,9 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 	}
 	checkPath := filepath.Join(cfg.Dir, store.CheckFile)
 	if old, err := store.LoadCheck(checkPath); err == nil && old.Seed == cfg.Seed {
-		say("report [4/5]: verification campaign: kept from the interrupted run")
+		say("report [4/6]: verification campaign: kept from the interrupted run")
 	} else {
-		say("report [4/5]: verification campaign, %s (%s so far)", length, time.Since(t0).Round(time.Second))
+		say("report [4/6]: verification campaign, %s (%s so far)", length, time.Since(t0).Round(time.Second))
 		campaign := check.DefaultCampaign()
 		if cfg.Full {
 			campaign = fullCampaign()
@@ -177,9 +185,26 @@ func Collect(ctx context.Context, cfg CollectConfig) error {
 			return err
 		}
 	}
-	say("report [5/5]: capacity model: calibrate and validate against measurement, quick (%s so far)", time.Since(t0).Round(time.Second))
+	say("report [5/6]: capacity model: calibrate and validate against measurement, quick (%s so far)", time.Since(t0).Round(time.Second))
 	if err := collectCapacity(ctx, cfg.Dir, cfg.Seed, cfg.Progress); err != nil {
 		return fmt.Errorf("capacity: %w", err)
+	}
+	beamPath := filepath.Join(cfg.Dir, store.BeamFile)
+	if old, err := store.LoadBeam(beamPath); err == nil && old.Measured {
+		say("report [6/6]: registries in other languages: kept from the interrupted run")
+	} else {
+		say("report [6/6]: registries in other languages: Elixir's Registry and impl through the driver protocol (%s so far)", time.Since(t0).Round(time.Second))
+		b, err := MeasureBeam(ctx, BeamConfig{Full: cfg.Full, Seed: cfg.Seed, Host: cfg.Host, Now: now(),
+			FindingsDir: cfg.FindingsDir, Shardlab: cfg.Shardlab, Progress: cfg.Progress})
+		if err != nil {
+			return err
+		}
+		if !b.Measured {
+			say("report [6/6]: %s", b.NotMeasured)
+		}
+		if err := store.WriteBeam(beamPath, b); err != nil {
+			return err
+		}
 	}
 	say("report: measurements done in %s", time.Since(t0).Round(time.Second))
 	return nil

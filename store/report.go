@@ -44,6 +44,9 @@ type Inputs struct {
 	Sweep     *Results
 	Balance   *Balance
 	Check     *CheckSummary
+	// Beam is the registries-in-other-languages part (beam.json); nil in
+	// results measured before it existed.
+	Beam *Beam
 	// Notes are findings about the inputs a reader must know (a torn
 	// tail, hosts that differ, different builds).
 	Notes []string
@@ -114,6 +117,9 @@ func LoadReport(dir string, allowMixed bool) (*Inputs, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		missing = append(missing, CheckFile)
 	case err != nil:
+		return nil, err
+	}
+	if err := in.loadBeamPart(dir); err != nil {
 		return nil, err
 	}
 	if len(missing) == 4 {
