@@ -13,8 +13,11 @@
 // the spread of repeated sweep cells, points measured on a busy machine),
 // results (claims audit with verdicts on intervals, annotate.go;
 // scenarios with the machine's load; partition balance; figures),
-// capacity recommendation, verification, conclusions in prose, threats to
-// validity. Every number comes from the results; the only constants are
+// capacity recommendation, verification, registries in other languages
+// (beam.go: Elixir's Registry beside impl through the driver protocol as
+// a share of each language's null driver, or a stated gap with how to
+// measure it, and the kept BEAM findings' verdicts), conclusions in prose,
+// threats to validity. Every number comes from the results; the only constants are
 // the seed's claims (package seed), each with the section it is quoted
 // from.
 //

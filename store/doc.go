@@ -29,6 +29,11 @@
 //	sweep/        a run's folder (kind "sweep")
 //	balance/      balance.json + balance.csv (Balance)
 //	check.json    the verification campaign's summary (CheckSummary)
+//	capacity/     the capacity model's calibration and validation (optional)
+//	beam.json     registries in other languages (Beam, optional to load:
+//	              Elixir's Registry beside impl through the driver
+//	              protocol, or why it was not measured; the kept BEAM
+//	              findings rechecked)
 //
 // SweepCells aggregates a sweep's repetitions into cells (mean throughput
 // with its interval, median p99, skew) as the planner and the figures use
