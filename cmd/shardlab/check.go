@@ -120,7 +120,10 @@ never a pass).`,
 				// --shard K/N decides only the partitions of shard K (by
 				// key); the exit statuses of the N shards combine as the
 				// verdicts do: any 1 is a violation, else any 3 undecided.
-				return checkHistoryFile(cmd, historyPath, out, check.Options{Timeout: c.Timeout, Workers: workers, MaxMemory: memBudget,
+				// With --shard or --out the verdict is recorded as
+				// history-check.json, which shardlab merge combines.
+				record := cmd.Flags().Changed("out") || cmd.Flags().Changed("shard")
+				return checkHistoryFile(cmd, historyPath, out, record, check.Options{Timeout: c.Timeout, Workers: workers, MaxMemory: memBudget,
 					HTMLPath: filepath.Join(out, filepath.Base(historyPath)+".html"), Shard: check.Shard{K: sh.K, N: sh.N}})
 			}
 			if registry != registries.Sharded && !strings.HasPrefix(registry, drivers.Prefix) && cmd.Flags().Changed("partitions") {
@@ -253,12 +256,33 @@ func campaignFlagsValid(c check.Campaign) error {
 }
 
 // checkHistoryFile checks one history file under the command's context
-// (cancelled by SIGINT and SIGTERM).
-func checkHistoryFile(cmd *cobra.Command, path, out string, opts check.Options) error {
+// (cancelled by SIGINT and SIGTERM). When record is set it holds out's
+// lock and, once the check has finished (not when a signal stopped it),
+// writes its verdict there as history-check.json: the folder's final
+// marker for shardlab merge.
+func checkHistoryFile(cmd *cobra.Command, path, out string, record bool, opts check.Options) error {
 	w := cmd.OutOrStdout()
+	var id store.HistoryFile
+	if record {
+		var err error
+		if id, err = historyIdentity(path); err != nil {
+			return usageError("%v", err)
+		}
+		lock, err := store.LockDir(out)
+		if err != nil {
+			return experimentStatus(err)
+		}
+		defer lock.Close()
+	}
 	v, err := check.CheckFileContext(cmd.Context(), path, opts)
 	if err != nil {
 		return usageError("%v", err)
+	}
+	if record && !errors.Is(v.Err, check.ErrInterrupted) {
+		if err := writeHistoryCheck(out, id, opts.Shard, v); err != nil {
+			return withStatus(exitFailure, err)
+		}
+		fmt.Fprintf(w, "verdict: %s\n", filepath.Join(out, store.HistoryCheckFile))
 	}
 	fmt.Fprintf(w, "%s: %s\n", path, v)
 	fmt.Fprintf(w, "decided: %s\n", v.Decided)
