@@ -59,7 +59,9 @@ independent), within --timeout and --max-memory from the first byte read;
 it prints the sizes of the partitions it decided. Ctrl-C or SIGTERM stops it
 at once with exit status 3. An undecided check prints one line and writes the
 details (every key and operation of the partition that was running) under
---out.
+--out. With --shard K/N it decides only shard K's partitions; with --shard or
+--out it records the verdict as history-check.json under --out, which
+shardlab merge combines with the other shards'.
 
 Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 3 undecided (the --timeout or --max-memory ran out, or a signal stopped it;
