@@ -20,13 +20,12 @@ vet: ## go vet and a gofmt check
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 .PHONY: test
-test: vet chromium ## vet, then the short test suite with the race detector (includes the report's layout test in headless Chromium)
+test: vet tools ## vet, then the short test suite with the race detector (includes the report's layout test in headless Chromium and the BEAM drivers' tests)
 	$(GO) test -race -short ./...
 
-.PHONY: chromium
-chromium: ## fail unless headless Chromium is installed (the report layout test needs it; .ci/run installs it)
-	@command -v chromium >/dev/null 2>&1 || [ -n "$${SHARDLAB_CHROMIUM:-}" ] || \
-		{ echo "chromium is missing: apt-get install chromium (or set SHARDLAB_CHROMIUM); .ci/run installs it"; exit 1; }
+.PHONY: tools
+tools: ## install Chromium, Erlang/OTP and Elixir from Debian's packages when missing (make test needs them; fails if it cannot)
+	@bash .ci/tools
 
 .PHONY: testfull
 testfull: ## the full test suite without -short
@@ -127,11 +126,11 @@ report-full: ## full-length scenarios, sweep (6 repetitions), balance and a 10x 
 	$(GO) run ./cmd/shardlab report --full --seed $(SEED) --dir $(RESULTS)/latest-full
 
 .PHONY: report-check
-report-check: chromium ## the layout test (headless Chromium, 1,024 px) on paper/build/report.html as make report left it
+report-check: tools ## the layout test (headless Chromium, 1,024 px) on paper/build/report.html as make report left it
 	$(GO) test -count=1 -run TestReportLayoutInChromium ./paper -report $(CURDIR)/paper/build/report.html
 
 .PHONY: report-shots
-report-shots: chromium ## screenshots of paper/build/report.html at 1,024 px: the first screen and each figure as laid out in the page, into paper/build/shots/
+report-shots: tools ## screenshots of paper/build/report.html at 1,024 px: the first screen and each figure as laid out in the page, into paper/build/shots/
 	@set -e; html=$(CURDIR)/paper/build/report.html; test -f $$html || { echo "no $$html: run make report first"; exit 2; }; \
 	mkdir -p paper/build/shots; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	for id in top $$(grep -o '<figure id="[^"]*"' $$html | sed 's/.*id="\([^"]*\)"/\1/'); do \

@@ -171,12 +171,17 @@ type outResult struct {
 // WriteHistory writes h as JSON lines, one operation per line, in the
 // format ReadHistory reads (see the package documentation). Strings that
 // are not valid UTF-8 are written as {"b64": ...}, so every byte survives
-// the round trip.
+// the round trip. A client that went on after a call that never returned
+// (a Recorder over a registry that gave up waiting) is, from that call
+// on, written as a new client: in a file a client is one sequential
+// process. Client numbers do not change a verdict.
 func WriteHistory(w io.Writer, h History) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	for _, o := range h {
+	clients := sequentialClients(h)
+	for i, o := range h {
+		o.Client = clients[i]
 		if err := enc.Encode(toJSON(o)); err != nil {
 			return fmt.Errorf("check: writing operation %d: %w", o.ID, err)
 		}
@@ -185,6 +190,32 @@ func WriteHistory(w io.Writer, h History) error {
 		return fmt.Errorf("check: writing history: %w", err)
 	}
 	return nil
+}
+
+// sequentialClients returns the client number each operation of h is
+// written with: its own, until one of its calls never returned; the calls
+// after that get a number no operation of h uses.
+func sequentialClients(h History) []int {
+	order := make([]int, len(h))
+	next := 0
+	for i := range h {
+		order[i] = i
+		next = max(next, h[i].Client+1)
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(h[a].Call, h[b].Call) })
+	now := map[int]int{} // a client -> the number its next call is written with
+	out := make([]int, len(h))
+	for _, i := range order {
+		c, ok := now[h[i].Client]
+		if !ok {
+			c = h[i].Client
+		}
+		out[i] = c
+		if h[i].Pending {
+			now[h[i].Client], next = next, next+1
+		}
+	}
+	return out
 }
 
 func strp(s string) *wStr { w := wStr(s); return &w }

@@ -118,20 +118,9 @@ func (r *Recorder) History() History {
 	clients := slices.Clone(r.clients)
 	r.mu.Unlock()
 	var h History
-	// A client whose call never returned went on without it (its registry
-	// gave up waiting), so the calls after such a one are numbered as a
-	// new client: a client in a history is one sequential process.
-	next := len(clients)
 	for _, c := range clients {
 		c.mu.Lock()
-		id := c.id
-		for _, o := range c.ops {
-			o.Client = id
-			h = append(h, o)
-			if o.Pending {
-				id, next = next, next+1
-			}
-		}
+		h = append(h, c.ops...)
 		c.mu.Unlock()
 	}
 	slices.SortFunc(h, func(a, b Operation) int { return cmp.Compare(a.Call, b.Call) })

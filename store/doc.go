@@ -19,7 +19,8 @@
 //
 // A folder may hold one shard K/N of a run (Meta.Shard; package shard
 // decides which points). Merge combines the folders of shards 1..N of a
-// run, a `shardlab check` campaign (check.json) or a balance study into one
+// run, a `shardlab check` campaign (check.json), a balance study or the
+// check of one history file (history-check.json, HistoryCheck) into one
 // that reads like the unsharded run's, keeping each shard's host
 // (MergedShard) for the report's mixed-hosts rule.
 //

@@ -34,14 +34,21 @@ type MergeConfig struct {
 	CommandLine []string
 	// Now stamps done.json (time.Now when nil).
 	Now func() time.Time
+	// MergeVerdicts combines the verdicts of the shards of one history
+	// check (check.MergeVerdicts through the CLI). Required to merge
+	// history-check folders.
+	MergeVerdicts func([]HistoryVerdict) HistoryVerdict
 }
 
 // MergeResult says what Merge wrote.
 type MergeResult struct {
-	Kind   string // "run" or "check"
+	Kind   string // "run", "check", "balance" or "history"
 	Shards int
-	// Items: points for a run, histories for a campaign.
+	// Items: points for a run, histories for a campaign, cells for a
+	// balance study, partitions decided for a history check.
 	Items int
+	// History is the merged record of a history check.
+	History *HistoryCheck
 }
 
 type shardDir struct {
@@ -50,7 +57,8 @@ type shardDir struct {
 }
 
 // Merge combines the folders of shards 1..N of one run (a sweep or
-// scenarios run, or a `shardlab check` campaign) into cfg.Out, which then
+// scenarios run, a `shardlab check` campaign, a balance study, or the
+// check of one history file) into cfg.Out, which then
 // reads exactly like the folder of the unsharded run. It refuses folders
 // of different runs (ErrMismatch: spec, seed, schema), missing, repeated
 // or unfinished shards (ErrIncomplete, naming them), folders another
@@ -101,7 +109,7 @@ func Merge(cfg MergeConfig) (*MergeResult, error) {
 	for _, d := range cfg.Dirs {
 		k := folderKind(d)
 		if k == "" {
-			return nil, fmt.Errorf("%w: %s holds none of %s, %s, %s: not a results folder, or a shard that has not finished", ErrIncomplete, d, MetaFile, CheckFile, BalanceJSONFile)
+			return nil, fmt.Errorf("%w: %s holds none of %s, %s, %s, %s: not a results folder, or a shard that has not finished", ErrIncomplete, d, MetaFile, CheckFile, BalanceJSONFile, HistoryCheckFile)
 		}
 		if kind != "" && k != kind {
 			return nil, fmt.Errorf("%w: %s holds a %s folder, %s a %s folder", ErrMismatch, cfg.Dirs[0], kind, d, k)
@@ -116,6 +124,8 @@ func Merge(cfg MergeConfig) (*MergeResult, error) {
 		return mergeChecks(cfg)
 	case "balance":
 		return mergeBalance(cfg)
+	case "history":
+		return mergeHistoryChecks(cfg)
 	}
 	return mergeRuns(cfg)
 }
@@ -129,6 +139,9 @@ func folderKind(dir string) string {
 	}
 	if _, err := os.Stat(filepath.Join(dir, BalanceJSONFile)); err == nil {
 		return "balance"
+	}
+	if _, err := os.Stat(filepath.Join(dir, HistoryCheckFile)); err == nil {
+		return "history"
 	}
 	return ""
 }

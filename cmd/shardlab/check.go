@@ -59,7 +59,9 @@ independent), within --timeout and --max-memory from the first byte read;
 it prints the sizes of the partitions it decided. Ctrl-C or SIGTERM stops it
 at once with exit status 3. An undecided check prints one line and writes the
 details (every key and operation of the partition that was running) under
---out.
+--out. With --shard K/N it decides only shard K's partitions; with --shard or
+--out it records the verdict as history-check.json under --out, which
+shardlab merge combines with the other shards'.
 
 Exit status: 0 linearizable, 1 violation, 2 usage error or malformed history,
 3 undecided (the --timeout or --max-memory ran out, or a signal stopped it;
@@ -120,7 +122,10 @@ never a pass).`,
 				// --shard K/N decides only the partitions of shard K (by
 				// key); the exit statuses of the N shards combine as the
 				// verdicts do: any 1 is a violation, else any 3 undecided.
-				return checkHistoryFile(cmd, historyPath, out, check.Options{Timeout: c.Timeout, Workers: workers, MaxMemory: memBudget,
+				// With --shard or --out the verdict is recorded as
+				// history-check.json, which shardlab merge combines.
+				record := cmd.Flags().Changed("out") || cmd.Flags().Changed("shard")
+				return checkHistoryFile(cmd, historyPath, out, record, check.Options{Timeout: c.Timeout, Workers: workers, MaxMemory: memBudget,
 					HTMLPath: filepath.Join(out, filepath.Base(historyPath)+".html"), Shard: check.Shard{K: sh.K, N: sh.N}})
 			}
 			if registry != registries.Sharded && !strings.HasPrefix(registry, drivers.Prefix) && cmd.Flags().Changed("partitions") {
@@ -253,12 +258,33 @@ func campaignFlagsValid(c check.Campaign) error {
 }
 
 // checkHistoryFile checks one history file under the command's context
-// (cancelled by SIGINT and SIGTERM).
-func checkHistoryFile(cmd *cobra.Command, path, out string, opts check.Options) error {
+// (cancelled by SIGINT and SIGTERM). When record is set it holds out's
+// lock and, once the check has finished (not when a signal stopped it),
+// writes its verdict there as history-check.json: the folder's final
+// marker for shardlab merge.
+func checkHistoryFile(cmd *cobra.Command, path, out string, record bool, opts check.Options) error {
 	w := cmd.OutOrStdout()
+	var id store.HistoryFile
+	if record {
+		var err error
+		if id, err = historyIdentity(path); err != nil {
+			return usageError("%v", err)
+		}
+		lock, err := store.LockDir(out)
+		if err != nil {
+			return experimentStatus(err)
+		}
+		defer lock.Close()
+	}
 	v, err := check.CheckFileContext(cmd.Context(), path, opts)
 	if err != nil {
 		return usageError("%v", err)
+	}
+	if record && !errors.Is(v.Err, check.ErrInterrupted) {
+		if err := writeHistoryCheck(out, id, opts.Shard, v); err != nil {
+			return withStatus(exitFailure, err)
+		}
+		fmt.Fprintf(w, "verdict: %s\n", filepath.Join(out, store.HistoryCheckFile))
 	}
 	fmt.Fprintf(w, "%s: %s\n", path, v)
 	fmt.Fprintf(w, "decided: %s\n", v.Decided)

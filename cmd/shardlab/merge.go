@@ -14,7 +14,7 @@ import (
 func newMergeCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "merge OUT DIR...",
-		Short: "Combine the results folders of shards 1..N of one run, check campaign or balance study into OUT",
+		Short: "Combine the results folders of shards 1..N of one run, check campaign, balance study or history check into OUT",
 		Long: `merge combines the folders written by --shard K/N (on run, sweep or check),
 one per shard, into OUT, which then reads as the folder of the unsharded run:
 points in the unsharded order, one meta.json without a shard, summary.csv and
@@ -31,11 +31,20 @@ written only when the shard finishes). OUT must not
 exist (or be empty); it is written beside itself and renamed into place, so
 an interrupted merge leaves no OUT at all.
 
-Exit status: 0 merged, 2 bad input (nothing is written).`,
+The folders of one history file checked with check --history FILE --shard K/N
+(history-check.json) merge into one verdict as the unsharded check's: any
+violation wins, else any undecided makes the whole undecided; decided
+partitions and sizes add up. Shards of different files (name or content
+hash) are refused. merge prints that verdict and exits with its status.
+
+Exit status: 0 merged (for a history check: linearizable), 1 the merged
+history check found a violation, 2 bad input (nothing is written), 3 the
+merged history check is undecided.`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(c *cobra.Command, args []string) error {
 			res, err := store.Merge(store.MergeConfig{
 				Out: args[0], Dirs: args[1:], PlannedIDs: experiments.PlannedIDs, CommandLine: os.Args,
+				MergeVerdicts: mergeHistoryVerdicts,
 			})
 			if err != nil {
 				for _, e := range []error{store.ErrIncomplete, store.ErrMismatch, store.ErrCorrupt, store.ErrSchema, store.ErrLocked, store.ErrOutput} {
@@ -45,8 +54,11 @@ Exit status: 0 merged, 2 bad input (nothing is written).`,
 				}
 				return withStatus(exitFailure, err)
 			}
-			unit := map[string]string{"run": "points", "check": "histories", "balance": "cells"}[res.Kind]
+			unit := map[string]string{"run": "points", "check": "histories", "balance": "cells", "history": "partitions decided"}[res.Kind]
 			fmt.Fprintf(c.OutOrStdout(), "%s: %d shards, %d %s\n", args[0], res.Shards, res.Items, unit)
+			if res.History != nil {
+				return historyCheckStatus(c.OutOrStdout(), res.History)
+			}
 			return nil
 		},
 	}
