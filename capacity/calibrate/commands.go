@@ -73,20 +73,8 @@ func Predict(ctx context.Context, cfg PredictConfig) error {
 	if cfg.Partitions == "" {
 		cfg.Partitions = "1,4,16,64,256"
 	}
-	if cfg.Mix == "" {
-		cfg.Mix = capacity.DefaultMix
-	}
-	if cfg.Out == nil {
-		cfg.Out = io.Discard
-	}
-	if cfg.Progress == nil {
-		cfg.Progress = io.Discard
-	}
-	if cfg.ThinkDist != "" && cfg.ThinkDist != sim.ThinkFixed && cfg.ThinkDist != sim.ThinkExponential {
-		return fmt.Errorf("%w: --think-dist %q (want %s or %s)", capacity.ErrConfig, cfg.ThinkDist, sim.ThinkFixed, sim.ThinkExponential)
-	}
-	if cfg.Cores < 1 || cfg.Cores > capacity.MaxCores {
-		return fmt.Errorf("%w: --cores %d (want 1..%d)", capacity.ErrConfig, cfg.Cores, capacity.MaxCores)
+	if err := targetDefaults(&cfg.Mix, &cfg.Out, &cfg.Progress, cfg.ThinkDist, cfg.Cores); err != nil {
+		return err
 	}
 	if cfg.Workers < 0 || cfg.Connections < 0 {
 		return fmt.Errorf("%w: --workers %d, --connections %d (want >= 1)", capacity.ErrConfig, cfg.Workers, cfg.Connections)
@@ -247,4 +235,26 @@ func ValidateModel(ctx context.Context, cfg ValidateModelConfig) (*capacity.Vali
 		fmt.Fprint(cfg.Stdout, v.Table())
 	}
 	return v, nil
+}
+
+// targetDefaults fills the defaults predict and plan share (the mix, and
+// discarding output nobody asked for) and checks the flags they share
+// that no later step would name: the think-time distribution and cores.
+func targetDefaults(mix *string, out, progress *io.Writer, thinkDist string, cores int) error {
+	if *mix == "" {
+		*mix = capacity.DefaultMix
+	}
+	if *out == nil {
+		*out = io.Discard
+	}
+	if *progress == nil {
+		*progress = io.Discard
+	}
+	if thinkDist != "" && thinkDist != sim.ThinkFixed && thinkDist != sim.ThinkExponential {
+		return fmt.Errorf("%w: --think-dist %q (want %s or %s)", capacity.ErrConfig, thinkDist, sim.ThinkFixed, sim.ThinkExponential)
+	}
+	if cores < 1 || cores > capacity.MaxCores {
+		return fmt.Errorf("%w: --cores %d (want 1..%d)", capacity.ErrConfig, cores, capacity.MaxCores)
+	}
+	return nil
 }

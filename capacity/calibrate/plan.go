@@ -12,7 +12,6 @@ import (
 	"github.com/shardlab/shardlab/capacity"
 	"github.com/shardlab/shardlab/impl/partition"
 	"github.com/shardlab/shardlab/model"
-	"github.com/shardlab/shardlab/sim"
 	"github.com/shardlab/shardlab/store"
 )
 
@@ -58,20 +57,8 @@ var ErrNoPlan = errors.New("no partition count meets the target")
 // Plan runs shardlab plan: the model decides for the target's cores;
 // measurements, where this machine can take them, are shown beside.
 func Plan(ctx context.Context, cfg PlanConfig) (*capacity.PlanResult, error) {
-	if cfg.Mix == "" {
-		cfg.Mix = capacity.DefaultMix
-	}
-	if cfg.Out == nil {
-		cfg.Out = io.Discard
-	}
-	if cfg.Progress == nil {
-		cfg.Progress = io.Discard
-	}
-	if cfg.ThinkDist != "" && cfg.ThinkDist != sim.ThinkFixed && cfg.ThinkDist != sim.ThinkExponential {
-		return nil, fmt.Errorf("%w: --think-dist %q (want %s or %s)", capacity.ErrConfig, cfg.ThinkDist, sim.ThinkFixed, sim.ThinkExponential)
-	}
-	if cfg.Cores < 1 || cfg.Cores > capacity.MaxCores {
-		return nil, fmt.Errorf("%w: --cores %d (want 1..%d)", capacity.ErrConfig, cfg.Cores, capacity.MaxCores)
+	if err := targetDefaults(&cfg.Mix, &cfg.Out, &cfg.Progress, cfg.ThinkDist, cfg.Cores); err != nil {
+		return nil, err
 	}
 	switch {
 	case cfg.Workers < 0 || cfg.Connections < 0:
