@@ -83,15 +83,7 @@ func TestAdmissionLimitIsExactDecimal(t *testing.T) {
 // never closed by a writer.
 func TestAlarmsClearOnStatusReadAfterActivityStops(t *testing.T) {
 	c := newFakeClock()
-	r, err := New(Options{
-		Partitions: 1, Clock: c.read,
-		ContentionWindow: 10 * time.Millisecond, AlarmWait: time.Millisecond,
-		ClearWait: 500 * time.Microsecond, MinWindowWrites: 1,
-		DisableAdmission: true, // so that the second write reaches the lock
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := newAlarmRegistry(t, c, true) // admission off, so that the second write reaches the lock
 	// The first contended write closes the first window (20 ms >= 10 ms)
 	// and raises the alarm; a second one, 5 ms of wait, lands in the next
 	// window, which no later writer closes.
@@ -115,14 +107,7 @@ func TestAlarmsClearOnStatusReadAfterActivityStops(t *testing.T) {
 // ContentionStatus, closes expired windows before it reports.
 func TestPartitionStatsReevaluatesAlarms(t *testing.T) {
 	c := newFakeClock()
-	r, err := New(Options{
-		Partitions: 1, Clock: c.read,
-		ContentionWindow: 10 * time.Millisecond, AlarmWait: time.Millisecond,
-		ClearWait: 500 * time.Microsecond, MinWindowWrites: 1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := newAlarmRegistry(t, c, false)
 	if err := contend(t, r, c, "server_1", 20*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}

@@ -60,16 +60,26 @@ func contend(t *testing.T, r *Registry, c *fakeClock, id string, d time.Duration
 	return <-done
 }
 
-func TestContentionAlarmRejectsRegistrationsThenRecovers(t *testing.T) {
-	c := newFakeClock()
+// newAlarmRegistry is a one-partition registry on clock c whose alarms
+// react to the contention tests' waits: 10 ms windows, alarm at a 1 ms mean
+// wait, clear below 500 µs, one write enough to judge a window.
+func newAlarmRegistry(t *testing.T, c *fakeClock, disableAdmission bool) *Registry {
+	t.Helper()
 	r, err := New(Options{
 		Partitions: 1, Clock: c.read,
 		ContentionWindow: 10 * time.Millisecond, AlarmWait: time.Millisecond,
 		ClearWait: 500 * time.Microsecond, MinWindowWrites: 1,
+		DisableAdmission: disableAdmission,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r
+}
+
+func TestContentionAlarmRejectsRegistrationsThenRecovers(t *testing.T) {
+	c := newFakeClock()
+	r := newAlarmRegistry(t, c, false)
 	// A writer that waited 20 ms closes the first window (20 ms >= 10 ms)
 	// with a mean wait of 20 ms per write: over the 1 ms alarm level.
 	if err := contend(t, r, c, "server_1", 20*time.Millisecond); err != nil {
